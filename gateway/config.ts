@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { z } from 'zod'
+
+/**
+ * Configuration: one schema, read from the environment (`CARE_*`) over an
+ * optional `care.config.json` holding the same keys in camelCase. Validated
+ * once at start and frozen; a bad value stops the start naming the variable.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535)
+const seconds = z.coerce
+  .number()
+  .positive()
+  .max(86_400 * 7)
+const onOff = z.enum(['on', 'off'])
+const optionalText = z.string().min(1).optional()
+
+const shape = {
+  httpPort: port.default(8080),
+  mqttPort: port.default(1883),
+  mqttsPort: port.default(8883),
+  tlsCert: optionalText,
+  tlsKey: optionalText,
+  host: z.string().min(1).default('127.0.0.1'),
+  dataDir: z.string().min(1).default('./data'),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  influxUrl: z.url().optional(),
+  influxToken: optionalText,
+  influxOrg: optionalText,
+  influxBucket: optionalText,
+  offerTimeoutS: seconds.default(60),
+  /** Lower priorities are offered one carer at a time, each for this long. */
+  offerTimeoutLowS: seconds.default(120),
+  cancelGraceS: seconds.default(30),
+  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  flows: onOff.default('on'),
+  /** Plain (non-TLS) MQTT listener; `off` leaves only TLS and WebSocket. */
+  mqttPlain: onOff.default('on'),
+  maxPayloadBytes: z.coerce.number().int().min(256).max(1_048_576).default(4096),
+  maxConnections: z.coerce.number().int().min(1).default(50_000),
+  drainTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Days positions and vitals stay in the embedded store. */
+  retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+} as const
+
+export const configSchema = z.object(shape).strict()
+export type Config = Readonly<z.infer<typeof configSchema>>
+export type ConfigKey = keyof typeof shape
+
+/** `offerTimeoutS` → `CARE_OFFER_TIMEOUT_S` */
+export function envName(key: string): string {
+  return `CARE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv
+  /** Path of the optional JSON file; default `care.config.json` in the working directory. */
+  file?: string
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env
+  const file = resolve(sources.file ?? env.CARE_CONFIG ?? 'care.config.json')
+  let fromFile: Record<string, unknown> = {}
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    } catch (error) {
+      throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`)
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile }
+  for (const key of Object.keys(shape)) {
+    const value = env[envName(key)]
+    if (value !== undefined && value !== '') merged[key] = value
+  }
+  const parsed = configSchema.safeParse(merged)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '')
+      const where = key in shape ? envName(key) : `${key} (unknown key in ${file})`
+      return `${where}: ${issue.message}`
+    })
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  if ((parsed.data.tlsCert === undefined) !== (parsed.data.tlsKey === undefined)) {
+    throw new ConfigError('CARE_TLS_CERT and CARE_TLS_KEY must be given together')
+  }
+  return Object.freeze(parsed.data)
+}

@@ -1,0 +1,113 @@
+import type { Priority, Risk } from '../alarms/model.ts'
+
+/** The dispatch engine's vocabulary. The engine is pure: these in, decisions out. */
+
+export interface Point {
+  lat: number
+  lon: number
+}
+
+export const travelModes = ['walk', 'bike', 'ebike', 'car'] as const
+export type TravelMode = (typeof travelModes)[number]
+
+/** What dispatch knows of a carer at the moment of choosing. */
+export interface CarerState {
+  id: string
+  mode: TravelMode
+  duty: 'on' | 'off'
+  /** Last reported position and when (epoch ms). */
+  position?: Point & { at: number }
+  /** Station or home base, used when no fresh position. */
+  base?: Point
+  /** On another accepted or arrived alarm. */
+  busy: boolean
+  /** Alarms this carer accepted since local midnight: the tie-breaker after ETA. */
+  alarmsToday: number
+}
+
+export interface DispatchRules {
+  /** Straight line × detour = road distance (contract: 1.3). */
+  detour: number
+  /** km/h by travel mode (contract: walk 4.5, bike 12, ebike 18, car 25). */
+  speedsKmh: Readonly<Record<TravelMode, number>>
+  /** A position older than this falls back to the base (contract: 10 min). */
+  freshPositionMs: number
+  /** The emergency circle in minutes of ETA (contract: 15). */
+  circleMin: number
+  /** Beyond this, offered only when no one is inside (contract: 3 km). */
+  nearM: number
+  /** Beyond this, never (contract: 10 km). */
+  farM: number
+  /** Priority 1 offers at once (contract: 2, or 3 for a high-risk elder). */
+  parallelOffers: number
+  parallelOffersHighRisk: number
+  /** Offer lifetime: priority 1 (contract: 60 s) and lower priorities (120 s); high risk halves it. */
+  offerTimeoutMs: number
+  offerTimeoutLowMs: number
+  highRiskTimeoutFactor: number
+  /** Rounds before escalation (contract: 3). */
+  maxRounds: number
+  /** Arrival farther than this from the elder is flagged (contract: 200 m). */
+  arrivalFlagM: number
+}
+
+export const defaultRules: DispatchRules = {
+  detour: 1.3,
+  speedsKmh: { walk: 4.5, bike: 12, ebike: 18, car: 25 },
+  freshPositionMs: 10 * 60_000,
+  circleMin: 15,
+  nearM: 3_000,
+  farM: 10_000,
+  parallelOffers: 2,
+  parallelOffersHighRisk: 3,
+  offerTimeoutMs: 60_000,
+  offerTimeoutLowMs: 120_000,
+  highRiskTimeoutFactor: 0.5,
+  maxRounds: 3,
+  arrivalFlagM: 200,
+}
+
+/** A carer who may be offered the alarm, with how far and how long. */
+export interface Candidate {
+  carerId: string
+  distanceM: number
+  etaMin: number
+  /** ETA within the emergency circle. */
+  inCircle: boolean
+  alarmsToday: number
+}
+
+/** What the engine needs of an alarm. */
+export interface AlarmForDispatch {
+  id: string
+  priority: Priority
+  risk: Risk
+  lat: number
+  lon: number
+  /** Round in progress; 0 before the first offer. */
+  round: number
+  state: 'open' | 'offered' | 'accepted' | 'arrived' | 'resolved' | 'cancelled'
+  carerId?: string
+}
+
+export type OfferStatus = 'pending' | 'declined' | 'expired' | 'withdrawn' | 'accepted'
+
+export interface OfferRecord {
+  carerId: string
+  round: number
+  status: OfferStatus
+  offeredAt: number
+  expiresAt: number
+  distanceM: number
+  etaMin: number
+}
+
+export type RoundDecision =
+  | { type: 'offer'; round: number; expiresAt: number; offers: Candidate[] }
+  | { type: 'escalate'; reason: 'no_candidate' | 'rounds_exhausted' }
+  /** Priority 4: never offered to carers, shown to the centre only. */
+  | { type: 'hold' }
+
+export type AcceptDecision =
+  | { ok: true; withdraw: string[] }
+  | { ok: false; code: 'OFFER_NOT_FOUND' | 'OFFER_EXPIRED' | 'ALARM_ALREADY_ACCEPTED' | 'ALARM_CLOSED' }

@@ -1,0 +1,176 @@
+/**
+ * Schema migrations, applied in order inside one transaction each.
+ * Append only: a shipped migration is never edited.
+ */
+export const migrations: readonly string[] = [
+  // 1: registry, alarms, dispatch, telemetry, audit
+  `
+  CREATE TABLE elders (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    grid TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX elders_grid ON elders(grid);
+
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    elder_id TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    interval_s INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    online INTEGER,
+    battery REAL,
+    fw TEXT,
+    last_test_at INTEGER,
+    lat REAL,
+    lon REAL,
+    acc REAL,
+    pos_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX devices_elder ON devices(elder_id);
+
+  CREATE TABLE carers (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    duty TEXT NOT NULL DEFAULT 'off',
+    duty_at INTEGER,
+    lat REAL,
+    lon REAL,
+    pos_at INTEGER,
+    last_seen_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    pass_hash TEXT NOT NULL,
+    name TEXT,
+    grid TEXT,
+    carer_id TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE alarms (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    escalated INTEGER NOT NULL DEFAULT 0,
+    elder_id TEXT NOT NULL,
+    device_id TEXT,
+    carer_id TEXT,
+    grid TEXT NOT NULL DEFAULT '',
+    raised_at INTEGER NOT NULL,
+    accepted_at INTEGER,
+    arrived_at INTEGER,
+    resolved_at INTEGER,
+    outcome TEXT,
+    arrival_distance_m REAL,
+    arrival_flagged INTEGER,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    round INTEGER NOT NULL DEFAULT 0,
+    seq INTEGER NOT NULL DEFAULT 0,
+    msg_id TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX alarms_state ON alarms(state);
+  CREATE INDEX alarms_raised ON alarms(raised_at);
+  CREATE INDEX alarms_elder ON alarms(elder_id, raised_at);
+  CREATE INDEX alarms_device ON alarms(device_id, raised_at);
+  CREATE INDEX alarms_carer ON alarms(carer_id, raised_at);
+
+  CREATE TABLE alarm_timeline (
+    alarm_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT,
+    carer_id TEXT,
+    note TEXT,
+    data TEXT,
+    PRIMARY KEY (alarm_id, seq)
+  ) WITHOUT ROWID;
+
+  -- one row per carer per alarm: who was offered it, until when, and what became of it
+  CREATE TABLE offers (
+    alarm_id TEXT NOT NULL,
+    carer_id TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    offered_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    distance_m REAL NOT NULL,
+    eta_min REAL NOT NULL,
+    PRIMARY KEY (alarm_id, carer_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX offers_pending ON offers(status, expires_at);
+  CREATE INDEX offers_carer ON offers(carer_id, status);
+
+  -- (device, message id) seen: a retransmitted sos/event/cancel never acts twice
+  CREATE TABLE device_messages (
+    device_id TEXT NOT NULL,
+    msg_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    alarm_id TEXT,
+    PRIMARY KEY (device_id, msg_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX device_messages_at ON device_messages(at);
+
+  CREATE TABLE positions (
+    device_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    acc REAL,
+    src TEXT,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, ts)
+  ) WITHOUT ROWID;
+  CREATE INDEX positions_received ON positions(received_at);
+
+  CREATE TABLE vitals (
+    device_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, ts)
+  ) WITHOUT ROWID;
+  CREATE INDEX vitals_received ON vitals(received_at);
+
+  -- per elder telemetry state that must survive a restart (fence hysteresis)
+  CREATE TABLE fence_state (
+    elder_id TEXT PRIMARY KEY,
+    outside INTEGER NOT NULL,
+    strikes INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT,
+    action TEXT NOT NULL,
+    target TEXT,
+    source TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_at ON audit(at);
+  `,
+]
