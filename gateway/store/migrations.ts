@@ -162,6 +162,11 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
 
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
   CREATE TABLE audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at INTEGER NOT NULL,

@@ -1,0 +1,93 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../ports/clock.ts'
+import type { Registry } from '../registry/registry.ts'
+import type { Role } from '../registry/schemas.ts'
+import { randomToken, sameText, sha256 } from '../registry/secrets.ts'
+import type { Store } from '../store/db.ts'
+import { ApiError } from './errors.ts'
+
+export interface Caller {
+  username: string
+  role: Role
+  grid?: string[]
+  carerId?: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller
+  }
+}
+
+export const SESSION_MS = 12 * 3_600_000
+
+/**
+ * Bearer tokens: the bootstrap admin token from config, or a session token
+ * from `POST /auth/login` (random, 192 bits, stored hashed with an expiry).
+ */
+export class Auth {
+  readonly #store: Store
+  readonly #registry: Registry
+  readonly #clock: Clock
+  /** sha256 of the bootstrap admin token: the token itself is never stored. */
+  readonly #adminTokenHash: string
+
+  constructor(store: Store, registry: Registry, clock: Clock, adminTokenHash: string) {
+    this.#store = store
+    this.#registry = registry
+    this.#clock = clock
+    this.#adminTokenHash = adminTokenHash
+  }
+
+  async login(username: string, password: string): Promise<{ token: string; role: Role; expiresAt: number } | undefined> {
+    const user = await this.#registry.verifyUser(username, password)
+    if (!user) return undefined
+    const token = randomToken()
+    const expiresAt = this.#clock.now() + SESSION_MS
+    this.#store.db
+      .prepare('INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)')
+      .run(sha256(token), username, expiresAt)
+    return { token, role: user.role, expiresAt }
+  }
+
+  logout(token: string): void {
+    this.#store.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token))
+  }
+
+  resolve(token: string): Caller | undefined {
+    if (sameText(sha256(token), this.#adminTokenHash)) return { username: 'admin', role: 'admin' }
+    const row = this.#store.db
+      .prepare('SELECT username, expires_at FROM sessions WHERE token_hash = ?')
+      .get(sha256(token)) as { username: string; expires_at: number } | undefined
+    if (!row || row.expires_at <= this.#clock.now()) return undefined
+    const user = this.#registry.getUser(row.username)
+    if (!user) return undefined
+    const caller: Caller = { username: user.username, role: user.role }
+    if (user.grid) caller.grid = user.grid
+    if (user.carerId) caller.carerId = user.carerId
+    return caller
+  }
+
+  /** A preHandler admitting only these roles. */
+  allow(...roles: Role[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+    return async (request) => {
+      const caller = this.#authenticate(request)
+      if (!roles.includes(caller.role)) throw new ApiError('FORBIDDEN', `${caller.role} may not do this`)
+      request.caller = caller
+    }
+  }
+
+  #authenticate(request: FastifyRequest): Caller {
+    const header = request.headers.authorization
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+    if (!token) throw new ApiError('UNAUTHENTICATED', 'send Authorization: Bearer <token>')
+    const caller = this.resolve(token)
+    if (!caller) throw new ApiError('UNAUTHENTICATED', 'token unknown or expired')
+    return caller
+  }
+}
+
+export function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+}

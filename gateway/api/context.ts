@@ -1,0 +1,35 @@
+import type { AlarmService } from '../alarms/service.ts'
+import type { CarerBook } from '../carers/book.ts'
+import type { Dispatcher } from '../dispatch/dispatcher.ts'
+import type { Audit } from '../observe/audit.ts'
+import type { Metrics } from '../observe/metrics.ts'
+import type { Clock } from '../ports/clock.ts'
+import type { Registry } from '../registry/registry.ts'
+import type { TelemetryWriter } from '../telemetry/positions.ts'
+import type { Auth } from './auth.ts'
+
+export interface Health {
+  status: 'ok' | 'degraded'
+  broker: { status: 'up' | 'down'; connections: number }
+  store: { status: 'up' | 'down'; schema: number }
+  history: { status: 'embedded' | 'up' | 'down' }
+  flows: { status: 'off' | 'starting' | 'up' | 'down' }
+  uptimeS: number
+  openAlarms: number
+  carersOnDuty: number
+  timers: number
+}
+
+/** What the HTTP routes may use: the same parts MQTT uses, nothing more. */
+export interface ApiContext {
+  registry: Registry
+  alarms: AlarmService
+  dispatcher: Dispatcher
+  carers: CarerBook
+  telemetry: TelemetryWriter
+  auth: Auth
+  audit: Audit
+  metrics: Metrics
+  clock: Clock
+  health: () => Health
+}

@@ -1,0 +1,140 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { alarmKinds, alarmStates } from '../../alarms/model.ts'
+import type { Result } from '../../alarms/result.ts'
+import { latitude, longitude, outcomes } from '../../contract/payloads.ts'
+import { gridKey, resourceId } from '../../registry/schemas.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import { idParams, inScope, scope } from './registry.ts'
+
+/** Epoch ms or an ISO 8601 date-time. */
+export const instant = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+])
+const csv = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+
+export const alarmQuery = z.object({
+  state: csv(alarmStates).optional(),
+  kind: csv(alarmKinds).optional(),
+  grid: z.string().max(500).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+})
+
+export const manualAlarmBody = z
+  .object({
+    elderId: resourceId,
+    kind: z.enum(alarmKinds).default('manual'),
+    priority: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+    note: z.string().max(2000).optional(),
+    lat: latitude.optional(),
+    lon: longitude.optional(),
+  })
+  .strict()
+  .refine((b) => (b.lat === undefined) === (b.lon === undefined), {
+    message: 'lat and lon must come together',
+    path: ['lat'],
+  })
+
+export const actionBody = z
+  .object({
+    action: z.enum(['assign', 'escalate', 'resolve', 'cancel', 'note']),
+    carerId: resourceId.optional(),
+    outcome: z.enum(outcomes).optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict()
+
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value
+  throw new ApiError(result.code, result.message)
+}
+
+/** contract: GET /alarms, GET /alarms/{id} with its timeline, POST /alarms, POST /alarms/{id}/actions. */
+export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
+  const act = ctx.auth.allow('admin', 'dispatcher')
+
+  app.get('/alarms', { preHandler: read }, async (request) => {
+    const q = alarmQuery.parse(request.query)
+    const asked = q.grid ? q.grid.split('/').filter(Boolean) : undefined
+    const grid = scope(request.caller?.grid, asked)
+    return ctx.alarms.list({ ...q, grid: grid ? gridKey(grid) : undefined })
+  })
+
+  app.get('/alarms/:id', { preHandler: read }, async (request) => {
+    const { id } = z.object({ id: z.string().min(1).max(64) }).parse(request.params)
+    const alarm = ctx.alarms.get(id)
+    const elder = alarm ? ctx.registry.getElder(alarm.elderId) : undefined
+    if (!alarm || !inScope(request.caller?.grid, elder?.grid)) throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
+    return { ...alarm, timeline: ctx.alarms.timeline(id) }
+  })
+
+  app.post('/alarms', { preHandler: act }, async (request, reply) => {
+    const body = manualAlarmBody.parse(request.body)
+    const actor = request.caller?.username ?? 'unknown'
+    const result = unwrap(
+      ctx.alarms.raise({
+        kind: body.kind,
+        elderId: body.elderId,
+        at: body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : undefined,
+        actor,
+        priority: body.priority,
+        note: body.note,
+        data: { source: 'hotline' },
+      }),
+    )
+    if (result.status === 'duplicate') throw new ApiError('INTERNAL', 'unexpected duplicate')
+    ctx.audit.record({ actor, action: 'alarm.manual', target: result.alarm.id, detail: { status: result.status } })
+    return reply.code(result.status === 'raised' ? 201 : 200).send(result.alarm)
+  })
+
+  app.post('/alarms/:id/actions', { preHandler: act }, async (request) => {
+    const { id } = z.object({ id: z.string().min(1).max(64) }).parse(request.params)
+    const body = actionBody.parse(request.body)
+    const actor = request.caller?.username ?? 'unknown'
+    const alarm = (() => {
+      switch (body.action) {
+        case 'assign':
+          if (!body.carerId) throw new ApiError('CARER_REQUIRED', 'assign needs carerId')
+          return unwrap(ctx.dispatcher.assign(id, body.carerId, actor))
+        case 'escalate':
+          return unwrap(ctx.alarms.escalate(id, actor, body.note))
+        case 'resolve':
+          return unwrap(ctx.alarms.resolve(id, actor, body.outcome, body.note))
+        case 'cancel':
+          return unwrap(ctx.alarms.cancel(id, actor, body.note))
+        case 'note':
+          if (!body.note) throw new ApiError('NOTE_REQUIRED', 'note needs a note')
+          return unwrap(ctx.alarms.note(id, actor, body.note))
+      }
+    })()
+    ctx.audit.record({ actor, action: `alarm.${body.action}`, target: id, detail: { carerId: body.carerId ?? null } })
+    return { ...alarm, timeline: ctx.alarms.timeline(id) }
+  })
+
+  app.get('/devices/:id/track', { preHandler: read }, async (request) => {
+    const { id } = idParams.parse(request.params)
+    const q = z.object({ from: instant.optional(), to: instant.optional() }).parse(request.query)
+    const device = ctx.registry.getDevice(id)
+    if (!device) throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+    const to = q.to ?? ctx.clock.now() + 60_000
+    const from = q.from ?? to - 24 * 3_600_000
+    const items = ctx.telemetry.track(id, from, to).map((p) => ({
+      ts: p.ts,
+      lat: p.lat,
+      lon: p.lon,
+      ...(p.acc !== undefined ? { acc: p.acc } : {}),
+      ...(p.src !== undefined ? { src: p.src } : {}),
+    }))
+    return { deviceId: id, from, to, items }
+  })
+}

@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { RegistryError } from '../../registry/registry.ts'
+import {
+  carerBody,
+  deviceBody,
+  elderBody,
+  gridPath,
+  resourceId,
+  userBody,
+} from '../../registry/schemas.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+  grid: z
+    .string()
+    .max(500)
+    .optional()
+    .transform((g) => (g ? g.split('/').filter(Boolean) : undefined))
+    .pipe(gridPath.optional()),
+})
+export const idParams = z.object({ id: resourceId })
+const userParams = z.object({ username: resourceId })
+
+function domain(error: unknown): never {
+  if (error instanceof RegistryError) throw new ApiError(error.code, error.message)
+  throw error
+}
+
+/** contract: PUT/GET elders, devices, carers and users. Secrets never come back. */
+export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const write = ctx.auth.allow('admin')
+  const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
+  const audit = (actor: string | undefined, action: string, target: string, created: boolean) =>
+    ctx.audit.record({ actor, action, target, detail: { created } })
+
+  app.put('/elders/:id', { preHandler: write }, async (request, reply) => {
+    const { id } = idParams.parse(request.params)
+    const { created, elder } = ctx.registry.putElder(id, elderBody.parse(request.body))
+    audit(request.caller?.username, 'elder.put', id, created)
+    return reply.code(created ? 201 : 200).send(elder)
+  })
+  app.get('/elders', { preHandler: read }, async (request) => {
+    const q = listQuery.parse(request.query)
+    return ctx.registry.listElders({ ...q, grid: scope(request.caller?.grid, q.grid) })
+  })
+  app.get('/elders/:id', { preHandler: read }, async (request) => {
+    const { id } = idParams.parse(request.params)
+    const elder = ctx.registry.getElder(id)
+    if (!elder || !inScope(request.caller?.grid, elder.grid)) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+    return elder
+  })
+
+  app.put('/devices/:id', { preHandler: write }, async (request, reply) => {
+    const { id } = idParams.parse(request.params)
+    const { created, device } = await ctx.registry.putDevice(id, deviceBody.parse(request.body)).catch(domain)
+    audit(request.caller?.username, 'device.put', id, created)
+    return reply.code(created ? 201 : 200).send(device)
+  })
+  app.get('/devices', { preHandler: read }, async (request) => {
+    const q = listQuery.parse(request.query)
+    return ctx.registry.listDevices({ ...q, grid: scope(request.caller?.grid, q.grid) })
+  })
+  app.get('/devices/:id', { preHandler: read }, async (request) => {
+    const { id } = idParams.parse(request.params)
+    const device = ctx.registry.getDevice(id)
+    if (!device) throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+    return device
+  })
+
+  app.put('/carers/:id', { preHandler: write }, async (request, reply) => {
+    const { id } = idParams.parse(request.params)
+    const { created, carer } = await ctx.registry.putCarer(id, carerBody.parse(request.body)).catch(domain)
+    audit(request.caller?.username, 'carer.put', id, created)
+    return reply.code(created ? 201 : 200).send(carer)
+  })
+  app.get('/carers', { preHandler: read }, async (request) => {
+    const q = listQuery.parse(request.query)
+    return ctx.registry.listCarers(q)
+  })
+  app.get('/carers/:id', { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') }, async (request) => {
+    const { id } = idParams.parse(request.params)
+    if (request.caller?.role === 'carer' && request.caller.carerId !== id) {
+      throw new ApiError('FORBIDDEN', 'a carer sees only their own record')
+    }
+    const carer = ctx.registry.getCarer(id)
+    if (!carer) throw new ApiError('CARER_NOT_FOUND', `no carer ${id}`)
+    const live = ctx.carers.get(id)
+    return live ? { ...carer, duty: live.duty, ...(live.position ? { position: live.position } : {}), busy: live.busy } : carer
+  })
+
+  app.put('/users/:username', { preHandler: write }, async (request, reply) => {
+    const { username } = userParams.parse(request.params)
+    const { created, user } = await ctx.registry.putUser(username, userBody.parse(request.body)).catch(domain)
+    audit(request.caller?.username, 'user.put', username, created)
+    return reply.code(created ? 201 : 200).send(user)
+  })
+  app.get('/users', { preHandler: write }, async (request) => ctx.registry.listUsers(listQuery.parse(request.query)))
+  app.get('/users/:username', { preHandler: write }, async (request) => {
+    const { username } = userParams.parse(request.params)
+    const user = ctx.registry.getUser(username)
+    if (!user) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
+    return user
+  })
+}
+
+/** A scoped supervisor sees only their grid: their prefix, narrowed further by the query if asked. */
+export function scope(callerGrid: readonly string[] | undefined, asked: string[] | undefined): string[] | undefined {
+  if (!callerGrid || callerGrid.length === 0) return asked
+  if (asked && asked.length >= callerGrid.length && callerGrid.every((g, i) => asked[i] === g)) return asked
+  return [...callerGrid]
+}
+
+export function inScope(callerGrid: readonly string[] | undefined, grid: readonly string[] | undefined): boolean {
+  if (!callerGrid || callerGrid.length === 0) return true
+  return callerGrid.every((g, i) => grid?.[i] === g)
+}

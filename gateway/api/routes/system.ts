@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import { bearer } from '../auth.ts'
+
+const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }).strict()
+
+/** contract: GET /health (no auth), POST /auth/login; plus logout and metrics. */
+export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/health', async (_request, reply) => {
+    const health = ctx.health()
+    return reply.code(health.status === 'ok' ? 200 : 503).send(health)
+  })
+
+  app.get('/metrics', { preHandler: ctx.auth.allow('admin') }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()),
+  )
+
+  app.post('/auth/login', async (request) => {
+    const { username, password } = loginBody.parse(request.body)
+    const session = await ctx.auth.login(username, password)
+    if (!session) {
+      ctx.audit.record({ actor: username, action: 'auth.login_failed', source: request.ip })
+      throw new ApiError('BAD_CREDENTIALS', 'wrong username or password')
+    }
+    ctx.audit.record({ actor: username, action: 'auth.login', source: request.ip })
+    return session
+  })
+
+  app.post('/auth/logout', { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') }, async (request, reply) => {
+    const token = bearer(request)
+    if (token) ctx.auth.logout(token)
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,42 @@
+import fastifyWebsocket from '@fastify/websocket'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Logger } from '../observe/log.ts'
+import type { ApiContext } from './context.ts'
+import { installErrorHandling } from './errors.ts'
+import { alarmRoutes } from './routes/alarms.ts'
+import { carerRoutes } from './routes/carers.ts'
+import { registryRoutes } from './routes/registry.ts'
+import { systemRoutes } from './routes/system.ts'
+
+export interface ServerOptions {
+  log: Logger
+  bodyLimit?: number
+}
+
+/** The HTTP side, built apart from `listen` so tests can `inject`. */
+export async function buildServer(ctx: ApiContext, options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.log.child({ part: 'http' }),
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    trustProxy: false,
+  })
+  installErrorHandling(app)
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('x-frame-options', 'DENY')
+    return payload
+  })
+  await app.register(
+    async (api) => {
+      systemRoutes(api, ctx)
+      registryRoutes(api, ctx)
+      alarmRoutes(api, ctx)
+      carerRoutes(api, ctx)
+    },
+    { prefix: '/api/v1' },
+  )
+  return app
+}

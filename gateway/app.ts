@@ -1,0 +1,296 @@
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { Broker } from '../broker/broker.ts'
+import type { Principal } from '../broker/policy.ts'
+import { AlarmJournal } from './alarms/journal.ts'
+import type { Downlink } from './alarms/messages.ts'
+import { defaultPriorities } from './alarms/priority.ts'
+import { AlarmService } from './alarms/service.ts'
+import { AlarmStore } from './alarms/store.ts'
+import { adminTokenHash } from './api/bootstrap.ts'
+import { Auth } from './api/auth.ts'
+import type { ApiContext, Health } from './api/context.ts'
+import { buildServer } from './api/server.ts'
+import { CarerBook } from './carers/book.ts'
+import type { Config } from './config.ts'
+import type { AlarmEventMessage } from './contract/payloads.ts'
+import { type ParsedTopic, topics } from './contract/topics.ts'
+import { Dispatcher } from './dispatch/dispatcher.ts'
+import { type DispatchRules, defaultRules } from './dispatch/types.ts'
+import { CarerIngest } from './ingest/carers.ts'
+import { DeviceIngest } from './ingest/devices.ts'
+import { Audit } from './observe/audit.ts'
+import { createLogger, type Logger } from './observe/log.ts'
+import { Metrics } from './observe/metrics.ts'
+import { type Clock, systemClock } from './ports/clock.ts'
+import { type Ids, randomIds } from './ports/ids.ts'
+import { type Scheduler, TimerScheduler } from './ports/scheduler.ts'
+import { Registry } from './registry/registry.ts'
+import { Store } from './store/db.ts'
+import { TelemetryWriter } from './telemetry/positions.ts'
+import { SilenceWatch } from './telemetry/silence.ts'
+
+export interface AppOptions {
+  config: Config
+  clock?: Clock
+  /** Tests pass a ManualScheduler to move time without sleeping. */
+  scheduler?: Scheduler
+  ids?: Ids
+  log?: Logger
+  rules?: Partial<DispatchRules>
+}
+
+export interface StartReport {
+  bootMs: number
+  restoredAlarms: number
+  armedDeadlines: number
+  adminToken?: string
+}
+
+/**
+ * The composition root: the one place that builds the store, the broker,
+ * the timers and the HTTP server, and wires the parts together. Nothing
+ * happens until `start()`; `stop()` undoes it.
+ */
+export class App {
+  readonly config: Config
+  readonly clock: Clock
+  readonly log: Logger
+  readonly metrics = new Metrics()
+  readonly rules: DispatchRules
+  store!: Store
+  registry!: Registry
+  alarms!: AlarmService
+  dispatcher!: Dispatcher
+  carers!: CarerBook
+  broker!: Broker
+  http!: FastifyInstance
+  scheduler!: Scheduler
+  #telemetry!: TelemetryWriter
+  #ownScheduler: TimerScheduler | undefined
+  #startedAt = 0
+  #options: AppOptions
+
+  constructor(options: AppOptions) {
+    this.#options = options
+    this.config = options.config
+    this.clock = options.clock ?? systemClock
+    this.log = options.log ?? createLogger(options.config.logLevel)
+    this.rules = {
+      ...defaultRules,
+      offerTimeoutMs: options.config.offerTimeoutS * 1000,
+      offerTimeoutLowMs: options.config.offerTimeoutLowS * 1000,
+      ...options.rules,
+    }
+  }
+
+  get httpPort(): number {
+    const address = this.http.server.address()
+    return typeof address === 'object' && address ? address.port : 0
+  }
+
+  async start(): Promise<StartReport> {
+    const t0 = performance.now()
+    const { config, clock, log, metrics } = this
+    this.#startedAt = clock.now()
+    const onTaskError = (key: string, error: unknown) => {
+      metrics.inc('care_timer_errors_total')
+      log.error({ err: error, timer: key }, 'deadline task failed')
+    }
+    if (this.#options.scheduler) this.scheduler = this.#options.scheduler
+    else this.scheduler = this.#ownScheduler = new TimerScheduler(clock, onTaskError)
+
+    const store = (this.store = new Store(join(config.dataDir, 'care.db')))
+    store.open()
+    const audit = new Audit(store, clock, log.child({ part: 'audit' }), metrics)
+    const admin = adminTokenHash(store, config.adminToken)
+
+    let deviceIngest: DeviceIngest | undefined
+    const registry = (this.registry = new Registry(store, clock, {
+      carerChanged: (carer) => this.carers.upsertProfile(carer),
+      deviceChanged: (device) => deviceIngest?.forget(device.id),
+    }))
+    const alarmStore = new AlarmStore(store)
+    const carers = (this.carers = new CarerBook({ store, clock, scheduler: this.scheduler, rules: this.rules }))
+    carers.load(registry.allCarers(), alarmStore.busyCarers(), alarmStore.acceptedSince(startOfDay(clock.now())))
+
+    const broker = (this.broker = new Broker({
+      config,
+      log: log.child({ part: 'broker' }),
+      metrics,
+      audit,
+      gate: {
+        authenticate: (username, password) => registry.verifyPrincipal(username, password?.toString('utf8') ?? ''),
+        onPublish: (principal, topic, payload) => this.#onPublish(principal, topic, payload),
+      },
+    }))
+    const downlink = brokerDownlink(broker, log, metrics)
+    const journal = new AlarmJournal(alarmStore, clock, log.child({ part: 'alarms' }), metrics)
+    const elderOf = (id: string) => registry.getElder(id)
+    const dispatcher = (this.dispatcher = new Dispatcher({
+      journal,
+      carers,
+      elderOf,
+      scheduler: this.scheduler,
+      clock,
+      rules: this.rules,
+      downlink,
+      locale: config.locale,
+      audit,
+      log: log.child({ part: 'dispatch' }),
+      metrics,
+    }))
+    const alarms = (this.alarms = new AlarmService({
+      journal,
+      dispatcher,
+      elderOf,
+      downlink,
+      clock,
+      ids: this.#options.ids ?? randomIds,
+      locale: config.locale,
+      cancelGraceMs: config.cancelGraceS * 1000,
+      priorities: defaultPriorities,
+      log: log.child({ part: 'alarms' }),
+      metrics,
+    }))
+    journal.subscribe('integration-events', (alarm, entry) => {
+      broker.publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid)).catch(
+        (error: unknown) => log.warn({ err: error }, 'integration event not published'),
+      )
+    })
+
+    const telemetry = (this.#telemetry = new TelemetryWriter(store, log.child({ part: 'telemetry' }), metrics))
+    const silence = new SilenceWatch({
+      scheduler: this.scheduler,
+      clock,
+      onSilent: (deviceId, lastSeenAt) => deviceIngest?.silent(deviceId, lastSeenAt),
+    })
+    deviceIngest = new DeviceIngest({
+      registry,
+      alarms,
+      telemetry,
+      silence,
+      downlink,
+      store,
+      clock,
+      locale: config.locale,
+      log: log.child({ part: 'ingest' }),
+      metrics,
+    })
+    this.#deviceIngest = deviceIngest
+    this.#carerIngest = new CarerIngest({ carers, dispatcher, audit, clock, log: log.child({ part: 'ingest' }), metrics })
+
+    // contract: open alarms and every pending deadline are rebuilt from the store at start
+    const open = alarmStore.open()
+    const armed = dispatcher.restore(open)
+    for (const d of store.db
+      .prepare('SELECT id, interval_s, coalesce(last_seen_at, created_at) AS seen FROM devices')
+      .all() as { id: string; interval_s: number; seen: number }[]) {
+      silence.restore(d.id, d.interval_s, d.seen)
+    }
+    telemetry.start()
+
+    const context: ApiContext = {
+      registry,
+      alarms,
+      dispatcher,
+      carers,
+      telemetry,
+      auth: new Auth(store, registry, clock, admin.hash),
+      audit,
+      metrics,
+      clock,
+      health: () => this.health(),
+    }
+    this.http = await buildServer(context, { log })
+    broker.registerWebSocketRoute(this.http)
+    await broker.start()
+    await this.http.listen({ host: config.host, port: config.httpPort })
+    const report: StartReport = {
+      bootMs: Math.round(performance.now() - t0),
+      restoredAlarms: open.length,
+      armedDeadlines: armed,
+    }
+    if (admin.printOnce) report.adminToken = admin.printOnce
+    log.info({ ...report, adminToken: undefined, http: this.httpPort, mqtt: broker.ports.mqtt }, 'care gateway started')
+    return report
+  }
+
+  async stop(): Promise<void> {
+    this.#ownScheduler?.stop()
+    await this.http?.close()
+    await this.broker?.stop()
+    this.#telemetry?.stop()
+    this.store?.close()
+  }
+
+  health(): Health {
+    const open = this.store.db.prepare(
+      "SELECT count(*) AS n FROM alarms WHERE state IN ('open', 'offered', 'accepted', 'arrived')",
+    ).get() as { n: number }
+    return {
+      status: 'ok',
+      broker: { status: 'up', connections: this.broker.connections },
+      store: { status: this.store.db.isOpen ? 'up' : 'down', schema: this.store.schemaVersion },
+      history: { status: 'embedded' },
+      flows: { status: 'off' },
+      uptimeS: Math.round((this.clock.now() - this.#startedAt) / 1000),
+      openAlarms: open.n,
+      carersOnDuty: this.carers.onDutyCount(),
+      timers: this.scheduler.size(),
+    }
+  }
+
+  #deviceIngest: DeviceIngest | undefined
+  #carerIngest: CarerIngest | undefined
+
+  #onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void {
+    if (topic.kind === 'device') this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
+    else if (topic.kind === 'carer') this.#carerIngest?.handle(principal.id, topic.leaf, payload)
+  }
+}
+
+function startOfDay(at: number): number {
+  const d = new Date(at)
+  d.setHours(0, 0, 0, 0)
+  return d.getTime()
+}
+
+function brokerDownlink(broker: Broker, log: Logger, metrics: Metrics): Downlink {
+  const send = (topic: string, message: unknown) => {
+    broker.publish(topic, message, { qos: 1 }).catch((error: unknown) => {
+      metrics.inc('care_downlink_errors_total')
+      log.warn({ err: error, topic }, 'downlink not published')
+    })
+  }
+  return {
+    notify: (deviceId, message) => send(topics.deviceNotify(deviceId), message),
+    task: (carerId, message) => send(topics.carerTask(carerId), message),
+  }
+}
+
+function integrationEvent(
+  alarm: Parameters<Parameters<AlarmJournal['subscribe']>[1]>[0],
+  entry: Parameters<Parameters<AlarmJournal['subscribe']>[1]>[1],
+  grid: string[] | undefined,
+): AlarmEventMessage {
+  const event: AlarmEventMessage = {
+    alarmId: alarm.id,
+    seq: entry.seq,
+    type: entry.type,
+    at: entry.at,
+    elderId: alarm.elderId,
+    kind: alarm.kind,
+    priority: alarm.priority,
+    state: alarm.state,
+    escalated: alarm.escalated,
+  }
+  if (alarm.deviceId) event.deviceId = alarm.deviceId
+  const carerId = entry.carerId ?? alarm.carerId
+  if (carerId) event.carerId = carerId
+  if (entry.actor) event.actor = entry.actor
+  if (entry.note) event.note = entry.note
+  if (alarm.outcome) event.outcome = alarm.outcome
+  if (grid) event.grid = grid
+  return event
+}

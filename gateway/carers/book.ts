@@ -1,0 +1,188 @@
+import { CarerIndex } from '../dispatch/carer-index.ts'
+import { rankCandidates } from '../dispatch/engine.ts'
+import type { Candidate, CarerState, DispatchRules, Point } from '../dispatch/types.ts'
+import type { Clock } from '../ports/clock.ts'
+import type { Scheduler } from '../ports/scheduler.ts'
+import type { Carer } from '../registry/schemas.ts'
+import type { Store } from '../store/db.ts'
+
+/** contract: a carer silent for 12 h goes off duty. */
+export const CARER_SILENCE_MS = 12 * 3_600_000
+
+export interface CarerProfile extends CarerState {
+  name: string
+  phone: string
+  lastSeenAt?: number
+}
+
+export interface CarerBookDeps {
+  store: Store
+  clock: Clock
+  scheduler: Scheduler
+  rules: DispatchRules
+  /** Told when a carer's duty or position changes (the live board, history). */
+  onChange?: (carer: CarerProfile, what: 'duty' | 'position') => void
+}
+
+/**
+ * Who can be sent: every carer's duty, position, base and load, in memory
+ * beside a spatial index, written through to the store so duty and
+ * positions survive a restart. A dropped connection changes nothing here
+ * (contract: phones lose signal).
+ */
+export class CarerBook {
+  readonly #deps: CarerBookDeps
+  readonly #carers = new Map<string, CarerProfile>()
+  readonly #index = new CarerIndex()
+  #dayStart = 0
+
+  constructor(deps: CarerBookDeps) {
+    this.#deps = deps
+  }
+
+  /** Rebuild from the store: profiles, duty, positions, who is busy, today's counts, silence deadlines. */
+  load(carers: readonly Carer[], busy: ReadonlyMap<string, string>, acceptedToday: ReadonlyMap<string, number>): void {
+    this.#dayStart = localMidnight(this.#deps.clock.now())
+    const lastSeen = new Map(
+      (this.#deps.store.db.prepare('SELECT id, last_seen_at FROM carers').all() as { id: string; last_seen_at: number | null }[]).map(
+        (r) => [r.id, r.last_seen_at],
+      ),
+    )
+    for (const carer of carers) {
+      this.upsertProfile(carer)
+      const profile = this.#carers.get(carer.id)
+      if (!profile) continue
+      profile.busy = busy.has(carer.id)
+      profile.alarmsToday = acceptedToday.get(carer.id) ?? 0
+      const seen = lastSeen.get(carer.id)
+      if (typeof seen === 'number') {
+        profile.lastSeenAt = seen
+        if (profile.duty === 'on') this.#armSilence(carer.id, seen)
+      }
+    }
+  }
+
+  /** A registry change of the carer's profile (name, mode, base...). */
+  upsertProfile(carer: Carer): void {
+    const known = this.#carers.get(carer.id)
+    const profile: CarerProfile = {
+      id: carer.id,
+      name: carer.name,
+      phone: carer.phone ?? '',
+      mode: carer.mode,
+      duty: known?.duty ?? carer.duty,
+      busy: known?.busy ?? false,
+      alarmsToday: known?.alarmsToday ?? 0,
+    }
+    const position = known?.position ?? carer.position
+    if (position) profile.position = position
+    if (carer.base) profile.base = carer.base
+    if (known?.lastSeenAt !== undefined) profile.lastSeenAt = known.lastSeenAt
+    this.#carers.set(carer.id, profile)
+    this.#reindex(profile)
+  }
+
+  get(id: string): CarerProfile | undefined {
+    return this.#carers.get(id)
+  }
+
+  all(): IterableIterator<CarerProfile> {
+    return this.#carers.values()
+  }
+
+  onDutyCount(): number {
+    let n = 0
+    for (const c of this.#carers.values()) if (c.duty === 'on') n++
+    return n
+  }
+
+  /** contract: duty is what the carer last said in `duty` (or via HTTP). */
+  setDuty(id: string, duty: 'on' | 'off', at: number): boolean {
+    const carer = this.#carers.get(id)
+    if (!carer) return false
+    carer.duty = duty
+    this.#deps.store.db
+      .prepare('UPDATE carers SET duty = ?, duty_at = ?, last_seen_at = ? WHERE id = ?')
+      .run(duty, at, at, id)
+    carer.lastSeenAt = at
+    if (duty === 'on') this.#armSilence(id, at)
+    else this.#deps.scheduler.cancel(silenceKey(id))
+    this.#reindex(carer)
+    this.#deps.onChange?.(carer, 'duty')
+    return true
+  }
+
+  setPosition(id: string, point: Point, at: number): boolean {
+    const carer = this.#carers.get(id)
+    if (!carer) return false
+    carer.position = { lat: point.lat, lon: point.lon, at }
+    carer.lastSeenAt = at
+    this.#deps.store.db
+      .prepare('UPDATE carers SET lat = ?, lon = ?, pos_at = ?, last_seen_at = ? WHERE id = ?')
+      .run(point.lat, point.lon, at, at, id)
+    if (carer.duty === 'on') this.#armSilence(id, at)
+    this.#reindex(carer)
+    this.#deps.onChange?.(carer, 'position')
+    return true
+  }
+
+  /** Any message from the carer keeps them from the 12-hour silence rule. */
+  seen(id: string, at: number): void {
+    const carer = this.#carers.get(id)
+    if (!carer) return
+    carer.lastSeenAt = at
+    if (carer.duty === 'on') this.#armSilence(id, at)
+  }
+
+  setBusy(id: string, busy: boolean): void {
+    const carer = this.#carers.get(id)
+    if (carer) carer.busy = busy
+  }
+
+  countAccepted(id: string, at: number): void {
+    this.#rollDay(at)
+    const carer = this.#carers.get(id)
+    if (carer) carer.alarmsToday++
+  }
+
+  /** Ranked candidates for an alarm at `at` (contract: dispatch rules), through the spatial index. */
+  candidates(at: Point, now: number, exclude: ReadonlySet<string>): Candidate[] {
+    this.#rollDay(now)
+    const near = this.#index.near(at, this.#deps.rules.farM)
+    const states: CarerState[] = []
+    for (const id of near) {
+      const carer = this.#carers.get(id)
+      if (carer) states.push(carer)
+    }
+    return rankCandidates(at, states, now, this.#deps.rules, exclude)
+  }
+
+  #reindex(carer: CarerProfile): void {
+    if (carer.duty === 'on') this.#index.upsert(carer.id, carer.position, carer.base)
+    else this.#index.remove(carer.id)
+  }
+
+  #armSilence(id: string, lastSeen: number): void {
+    this.#deps.scheduler.at(silenceKey(id), lastSeen + CARER_SILENCE_MS, () => {
+      this.setDuty(id, 'off', this.#deps.clock.now())
+    })
+  }
+
+  #rollDay(now: number): void {
+    const today = localMidnight(now)
+    if (today === this.#dayStart) return
+    this.#dayStart = today
+    for (const carer of this.#carers.values()) carer.alarmsToday = 0
+  }
+}
+
+function silenceKey(id: string): string {
+  return `carer-silence:${id}`
+}
+
+/** Start of the day in the gateway's local time zone. */
+export function localMidnight(at: number): number {
+  const d = new Date(at)
+  d.setHours(0, 0, 0, 0)
+  return d.getTime()
+}

@@ -1,0 +1,64 @@
+import type { CarerBook } from '../carers/book.ts'
+import type { CarerLocPayload, DutyPayload, ReplyPayload } from '../contract/payloads.ts'
+import type { CarerUplink } from '../contract/topics.ts'
+import { carerUplinks } from '../contract/topics.ts'
+import type { Dispatcher } from '../dispatch/dispatcher.ts'
+import type { Audit } from '../observe/audit.ts'
+import type { Logger } from '../observe/log.ts'
+import type { Metrics } from '../observe/metrics.ts'
+import type { Clock } from '../ports/clock.ts'
+import { parsePayload } from './parse.ts'
+
+export interface CarerIngestDeps {
+  carers: CarerBook
+  dispatcher: Dispatcher
+  audit: Audit
+  clock: Clock
+  log: Logger
+  metrics: Metrics
+}
+
+/** Carer uplinks over MQTT: position, duty and replies to offers. */
+export class CarerIngest {
+  readonly #d: CarerIngestDeps
+
+  constructor(deps: CarerIngestDeps) {
+    this.#d = deps
+  }
+
+  handle(carerId: string, leaf: CarerUplink, payload: Buffer): void {
+    const parsed = parsePayload(carerUplinks[leaf], payload)
+    if (!parsed.ok) {
+      this.#d.metrics.inc('care_uplinks_rejected_total', { topic: `carer_${leaf}`, reason: parsed.reason })
+      this.#d.log.warn({ carerId, topic: leaf, reason: parsed.reason, detail: parsed.detail }, 'uplink dropped')
+      return
+    }
+    const now = this.#d.clock.now()
+    this.#d.metrics.inc('care_uplinks_total', { topic: `carer_${leaf}` })
+    switch (leaf) {
+      case 'loc': {
+        const loc = parsed.value as CarerLocPayload
+        // freshness is judged by the gateway's receive time: a phone's clock may be off by hours
+        this.#d.carers.setPosition(carerId, { lat: loc.lat, lon: loc.lon }, now)
+        return
+      }
+      case 'duty':
+        this.#d.carers.setDuty(carerId, (parsed.value as DutyPayload).status, now)
+        return
+      case 'reply': {
+        const reply = parsed.value as ReplyPayload
+        const result = this.#d.dispatcher.reply(carerId, reply)
+        if (!result.ok) {
+          // contract: a late accept over MQTT is ignored with an audit entry
+          this.#d.audit.record({
+            actor: carerId,
+            action: 'mqtt.reply_refused',
+            target: reply.alarmId,
+            detail: { action: reply.action, code: result.code },
+          })
+        }
+        return
+      }
+    }
+  }
+}

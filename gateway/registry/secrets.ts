@@ -1,0 +1,60 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+
+/**
+ * Secrets and passwords, hashed with scrypt (node:crypto) and compared in
+ * constant time. Stored as `scrypt$N$r$p$salt$hash` (base64url).
+ */
+
+export interface ScryptCost {
+  N: number
+  r: number
+  p: number
+}
+
+/** People's passwords: the usual interactive cost. */
+export const passwordCost: ScryptCost = { N: 16_384, r: 8, p: 1 }
+/**
+ * Machine secrets (devices, carers' phones) are random and long, so brute
+ * force is not the threat a weak password is; a lower cost keeps a
+ * reconnect storm of 20,000 devices from taking minutes of CPU.
+ */
+export const machineCost: ScryptCost = { N: 4_096, r: 8, p: 1 }
+
+const KEY_LEN = 32
+
+function derive(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, KEY_LEN, { ...cost, maxmem: 64 * 1024 * 1024 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    )
+  })
+}
+
+export async function hashSecret(secret: string, cost: ScryptCost): Promise<string> {
+  const salt = randomBytes(16)
+  const key = await derive(secret, salt, cost)
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$')
+}
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const [tag, n, r, p, salt, hash] = stored.split('$')
+  if (tag !== 'scrypt' || !n || !r || !p || !salt || !hash) return false
+  const expected = Buffer.from(hash, 'base64url')
+  const key = await derive(secret, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) })
+  return key.length === expected.length && timingSafeEqual(key, expected)
+}
+
+/** Constant-time comparison of two strings of any length. */
+export function sameText(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest()
+  const hb = createHash('sha256').update(b).digest()
+  return timingSafeEqual(ha, hb)
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url')
+}
+
+export function randomToken(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url')
+}

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { App } from '../../gateway/app.ts'
+import { loadConfig } from '../../gateway/config.ts'
+import type { DispatchRules } from '../../gateway/dispatch/types.ts'
+import { ManualClock } from '../../gateway/ports/clock.ts'
+import { sequentialIds } from '../../gateway/ports/ids.ts'
+import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
+import { TestClient } from './mqtt.ts'
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789'
+/** Binzhou, Shandong: where the test district lives. */
+export const HOME = { lat: 37.3835, lon: 117.9707 }
+
+/** A point `northM` metres north and `eastM` metres east of `p`. */
+export function offset(p: { lat: number; lon: number }, northM: number, eastM: number): { lat: number; lon: number } {
+  const dLat = northM / 111_320
+  const dLon = eastM / (111_320 * Math.cos((p.lat * Math.PI) / 180))
+  return { lat: p.lat + dLat, lon: p.lon + dLon }
+}
+
+export interface World {
+  app: App
+  clock: ManualClock
+  scheduler: ManualScheduler
+  dataDir: string
+  mqttUrl: string
+  api<T = Record<string, unknown>>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>
+  elder(id: string, over?: Record<string, unknown>): Promise<void>
+  device(id: string, elderId: string, over?: Record<string, unknown>): Promise<TestClient>
+  carer(id: string, at: { lat: number; lon: number }, over?: Record<string, unknown>): Promise<TestClient>
+  clients: TestClient[]
+  stop(): Promise<void>
+}
+
+export interface WorldOptions {
+  env?: Record<string, string>
+  rules?: Partial<DispatchRules>
+  dataDir?: string
+  keepData?: boolean
+}
+
+/** A whole gateway on loopback (real Aedes, real SQLite file), with a manual clock for its deadlines. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'care-test-'))
+  const config = loadConfig({
+    env: {
+      CARE_HTTP_PORT: '0',
+      CARE_MQTT_PORT: '0',
+      CARE_DATA_DIR: dataDir,
+      CARE_ADMIN_TOKEN: ADMIN_TOKEN,
+      CARE_LOG_LEVEL: 'silent',
+      CARE_FLOWS: 'off',
+      ...options.env,
+    },
+    file: join(dataDir, 'no-config.json'),
+  })
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0))
+  const scheduler = new ManualScheduler(clock)
+  const app = new App({ config, clock, scheduler, ids: sequentialIds(), ...(options.rules ? { rules: options.rules } : {}) })
+  await app.start()
+  const mqttUrl = `mqtt://127.0.0.1:${app.broker.ports.mqtt}`
+  const clients: TestClient[] = []
+
+  const api: World['api'] = async (method, url, body, token = ADMIN_TOKEN) => {
+    const res = await app.http.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
+    })
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined }
+  }
+
+  const must = async (method: 'PUT', url: string, body: unknown) => {
+    const res = await api(method, url, body)
+    if (res.status >= 300) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(res.body)}`)
+  }
+
+  const world: World = {
+    app,
+    clock,
+    scheduler,
+    dataDir,
+    mqttUrl,
+    api,
+    clients,
+    async elder(id, over = {}) {
+      await must('PUT', `/api/v1/elders/${id}`, {
+        name: `老人${id}`,
+        phone: '13800000000',
+        address: '滨州市无棣县海丰街道12号',
+        grid: ['Haifeng St', 'Dongguan', 'G03'],
+        home: HOME,
+        risk: 'medium',
+        contacts: [{ name: '子女', relation: 'son', phone: '13900000000' }],
+        ...over,
+      })
+    },
+    async device(id, elderId, over = {}) {
+      await must('PUT', `/api/v1/devices/${id}`, { kind: 'phone', elderId, secret: `secret-${id}`, ...over })
+      const client = await TestClient.connect(mqttUrl, id, `secret-${id}`)
+      await client.subscribe(`care/v1/dev/${id}/notify`)
+      clients.push(client)
+      return client
+    },
+    async carer(id, at, over = {}) {
+      await must('PUT', `/api/v1/carers/${id}`, {
+        name: `护理员${id}`,
+        phone: '13700000000',
+        mode: 'ebike',
+        secret: `secret-${id}`,
+        base: at,
+        ...over,
+      })
+      const client = await TestClient.connect(mqttUrl, id, `secret-${id}`)
+      await client.subscribe(`care/v1/carer/${id}/task`)
+      clients.push(client)
+      // on duty and positioned through the contract, as a phone would
+      await client.publish(`care/v1/carer/${id}/duty`, { status: 'on' })
+      await client.publish(`care/v1/carer/${id}/loc`, { ts: clock.now(), lat: at.lat, lon: at.lon })
+      const seen = app.carers.get(id)?.position
+      if (app.carers.get(id)?.duty !== 'on' || seen?.lat !== at.lat) throw new Error(`carer ${id} not on duty`)
+      return client
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
+      await app.stop()
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+  return world
+}
