@@ -7,8 +7,8 @@ import type { Downlink } from './alarms/messages.ts'
 import { defaultPriorities } from './alarms/priority.ts'
 import { AlarmService } from './alarms/service.ts'
 import { AlarmStore } from './alarms/store.ts'
-import { adminTokenHash } from './api/bootstrap.ts'
 import { Auth } from './api/auth.ts'
+import { adminTokenHash } from './api/bootstrap.ts'
 import type { ApiContext, Health } from './api/context.ts'
 import { buildServer } from './api/server.ts'
 import { CarerBook } from './carers/book.ts'
@@ -98,36 +98,53 @@ export class App {
       log.error({ err: error, timer: key }, 'deadline task failed')
     }
     if (this.#options.scheduler) this.scheduler = this.#options.scheduler
-    else this.scheduler = this.#ownScheduler = new TimerScheduler(clock, onTaskError)
+    else {
+      this.#ownScheduler = new TimerScheduler(clock, onTaskError)
+      this.scheduler = this.#ownScheduler
+    }
 
-    const store = (this.store = new Store(join(config.dataDir, 'care.db')))
+    const store = new Store(join(config.dataDir, 'care.db'))
+    this.store = store
     store.open()
     const audit = new Audit(store, clock, log.child({ part: 'audit' }), metrics)
     const admin = adminTokenHash(store, config.adminToken)
 
     let deviceIngest: DeviceIngest | undefined
-    const registry = (this.registry = new Registry(store, clock, {
+    const registry = new Registry(store, clock, {
       carerChanged: (carer) => this.carers.upsertProfile(carer),
       deviceChanged: (device) => deviceIngest?.forget(device.id),
-    }))
+    })
+    this.registry = registry
     const alarmStore = new AlarmStore(store)
-    const carers = (this.carers = new CarerBook({ store, clock, scheduler: this.scheduler, rules: this.rules }))
-    carers.load(registry.allCarers(), alarmStore.busyCarers(), alarmStore.acceptedSince(startOfDay(clock.now())))
+    const carers = new CarerBook({
+      store,
+      clock,
+      scheduler: this.scheduler,
+      rules: this.rules,
+    })
+    this.carers = carers
+    carers.load(
+      registry.allCarers(),
+      alarmStore.busyCarers(),
+      alarmStore.acceptedSince(startOfDay(clock.now())),
+    )
 
-    const broker = (this.broker = new Broker({
+    const broker = new Broker({
       config,
       log: log.child({ part: 'broker' }),
       metrics,
       audit,
       gate: {
-        authenticate: (username, password) => registry.verifyPrincipal(username, password?.toString('utf8') ?? ''),
+        authenticate: (username, password) =>
+          registry.verifyPrincipal(username, password?.toString('utf8') ?? ''),
         onPublish: (principal, topic, payload) => this.#onPublish(principal, topic, payload),
       },
-    }))
+    })
+    this.broker = broker
     const downlink = brokerDownlink(broker, log, metrics)
     const journal = new AlarmJournal(alarmStore, clock, log.child({ part: 'alarms' }), metrics)
     const elderOf = (id: string) => registry.getElder(id)
-    const dispatcher = (this.dispatcher = new Dispatcher({
+    const dispatcher = new Dispatcher({
       journal,
       carers,
       elderOf,
@@ -139,8 +156,9 @@ export class App {
       audit,
       log: log.child({ part: 'dispatch' }),
       metrics,
-    }))
-    const alarms = (this.alarms = new AlarmService({
+    })
+    this.dispatcher = dispatcher
+    const alarms = new AlarmService({
       journal,
       dispatcher,
       elderOf,
@@ -152,14 +170,16 @@ export class App {
       priorities: defaultPriorities,
       log: log.child({ part: 'alarms' }),
       metrics,
-    }))
+    })
+    this.alarms = alarms
     journal.subscribe('integration-events', (alarm, entry) => {
-      broker.publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid)).catch(
-        (error: unknown) => log.warn({ err: error }, 'integration event not published'),
-      )
+      broker
+        .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
+        .catch((error: unknown) => log.warn({ err: error }, 'integration event not published'))
     })
 
-    const telemetry = (this.#telemetry = new TelemetryWriter(store, log.child({ part: 'telemetry' }), metrics))
+    const telemetry = new TelemetryWriter(store, log.child({ part: 'telemetry' }), metrics)
+    this.#telemetry = telemetry
     const silence = new SilenceWatch({
       scheduler: this.scheduler,
       clock,
@@ -178,7 +198,14 @@ export class App {
       metrics,
     })
     this.#deviceIngest = deviceIngest
-    this.#carerIngest = new CarerIngest({ carers, dispatcher, audit, clock, log: log.child({ part: 'ingest' }), metrics })
+    this.#carerIngest = new CarerIngest({
+      carers,
+      dispatcher,
+      audit,
+      clock,
+      log: log.child({ part: 'ingest' }),
+      metrics,
+    })
 
     // contract: open alarms and every pending deadline are rebuilt from the store at start
     const open = alarmStore.open()
@@ -212,7 +239,11 @@ export class App {
       armedDeadlines: armed,
     }
     if (admin.printOnce) report.adminToken = admin.printOnce
-    log.info({ ...report, adminToken: undefined, http: this.httpPort, mqtt: broker.ports.mqtt }, 'care gateway started')
+    log.info(
+      { ...report, adminToken: undefined, http: this.httpPort, mqtt: broker.ports.mqtt },
+      'care gateway started',
+    )
+    this.#telemetry = telemetry
     return report
   }
 
@@ -225,9 +256,9 @@ export class App {
   }
 
   health(): Health {
-    const open = this.store.db.prepare(
-      "SELECT count(*) AS n FROM alarms WHERE state IN ('open', 'offered', 'accepted', 'arrived')",
-    ).get() as { n: number }
+    const open = this.store.db
+      .prepare("SELECT count(*) AS n FROM alarms WHERE state IN ('open', 'offered', 'accepted', 'arrived')")
+      .get() as { n: number }
     return {
       status: 'ok',
       broker: { status: 'up', connections: this.broker.connections },

@@ -1,18 +1,18 @@
 import type { CancelPayload, Outcome } from '../contract/payloads.ts'
 import type { Dispatcher } from '../dispatch/dispatcher.ts'
+import type { OfferRecord } from '../dispatch/types.ts'
 import type { Logger } from '../observe/log.ts'
 import type { Metrics } from '../observe/metrics.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { Ids } from '../ports/ids.ts'
+import type { Page } from '../registry/registry.ts'
 import { type Elder, gridKey } from '../registry/schemas.ts'
 import type { AlarmJournal } from './journal.ts'
-import type { AlarmFilter } from './store.ts'
 import { type Downlink, notifyMessage } from './messages.ts'
-import type { OfferRecord } from '../dispatch/types.ts'
-import type { Page } from '../registry/registry.ts'
 import { type Alarm, type AlarmKind, openStates, type Priority, type TimelineEntry } from './model.ts'
 import { type PriorityTable, priorityOf } from './priority.ts'
 import { ok, type Result, refuse } from './result.ts'
+import type { AlarmFilter } from './store.ts'
 import type { Locale } from './texts.ts'
 
 export interface AlarmServiceDeps {
@@ -175,7 +175,11 @@ export class AlarmService {
    * contract: `cancel` within the grace (30 s) of the sos closes the alarm as
    * cancelled (still on the board for a call-back); later it only adds a note.
    */
-  cancelFromDevice(deviceId: string, payload: CancelPayload, topic: string): 'cancelled' | 'noted' | 'ignored' {
+  cancelFromDevice(
+    deviceId: string,
+    payload: CancelPayload,
+    topic: string,
+  ): 'cancelled' | 'noted' | 'ignored' {
     const { journal, clock } = this.#d
     const seen = journal.store.seenMessage(deviceId, payload.id)
     if (seen) {
@@ -196,7 +200,7 @@ export class AlarmService {
       })
       return 'noted'
     }
-    this.#close(target, 'cancelled', deviceId, { deviceTs: payload.ts }, (w) =>
+    this.#close(target, 'cancelled', deviceId, { deviceTs: payload.ts }, () =>
       journal.store.recordMessage(deviceId, payload.id, topic, now, target.id),
     )
     return 'cancelled'
@@ -262,7 +266,8 @@ export class AlarmService {
       return gone
     })
     this.#d.dispatcher.afterClose(alarm, withdrawn, previousCarer)
-    if (alarm.deviceId) this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, state))
+    if (alarm.deviceId)
+      this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, state))
   }
 
   #openAlarmOf(elderId: string, kind: AlarmKind): Alarm | undefined {

@@ -174,7 +174,9 @@ export class AlarmStore {
   /** Alarms not yet resolved or cancelled: rebuilt into timers at start. */
   open(): Alarm[] {
     const rows = this.#store.db
-      .prepare("SELECT * FROM alarms WHERE state IN ('open', 'offered', 'accepted', 'arrived') ORDER BY raised_at")
+      .prepare(
+        "SELECT * FROM alarms WHERE state IN ('open', 'offered', 'accepted', 'arrived') ORDER BY raised_at",
+      )
       .all() as Dict[]
     return rows.map(alarmOf)
   }
@@ -182,7 +184,9 @@ export class AlarmStore {
   /** Carers on an accepted or arrived alarm, with the alarm. */
   busyCarers(): Map<string, string> {
     const rows = this.#store.db
-      .prepare("SELECT id, carer_id FROM alarms WHERE state IN ('accepted', 'arrived') AND carer_id IS NOT NULL")
+      .prepare(
+        "SELECT id, carer_id FROM alarms WHERE state IN ('accepted', 'arrived') AND carer_id IS NOT NULL",
+      )
       .all() as Dict[]
     return new Map(rows.map((r) => [String(r.carer_id), String(r.id)]))
   }
@@ -249,7 +253,7 @@ export class AlarmStore {
   }
 }
 
-function num(v: SQLInputValue): number | undefined {
+function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined
 }
 
@@ -279,7 +283,8 @@ function alarmOf(r: Dict): Alarm {
   if (typeof r.outcome === 'string') alarm.outcome = r.outcome as NonNullable<Alarm['outcome']>
   const distance = num(r.arrival_distance_m)
   if (distance !== undefined) alarm.arrivalDistanceM = distance
-  if (r.arrival_flagged !== null && r.arrival_flagged !== undefined) alarm.arrivalFlagged = r.arrival_flagged === 1
+  if (r.arrival_flagged !== null && r.arrival_flagged !== undefined)
+    alarm.arrivalFlagged = r.arrival_flagged === 1
   return alarm
 }
 

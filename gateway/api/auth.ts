@@ -39,7 +39,10 @@ export class Auth {
     this.#adminTokenHash = adminTokenHash
   }
 
-  async login(username: string, password: string): Promise<{ token: string; role: Role; expiresAt: number } | undefined> {
+  async login(
+    username: string,
+    password: string,
+  ): Promise<{ token: string; role: Role; expiresAt: number } | undefined> {
     const user = await this.#registry.verifyUser(username, password)
     if (!user) return undefined
     const token = randomToken()

@@ -6,7 +6,10 @@ import type { Store } from '../store/db.ts'
  * once at first start. Only its hash is kept; a later start with no
  * CARE_ADMIN_TOKEN keeps the first one.
  */
-export function adminTokenHash(store: Store, configured: string | undefined): { hash: string; printOnce?: string } {
+export function adminTokenHash(
+  store: Store,
+  configured: string | undefined,
+): { hash: string; printOnce?: string } {
   const db = store.db
   if (configured) return { hash: sha256(configured) }
   const row = db.prepare("SELECT value FROM settings WHERE key = 'admin_token_hash'").get() as

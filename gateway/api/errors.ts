@@ -7,7 +7,10 @@ import type { DomainCode } from '../alarms/result.ts'
  * `{error: {code, message}}` (contract); docs/api.md lists the same table.
  */
 export const errorCodes = {
-  BAD_REQUEST: { status: 400, what: 'the body, a parameter or the query failed validation (the message names the path)' },
+  BAD_REQUEST: {
+    status: 400,
+    what: 'the body, a parameter or the query failed validation (the message names the path)',
+  },
   INVALID_JSON: { status: 400, what: 'the body is not valid JSON' },
   UNKNOWN_ELDER: { status: 400, what: 'a device names an elder that is not registered' },
   UNKNOWN_CARER: { status: 400, what: 'a user names a carer that is not registered' },
@@ -61,7 +64,9 @@ export function errorBody(code: ErrorCode, message: string): { error: { code: Er
 export function installErrorHandling(app: FastifyInstance): void {
   void _domainCovered
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))
+    void reply
+      .code(404)
+      .send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))
   })
   app.setErrorHandler((error: FastifyError | ApiError | ZodError, request, reply) => {
     if (error instanceof ApiError) {
@@ -79,7 +84,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply.code(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send application/json'))
     }
-    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError) {
+    if (
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      fe instanceof SyntaxError
+    ) {
       return reply.code(400).send(errorBody('INVALID_JSON', 'body is not valid JSON'))
     }
     if (fe.statusCode === 429) return reply.code(429).send(errorBody('RATE_LIMITED', 'too many requests'))

@@ -1,5 +1,5 @@
 import fastifyWebsocket from '@fastify/websocket'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from '../observe/log.ts'
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
@@ -16,8 +16,8 @@ export interface ServerOptions {
 /** The HTTP side, built apart from `listen` so tests can `inject`. */
 export async function buildServer(ctx: ApiContext, options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.log.child({ part: 'http' }),
-    disableRequestLogging: true,
+    loggerInstance: options.log.child({ part: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: false,
   })
@@ -30,11 +30,12 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     return payload
   })
   await app.register(
-    async (api) => {
+    (api, _options, done) => {
       systemRoutes(api, ctx)
       registryRoutes(api, ctx)
       alarmRoutes(api, ctx)
       carerRoutes(api, ctx)
+      done()
     },
     { prefix: '/api/v1' },
   )

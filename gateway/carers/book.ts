@@ -41,12 +41,19 @@ export class CarerBook {
   }
 
   /** Rebuild from the store: profiles, duty, positions, who is busy, today's counts, silence deadlines. */
-  load(carers: readonly Carer[], busy: ReadonlyMap<string, string>, acceptedToday: ReadonlyMap<string, number>): void {
+  load(
+    carers: readonly Carer[],
+    busy: ReadonlyMap<string, string>,
+    acceptedToday: ReadonlyMap<string, number>,
+  ): void {
     this.#dayStart = localMidnight(this.#deps.clock.now())
     const lastSeen = new Map(
-      (this.#deps.store.db.prepare('SELECT id, last_seen_at FROM carers').all() as { id: string; last_seen_at: number | null }[]).map(
-        (r) => [r.id, r.last_seen_at],
-      ),
+      (
+        this.#deps.store.db.prepare('SELECT id, last_seen_at FROM carers').all() as {
+          id: string
+          last_seen_at: number | null
+        }[]
+      ).map((r) => [r.id, r.last_seen_at]),
     )
     for (const carer of carers) {
       this.upsertProfile(carer)

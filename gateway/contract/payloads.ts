@@ -150,7 +150,7 @@ export interface TaskMessage {
     lat: number
     lon: number
     notes: string
-    contacts: { name: string; relation?: string; phone: string }[]
+    contacts: { name: string; relation?: string | undefined; phone: string }[]
   }
   distanceM: number
   etaMin: number

@@ -105,7 +105,11 @@ export class Dispatcher {
       w.add(alarm, previous ? 'reassigned' : 'accepted', {
         carerId,
         actor,
-        data: { distanceM: Math.round(route.distanceM), etaMin: route.etaMin, ...(previous ? { from: previous } : {}) },
+        data: {
+          distanceM: Math.round(route.distanceM),
+          etaMin: route.etaMin,
+          ...(previous ? { from: previous } : {}),
+        },
       })
       return gone
     })
@@ -151,7 +155,10 @@ export class Dispatcher {
             return
           }
           alarm.escalated = true
-          w.add(alarm, 'escalated', { actor: 'system', data: { reason: decision.reason, round: alarm.round } })
+          w.add(alarm, 'escalated', {
+            actor: 'system',
+            data: { reason: decision.reason, round: alarm.round },
+          })
         })
         this.#d.metrics.inc('care_alarms_escalated_total', { reason: decision.reason })
         return
@@ -187,7 +194,11 @@ export class Dispatcher {
         for (const c of decision.offers) {
           this.#d.downlink.task(
             c.carerId,
-            taskMessage('offer', alarm, elder, { distanceM: c.distanceM, etaMin: c.etaMin, expiresAt: decision.expiresAt }),
+            taskMessage('offer', alarm, elder, {
+              distanceM: c.distanceM,
+              etaMin: c.etaMin,
+              expiresAt: decision.expiresAt,
+            }),
           )
         }
         this.#d.metrics.inc('care_offers_total', { priority: String(alarm.priority) }, decision.offers.length)
@@ -197,14 +208,16 @@ export class Dispatcher {
   }
 
   #armExpiry(alarmId: string, round: number, dueAt: number): void {
-    this.#d.scheduler.at(expiryKey(alarmId), Math.max(dueAt, this.#d.clock.now()), () => this.#expire(alarmId, round))
+    this.#d.scheduler.at(expiryKey(alarmId), Math.max(dueAt, this.#d.clock.now()), () =>
+      this.#expire(alarmId, round),
+    )
   }
 
   /** contract: an offer expires (60 s, 30 s for high risk; 120 s below priority 1), then the next round. */
   #expire(alarmId: string, round: number): void {
     const { journal } = this.#d
     const alarm = journal.store.get(alarmId)
-    if (!alarm || alarm.state !== 'offered' || alarm.round !== round) return
+    if (alarm?.state !== 'offered' || alarm.round !== round) return
     const now = this.#d.clock.now()
     const lapsed = journal.store
       .offers(alarmId)
@@ -320,7 +333,8 @@ export class Dispatcher {
       })
     })
     if (check.flagged) this.#d.metrics.inc('care_arrivals_flagged_total')
-    if (alarm.deviceId) this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, 'arrived'))
+    if (alarm.deviceId)
+      this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, 'arrived'))
     return ok(alarm)
   }
 
@@ -338,7 +352,8 @@ export class Dispatcher {
       w.add(alarm, 'resolved', { carerId, actor: carerId, note: reply.note, data: { outcome } })
     })
     this.#d.carers.setBusy(carerId, false)
-    if (alarm.deviceId) this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, 'resolved'))
+    if (alarm.deviceId)
+      this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, 'resolved'))
     return ok(alarm)
   }
 
@@ -353,7 +368,9 @@ export class Dispatcher {
   }
 
   #route(alarm: Alarm, carerId: string): { distanceM: number; etaMin: number } {
-    const c = this.#d.carers.candidates(alarm, this.#d.clock.now(), new Set()).find((x) => x.carerId === carerId)
+    const c = this.#d.carers
+      .candidates(alarm, this.#d.clock.now(), new Set())
+      .find((x) => x.carerId === carerId)
     return c ? { distanceM: c.distanceM, etaMin: c.etaMin } : { distanceM: 0, etaMin: 0 }
   }
 
@@ -363,7 +380,8 @@ export class Dispatcher {
     carerId: string,
     route?: { distanceM: number; etaMin: number },
   ): void {
-    const r = route ?? this.#d.journal.store.offers(alarm.id).find((o) => o.carerId === carerId) ?? { distanceM: 0, etaMin: 0 }
+    const r = route ??
+      this.#d.journal.store.offers(alarm.id).find((o) => o.carerId === carerId) ?? { distanceM: 0, etaMin: 0 }
     this.#d.downlink.task(carerId, taskMessage(action, alarm, this.#d.elderOf(alarm.elderId), r))
   }
 }

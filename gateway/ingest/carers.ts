@@ -30,7 +30,10 @@ export class CarerIngest {
     const parsed = parsePayload(carerUplinks[leaf], payload)
     if (!parsed.ok) {
       this.#d.metrics.inc('care_uplinks_rejected_total', { topic: `carer_${leaf}`, reason: parsed.reason })
-      this.#d.log.warn({ carerId, topic: leaf, reason: parsed.reason, detail: parsed.detail }, 'uplink dropped')
+      this.#d.log.warn(
+        { carerId, topic: leaf, reason: parsed.reason, detail: parsed.detail },
+        'uplink dropped',
+      )
       return
     }
     const now = this.#d.clock.now()

@@ -1,10 +1,8 @@
-import type { AlarmService } from '../alarms/service.ts'
-import { kindOfEvent } from '../alarms/model.ts'
 import type { Downlink } from '../alarms/messages.ts'
 import { notifyMessage } from '../alarms/messages.ts'
+import { kindOfEvent } from '../alarms/model.ts'
+import type { AlarmService } from '../alarms/service.ts'
 import type { Locale } from '../alarms/texts.ts'
-import type { DeviceUplink } from '../contract/topics.ts'
-import { deviceUplinks } from '../contract/topics.ts'
 import type {
   CancelPayload,
   EventPayload,
@@ -13,6 +11,8 @@ import type {
   StatusPayload,
   VitalsPayload,
 } from '../contract/payloads.ts'
+import type { DeviceUplink } from '../contract/topics.ts'
+import { deviceUplinks } from '../contract/topics.ts'
 import type { Logger } from '../observe/log.ts'
 import type { Metrics } from '../observe/metrics.ts'
 import type { Clock } from '../ports/clock.ts'
@@ -126,7 +126,10 @@ export class DeviceIngest {
       at: sos.lat !== undefined && sos.lon !== undefined ? { lat: sos.lat, lon: sos.lon } : undefined,
       actor: deviceId,
       message: { deviceId, id: sos.id, topic: 'sos', ts: sos.ts },
-      data: { ...(sos.acc !== undefined ? { acc: sos.acc } : {}), ...(sos.battery !== undefined ? { battery: sos.battery } : {}) },
+      data: {
+        ...(sos.acc !== undefined ? { acc: sos.acc } : {}),
+        ...(sos.battery !== undefined ? { battery: sos.battery } : {}),
+      },
     })
     if (!result.ok) this.#reject(deviceId, 'sos', 'refused', result.message)
   }
@@ -141,7 +144,9 @@ export class DeviceIngest {
         .get(deviceId, sos.id)
       if (seen) return false
       store.db
-        .prepare('INSERT INTO device_messages (device_id, msg_id, topic, at, alarm_id) VALUES (?, ?, ?, ?, NULL)')
+        .prepare(
+          'INSERT INTO device_messages (device_id, msg_id, topic, at, alarm_id) VALUES (?, ?, ?, ?, NULL)',
+        )
         .run(deviceId, sos.id, 'sos_test', now)
       store.db.prepare('UPDATE devices SET last_test_at = ? WHERE id = ?').run(now, deviceId)
       return true
@@ -231,7 +236,9 @@ export class DeviceIngest {
 
   #status(deviceId: string, status: StatusPayload, now: number): void {
     this.#d.store.db
-      .prepare('UPDATE devices SET online = ?, battery = coalesce(?, battery), fw = coalesce(?, fw), last_seen_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE devices SET online = ?, battery = coalesce(?, battery), fw = coalesce(?, fw), last_seen_at = ? WHERE id = ?',
+      )
       .run(status.online ? 1 : 0, status.battery ?? null, status.fw ?? null, now, deviceId)
     this.#d.onStatus?.(deviceId, status)
   }
@@ -242,7 +249,9 @@ export class DeviceIngest {
     const row = this.#d.store.db
       .prepare('SELECT outside, strikes FROM fence_state WHERE elder_id = ?')
       .get(elderId) as { outside: number; strikes: number } | undefined
-    const state: FenceState = row ? { outside: row.outside === 1, strikes: row.strikes } : { outside: false, strikes: 0 }
+    const state: FenceState = row
+      ? { outside: row.outside === 1, strikes: row.strikes }
+      : { outside: false, strikes: 0 }
     this.#fences.set(elderId, state)
     return state
   }

@@ -193,7 +193,9 @@ export class Registry {
   /** MQTT credentials: username is a device or carer id, password its secret. */
   async verifyPrincipal(username: string, password: string): Promise<Principal | null> {
     const db = this.#store.db
-    const device = db.prepare('SELECT secret_hash FROM devices WHERE id = ?').get(username) as Dict | undefined
+    const device = db.prepare('SELECT secret_hash FROM devices WHERE id = ?').get(username) as
+      | Dict
+      | undefined
     const carer = device
       ? undefined
       : (db.prepare('SELECT secret_hash FROM carers WHERE id = ?').get(username) as Dict | undefined)
@@ -230,11 +232,7 @@ export class Registry {
     }
     if (q.grid && q.grid.length > 0) {
       const prefix = gridKey(q.grid)
-      where.push(
-        gridVia
-          ? `${gridVia} substr(grid, 1, ?) = ?)`
-          : 'substr(grid, 1, ?) = ?',
-      )
+      where.push(gridVia ? `${gridVia} substr(grid, 1, ?) = ?)` : 'substr(grid, 1, ?) = ?')
       args.push(prefix.length, prefix)
     }
     const sql = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

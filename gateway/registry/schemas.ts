@@ -23,7 +23,10 @@ export const elderBody = z
     risk: z.enum(risks).default('medium'),
     notes: text(2000).optional(),
     contacts: z.array(contact).max(10).optional(),
-    fence: z.object({ radiusM: z.number().min(20).max(50_000) }).strict().optional(),
+    fence: z
+      .object({ radiusM: z.number().min(20).max(50_000) })
+      .strict()
+      .optional(),
     /** Per-elder vitals thresholds (contract default: heart rate < 40 or > 130, SpO2 < 90). */
     vitals: z
       .object({

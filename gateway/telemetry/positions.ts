@@ -1,6 +1,6 @@
-import type { Store } from '../store/db.ts'
 import type { Logger } from '../observe/log.ts'
 import type { Metrics } from '../observe/metrics.ts'
+import type { Store } from '../store/db.ts'
 
 export interface PositionRow {
   deviceId: string
@@ -109,9 +109,7 @@ export class TelemetryWriter {
   track(deviceId: string, from: number, to: number, limit = 10_000): PositionRow[] {
     this.flush()
     const rows = this.#store.db
-      .prepare(
-        'SELECT * FROM positions WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?',
-      )
+      .prepare('SELECT * FROM positions WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?')
       .all(deviceId, from, to, limit) as Record<string, number | string | null>[]
     return rows.map((r) => {
       const row: PositionRow = {

@@ -32,7 +32,12 @@ export class TestClient {
     })
   }
 
-  static async connect(url: string, username: string, password: string, options: IClientOptions = {}): Promise<TestClient> {
+  static async connect(
+    url: string,
+    username: string,
+    password: string,
+    options: IClientOptions = {},
+  ): Promise<TestClient> {
     const client = mqtt.connect(url, {
       username,
       password,
@@ -54,7 +59,8 @@ export class TestClient {
   }
 
   async publish(topic: string, message: unknown, qos: 0 | 1 = 1): Promise<void> {
-    const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message)
+    const payload =
+      typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message)
     await this.client.publishAsync(topic, payload, { qos })
   }
 
@@ -69,7 +75,11 @@ export class TestClient {
         const i = this.#waiters.indexOf(waiter)
         if (i >= 0) {
           this.#waiters.splice(i, 1)
-          reject(new Error(`timed out waiting for ${label}; got ${JSON.stringify(this.received.map((r) => r.message))}`))
+          reject(
+            new Error(
+              `timed out waiting for ${label}; got ${JSON.stringify(this.received.map((r) => r.message))}`,
+            ),
+          )
         }
       }, timeoutMs)
     })
@@ -85,7 +95,11 @@ export class TestClient {
 }
 
 /** Wait until `check` holds, polling the event loop (for effects that have no message to await). */
-export async function eventually(check: () => boolean, timeoutMs = 3_000, label = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean,
+  timeoutMs = 3_000,
+  label = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`)

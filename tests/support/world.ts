@@ -14,7 +14,11 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789'
 export const HOME = { lat: 37.3835, lon: 117.9707 }
 
 /** A point `northM` metres north and `eastM` metres east of `p`. */
-export function offset(p: { lat: number; lon: number }, northM: number, eastM: number): { lat: number; lon: number } {
+export function offset(
+  p: { lat: number; lon: number },
+  northM: number,
+  eastM: number,
+): { lat: number; lon: number } {
   const dLat = northM / 111_320
   const dLon = eastM / (111_320 * Math.cos((p.lat * Math.PI) / 180))
   return { lat: p.lat + dLat, lon: p.lon + dLon }
@@ -26,7 +30,12 @@ export interface World {
   scheduler: ManualScheduler
   dataDir: string
   mqttUrl: string
-  api<T = Record<string, unknown>>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>
+  api<T = Record<string, unknown>>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    url: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: T }>
   elder(id: string, over?: Record<string, unknown>): Promise<void>
   device(id: string, elderId: string, over?: Record<string, unknown>): Promise<TestClient>
   carer(id: string, at: { lat: number; lon: number }, over?: Record<string, unknown>): Promise<TestClient>
@@ -58,7 +67,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   })
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0))
   const scheduler = new ManualScheduler(clock)
-  const app = new App({ config, clock, scheduler, ids: sequentialIds(), ...(options.rules ? { rules: options.rules } : {}) })
+  const app = new App({
+    config,
+    clock,
+    scheduler,
+    ids: sequentialIds(),
+    ...(options.rules ? { rules: options.rules } : {}),
+  })
   await app.start()
   const mqttUrl = `mqtt://127.0.0.1:${app.broker.ports.mqtt}`
   const clients: TestClient[] = []
@@ -121,7 +136,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       await client.publish(`care/v1/carer/${id}/duty`, { status: 'on' })
       await client.publish(`care/v1/carer/${id}/loc`, { ts: clock.now(), lat: at.lat, lon: at.lon })
       const seen = app.carers.get(id)?.position
-      if (app.carers.get(id)?.duty !== 'on' || seen?.lat !== at.lat) throw new Error(`carer ${id} not on duty`)
+      if (app.carers.get(id)?.duty !== 'on' || seen?.lat !== at.lat)
+        throw new Error(`carer ${id} not on duty`)
       return client
     },
     async stop() {

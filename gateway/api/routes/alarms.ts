@@ -74,7 +74,8 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { id } = z.object({ id: z.string().min(1).max(64) }).parse(request.params)
     const alarm = ctx.alarms.get(id)
     const elder = alarm ? ctx.registry.getElder(alarm.elderId) : undefined
-    if (!alarm || !inScope(request.caller?.grid, elder?.grid)) throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
+    if (!alarm || !inScope(request.caller?.grid, elder?.grid))
+      throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
     return { ...alarm, timeline: ctx.alarms.timeline(id) }
   })
 
@@ -93,7 +94,12 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       }),
     )
     if (result.status === 'duplicate') throw new ApiError('INTERNAL', 'unexpected duplicate')
-    ctx.audit.record({ actor, action: 'alarm.manual', target: result.alarm.id, detail: { status: result.status } })
+    ctx.audit.record({
+      actor,
+      action: 'alarm.manual',
+      target: result.alarm.id,
+      detail: { status: result.status },
+    })
     return reply.code(result.status === 'raised' ? 201 : 200).send(result.alarm)
   })
 
@@ -117,7 +123,12 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
           return unwrap(ctx.alarms.note(id, actor, body.note))
       }
     })()
-    ctx.audit.record({ actor, action: `alarm.${body.action}`, target: id, detail: { carerId: body.carerId ?? null } })
+    ctx.audit.record({
+      actor,
+      action: `alarm.${body.action}`,
+      target: id,
+      detail: { carerId: body.carerId ?? null },
+    })
     return { ...alarm, timeline: ctx.alarms.timeline(id) }
   })
 

@@ -30,7 +30,12 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const assigned = ctx.alarms
       .list({ carerId: id, state: ['accepted', 'arrived'], limit: 50 })
       .items.map((alarm) => ({
-        ...taskMessage('assigned', alarm, ctx.registry.getElder(alarm.elderId), ctx.alarms.routeOf(alarm.id, id)),
+        ...taskMessage(
+          'assigned',
+          alarm,
+          ctx.registry.getElder(alarm.elderId),
+          ctx.alarms.routeOf(alarm.id, id),
+        ),
         state: alarm.state,
       }))
     return { items: [...assigned, ...offers] }
@@ -56,9 +61,13 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const id = ownId(request)
     const { status } = dutyPayload.parse(request.body)
     ctx.carers.setDuty(id, status, ctx.clock.now())
-    ctx.audit.record({ actor: request.caller?.username, action: 'carer.duty', target: id, detail: { status } })
+    ctx.audit.record({
+      actor: request.caller?.username,
+      action: 'carer.duty',
+      target: id,
+      detail: { status },
+    })
     const carer = ctx.carers.get(id)
     return { id, duty: carer?.duty ?? status, busy: carer?.busy ?? false }
   })
-
 }

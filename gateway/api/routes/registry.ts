@@ -1,14 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { RegistryError } from '../../registry/registry.ts'
-import {
-  carerBody,
-  deviceBody,
-  elderBody,
-  gridPath,
-  resourceId,
-  userBody,
-} from '../../registry/schemas.ts'
+import { carerBody, deviceBody, elderBody, gridPath, resourceId, userBody } from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 
@@ -50,7 +43,8 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/elders/:id', { preHandler: read }, async (request) => {
     const { id } = idParams.parse(request.params)
     const elder = ctx.registry.getElder(id)
-    if (!elder || !inScope(request.caller?.grid, elder.grid)) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+    if (!elder || !inScope(request.caller?.grid, elder.grid))
+      throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
     return elder
   })
 
@@ -81,16 +75,27 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const q = listQuery.parse(request.query)
     return ctx.registry.listCarers(q)
   })
-  app.get('/carers/:id', { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') }, async (request) => {
-    const { id } = idParams.parse(request.params)
-    if (request.caller?.role === 'carer' && request.caller.carerId !== id) {
-      throw new ApiError('FORBIDDEN', 'a carer sees only their own record')
-    }
-    const carer = ctx.registry.getCarer(id)
-    if (!carer) throw new ApiError('CARER_NOT_FOUND', `no carer ${id}`)
-    const live = ctx.carers.get(id)
-    return live ? { ...carer, duty: live.duty, ...(live.position ? { position: live.position } : {}), busy: live.busy } : carer
-  })
+  app.get(
+    '/carers/:id',
+    { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') },
+    async (request) => {
+      const { id } = idParams.parse(request.params)
+      if (request.caller?.role === 'carer' && request.caller.carerId !== id) {
+        throw new ApiError('FORBIDDEN', 'a carer sees only their own record')
+      }
+      const carer = ctx.registry.getCarer(id)
+      if (!carer) throw new ApiError('CARER_NOT_FOUND', `no carer ${id}`)
+      const live = ctx.carers.get(id)
+      return live
+        ? {
+            ...carer,
+            duty: live.duty,
+            ...(live.position ? { position: live.position } : {}),
+            busy: live.busy,
+          }
+        : carer
+    },
+  )
 
   app.put('/users/:username', { preHandler: write }, async (request, reply) => {
     const { username } = userParams.parse(request.params)
@@ -98,7 +103,9 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     audit(request.caller?.username, 'user.put', username, created)
     return reply.code(created ? 201 : 200).send(user)
   })
-  app.get('/users', { preHandler: write }, async (request) => ctx.registry.listUsers(listQuery.parse(request.query)))
+  app.get('/users', { preHandler: write }, async (request) =>
+    ctx.registry.listUsers(listQuery.parse(request.query)),
+  )
   app.get('/users/:username', { preHandler: write }, async (request) => {
     const { username } = userParams.parse(request.params)
     const user = ctx.registry.getUser(username)
@@ -108,13 +115,19 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
 }
 
 /** A scoped supervisor sees only their grid: their prefix, narrowed further by the query if asked. */
-export function scope(callerGrid: readonly string[] | undefined, asked: string[] | undefined): string[] | undefined {
+export function scope(
+  callerGrid: readonly string[] | undefined,
+  asked: string[] | undefined,
+): string[] | undefined {
   if (!callerGrid || callerGrid.length === 0) return asked
   if (asked && asked.length >= callerGrid.length && callerGrid.every((g, i) => asked[i] === g)) return asked
   return [...callerGrid]
 }
 
-export function inScope(callerGrid: readonly string[] | undefined, grid: readonly string[] | undefined): boolean {
+export function inScope(
+  callerGrid: readonly string[] | undefined,
+  grid: readonly string[] | undefined,
+): boolean {
   if (!callerGrid || callerGrid.length === 0) return true
   return callerGrid.every((g, i) => grid?.[i] === g)
 }

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { bearer } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import { bearer } from '../auth.ts'
 
-const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }).strict()
+const loginBody = z
+  .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+  .strict()
 
 /** contract: GET /health (no auth), POST /auth/login; plus logout and metrics. */
 export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -28,9 +30,13 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return session
   })
 
-  app.post('/auth/logout', { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') }, async (request, reply) => {
-    const token = bearer(request)
-    if (token) ctx.auth.logout(token)
-    return reply.code(204).send()
-  })
+  app.post(
+    '/auth/logout',
+    { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') },
+    async (request, reply) => {
+      const token = bearer(request)
+      if (token) ctx.auth.logout(token)
+      return reply.code(204).send()
+    },
+  )
 }

@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
+import type { WebSocket } from '@fastify/websocket'
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
+import type { FastifyInstance } from 'fastify'
+import { createWebSocketStream } from 'ws'
+import type { Config } from '../gateway/config.ts'
+import { type ParsedTopic, parseTopic } from '../gateway/contract/topics.ts'
+import type { Audit } from '../gateway/observe/audit.ts'
+import type { Logger } from '../gateway/observe/log.ts'
+import type { Metrics } from '../gateway/observe/metrics.ts'
+import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
+
+/** What the broker asks of the gateway: who someone is, and what to do with a publish. */
+export interface BrokerGate {
+  authenticate(username: string, password: Buffer | undefined): Promise<Principal | null>
+  /**
+   * Called inside `authorizePublish`, before the PUBACK. When it returns, the
+   * message is stored; if it throws, there is no PUBACK and the device retries.
+   */
+  onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void
+}
+
+export interface BrokerDeps {
+  config: Config
+  log: Logger
+  metrics: Metrics
+  audit: Audit
+  gate: BrokerGate
+}
+
+/** MQTT 3.1.1 CONNACK return codes (contract: a refusal for bad credentials). */
+const BAD_CREDENTIALS = 4
+const NOT_AUTHORIZED = 5
+
+/**
+ * Aedes in the gateway's process: TCP, TLS and WebSocket listeners in front
+ * of one broker whose hooks enforce the contract — who may connect, what
+ * each principal may publish and subscribe, how big a payload may be.
+ */
+export class Broker {
+  readonly #d: BrokerDeps
+  readonly #principals = new WeakMap<Client, Principal>()
+  readonly #wills = new WeakMap<Client, string>()
+  #aedes: Aedes | undefined
+  #tcp: Server | undefined
+  #tls: TlsServer | undefined
+
+  constructor(deps: BrokerDeps) {
+    this.#d = deps
+  }
+
+  get connections(): number {
+    return this.#aedes?.connectedClients ?? 0
+  }
+
+  get ports(): { mqtt?: number; mqtts?: number } {
+    const ports: { mqtt?: number; mqtts?: number } = {}
+    const tcp = this.#tcp?.address()
+    if (tcp && typeof tcp === 'object') ports.mqtt = tcp.port
+    const tls = this.#tls?.address()
+    if (tls && typeof tls === 'object') ports.mqtts = tls.port
+    return ports
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.#d
+    const aedes = await Aedes.createBroker({
+      drainTimeout: config.drainTimeoutMs,
+      preConnect: (client, packet, done) => {
+        if (this.connections >= config.maxConnections) {
+          this.#refused('connection_cap', undefined, { limit: config.maxConnections })
+          done(new Error('connection cap reached'), false)
+          return
+        }
+        if (packet.will) this.#wills.set(client, packet.will.topic)
+        done(null, true)
+      },
+      authenticate: (client, username, password, done) => {
+        this.#authenticate(client, username, password).then(
+          (code) => {
+            if (code === 0) return done(null, true)
+            const error = new Error(code === BAD_CREDENTIALS ? 'bad user name or password' : 'not authorized')
+            done(Object.assign(error, { returnCode: code }) as AuthenticateError, false)
+          },
+          (error: unknown) => {
+            this.#d.log.error({ err: error }, 'authentication failed')
+            done(
+              Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError,
+              false,
+            )
+          },
+        )
+      },
+      authorizePublish: (client, packet, done) => done(this.#authorizePublish(client, packet)),
+      authorizeSubscribe: (client, subscription, done) => {
+        const principal = this.#principals.get(client)
+        if (principal && maySubscribe(principal, subscription.topic)) return done(null, subscription)
+        this.#refused('subscribe_denied', principal, { topic: subscription.topic })
+        done(null, null) // SUBACK 0x80 for this filter; the connection stays
+      },
+    })
+    aedes.on('clientError', (client, error) => {
+      this.#d.metrics.inc('care_mqtt_client_errors_total')
+      this.#d.log.debug({ client: client.id, err: error.message }, 'client error')
+    })
+    aedes.on('connectionError', (_client, error) => {
+      this.#d.metrics.inc('care_mqtt_connection_errors_total')
+      this.#d.log.debug({ err: error.message }, 'connection error')
+    })
+    this.#aedes = aedes
+
+    if (config.mqttPlain === 'on') {
+      this.#tcp = createServer(aedes.handle)
+      await listen(this.#tcp, config.mqttPort, config.host)
+    }
+    if (config.tlsCert && config.tlsKey) {
+      this.#tls = createTlsServer(
+        { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) },
+        aedes.handle,
+      )
+      await listen(this.#tls, config.mqttsPort, config.host)
+    }
+  }
+
+  /** MQTT over WebSocket at `/mqtt` on the HTTP port (contract). Call before the HTTP server listens. */
+  registerWebSocketRoute(app: FastifyInstance): void {
+    app.get('/mqtt', { websocket: true }, (socket: WebSocket, request) => {
+      const aedes = this.#aedes
+      if (!aedes) {
+        socket.close(1013, 'broker not started')
+        return
+      }
+      aedes.handle(createWebSocketStream(socket), request.raw)
+    })
+  }
+
+  /** Publish a downlink or an event from the gateway itself. */
+  publish(topic: string, message: unknown, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    const aedes = this.#aedes
+    if (!aedes) return Promise.reject(new Error('broker not started'))
+    const packet: PublishPacket = {
+      cmd: 'publish',
+      topic,
+      payload: Buffer.from(JSON.stringify(message)),
+      qos: options.qos ?? 1,
+      retain: options.retain ?? false,
+      dup: false,
+    }
+    return new Promise((resolve, reject) =>
+      aedes.publish(packet, (error) => (error ? reject(error) : resolve())),
+    )
+  }
+
+  async stop(): Promise<void> {
+    const aedes = this.#aedes
+    this.#aedes = undefined
+    await Promise.all([close(this.#tcp), close(this.#tls)])
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()))
+  }
+
+  async #authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<number> {
+    if (!username) {
+      this.#refused('bad_credentials', undefined, { reason: 'no username' })
+      return BAD_CREDENTIALS
+    }
+    const principal = await this.#d.gate.authenticate(username, password)
+    if (!principal) {
+      this.#refused('bad_credentials', undefined, { username })
+      return BAD_CREDENTIALS
+    }
+    const will = this.#wills.get(client)
+    if (will !== undefined && !mayWill(principal, will)) {
+      this.#refused('will_denied', principal, { topic: will })
+      return NOT_AUTHORIZED
+    }
+    this.#principals.set(client, principal)
+    return 0
+  }
+
+  /**
+   * contract: only one's own uplinks, at most `maxPayloadBytes`. MQTT 3.1.1
+   * has no negative PUBACK, so a refused publish closes the connection —
+   * which also stops a device from believing it was stored.
+   */
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+    if (client === null) {
+      // A will published for a client gone from another broker: only a device's offline status.
+      const topic = parseTopic(packet.topic)
+      return topic?.kind === 'device' && topic.leaf === 'status' ? null : new Error('not authorized')
+    }
+    const principal = this.#principals.get(client)
+    if (!principal) return new Error('not authenticated')
+    const size = packet.payload.length
+    if (size > this.#d.config.maxPayloadBytes) {
+      this.#refused('payload_too_large', principal, { topic: packet.topic, bytes: size })
+      return new Error('payload too large')
+    }
+    const verdict = mayPublish(principal, packet.topic)
+    if (!verdict.ok) {
+      this.#refused('publish_denied', principal, { topic: packet.topic, reason: verdict.reason })
+      return new Error('not authorized')
+    }
+    const topic = verdict.topic
+    if (packet.retain && !(topic.kind === 'device' && topic.leaf === 'status')) packet.retain = false
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    try {
+      this.#d.gate.onPublish(principal, topic, payload)
+    } catch (error) {
+      // Not stored: no PUBACK, so the device sends it again.
+      this.#d.metrics.inc('care_mqtt_store_failures_total')
+      this.#d.log.error({ err: error, principal: principal.id, topic: packet.topic }, 'publish not stored')
+      return new Error('not stored')
+    }
+    return null
+  }
+
+  #refused(reason: string, principal: Principal | undefined, detail: Record<string, unknown>): void {
+    this.#d.metrics.inc('care_mqtt_refused_total', { reason })
+    this.#d.log.warn({ reason, principal: principal?.id, ...detail }, 'mqtt refused')
+    this.#d.audit.record({
+      actor: principal?.id ?? (typeof detail.username === 'string' ? detail.username : undefined),
+      action: `mqtt.${reason}`,
+      target: typeof detail.topic === 'string' ? detail.topic : undefined,
+      source: 'mqtt',
+      detail,
+    })
+  }
+}
+
+function listen(server: Server | TlsServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function close(server: Server | TlsServer | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve()
+  return new Promise((resolve) => server.close(() => resolve()))
+}
