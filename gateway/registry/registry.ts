@@ -9,6 +9,8 @@ import {
   type Elder,
   type ElderBody,
   gridKey,
+  type Service,
+  type ServiceBody,
   type User,
   type UserBody,
 } from './schemas.ts'
@@ -83,7 +85,9 @@ export class Registry {
 
   async putDevice(id: string, body: DeviceBody): Promise<{ created: boolean; device: Device }> {
     if (!this.getElder(body.elderId)) throw new RegistryError('UNKNOWN_ELDER', `no elder ${body.elderId}`)
-    if (this.#exists('carers', id)) throw new RegistryError('ID_TAKEN', `${id} is already a carer's id`)
+    if (this.#exists('carers', id) || this.#exists('services', id)) {
+      throw new RegistryError('ID_TAKEN', `${id} is already a carer's or a service's id`)
+    }
     const secretHash = await hashSecret(body.secret, machineCost)
     const now = this.#clock.now()
     const db = this.#store.db
@@ -115,6 +119,7 @@ export class Registry {
 
   async putCarer(id: string, body: CarerBody): Promise<{ created: boolean; carer: Carer }> {
     if (this.#exists('devices', id)) throw new RegistryError('ID_TAKEN', `${id} is already a device's id`)
+    if (this.#exists('services', id)) throw new RegistryError('ID_TAKEN', `${id} is already a service's id`)
     const { secret, ...doc } = body
     const secretHash = await hashSecret(secret, machineCost)
     const now = this.#clock.now()
@@ -191,6 +196,38 @@ export class Registry {
   }
 
   /** MQTT credentials: username is a device or carer id, password its secret. */
+  /**
+   * A service principal (an integration such as the embedded flows): it may
+   * read the integration events over MQTT and nothing else.
+   */
+  async putService(id: string, body: ServiceBody): Promise<{ created: boolean; service: Service }> {
+    if (this.#exists('devices', id) || this.#exists('carers', id)) {
+      throw new RegistryError('ID_TAKEN', `${id} is already a device's or a carer's id`)
+    }
+    const secretHash = await hashSecret(body.secret, machineCost)
+    const now = this.#clock.now()
+    const created = !this.#exists('services', id)
+    this.#store.db
+      .prepare(
+        `INSERT INTO services (id, name, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
+           updated_at = excluded.updated_at`,
+      )
+      .run(id, body.name ?? '', secretHash, now, now)
+    const row = this.#store.db
+      .prepare('SELECT id, name, created_at, updated_at FROM services WHERE id = ?')
+      .get(id) as Dict
+    return {
+      created,
+      service: {
+        id,
+        name: String(row.name),
+        createdAt: Number(row.created_at),
+        updatedAt: Number(row.updated_at),
+      },
+    }
+  }
+
   async verifyPrincipal(username: string, password: string): Promise<Principal | null> {
     const db = this.#store.db
     const device = db.prepare('SELECT secret_hash FROM devices WHERE id = ?').get(username) as
@@ -199,7 +236,11 @@ export class Registry {
     const carer = device
       ? undefined
       : (db.prepare('SELECT secret_hash FROM carers WHERE id = ?').get(username) as Dict | undefined)
-    const row = device ?? carer
+    const service =
+      device || carer
+        ? undefined
+        : (db.prepare('SELECT secret_hash FROM services WHERE id = ?').get(username) as Dict | undefined)
+    const row = device ?? carer ?? service
     if (!row) return null
     const stored = String(row.secret_hash)
     const key = sha256(`${username}\u0000${password}`)
@@ -208,10 +249,10 @@ export class Registry {
       if (!(await verifySecret(password, stored))) return null
       this.#verified.set(key, stored)
     }
-    return { kind: device ? 'device' : 'carer', id: username }
+    return { kind: device ? 'device' : carer ? 'carer' : 'service', id: username }
   }
 
-  #exists(table: 'elders' | 'devices' | 'carers' | 'users', id: string, column = 'id'): boolean {
+  #exists(table: 'elders' | 'devices' | 'carers' | 'users' | 'services', id: string, column = 'id'): boolean {
     return this.#store.db.prepare(`SELECT 1 FROM ${table} WHERE ${column} = ?`).get(id) !== undefined
   }
 

@@ -80,7 +80,17 @@ export const userBody = z
     path: ['carerId'],
   })
 
+/** An integration's MQTT identity: reads `care/v1/events/#`, nothing else. */
+export const serviceBody = z
+  .object({
+    name: z.string().max(100).optional(),
+    secret,
+  })
+  .strict()
+
 export type ElderBody = z.infer<typeof elderBody>
+export type ServiceBody = z.infer<typeof serviceBody>
+export type Service = { id: string; name: string; createdAt: number; updatedAt: number }
 export type DeviceBody = z.infer<typeof deviceBody>
 export type CarerBody = z.infer<typeof carerBody>
 export type UserBody = z.infer<typeof userBody>

@@ -162,6 +162,14 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
 
+  CREATE TABLE services (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    secret_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
   CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -53,9 +53,16 @@ export class TestClient {
     return new TestClient(client)
   }
 
+  /** The granted QoS per filter, as the SUBACK says it (128 = refused). */
   async subscribe(topic: string): Promise<number[]> {
-    const granted = await this.client.subscribeAsync(topic, { qos: 1 })
-    return granted.map((g) => g.qos)
+    try {
+      const granted = await this.client.subscribeAsync(topic, { qos: 1 })
+      return granted.map((g) => g.qos)
+    } catch (error) {
+      const packet = (error as { packet?: { granted?: (number | { qos: number })[] } }).packet
+      if (!packet?.granted) throw error
+      return packet.granted.map((g) => (typeof g === 'number' ? g : g.qos))
+    }
   }
 
   async publish(topic: string, message: unknown, qos: 0 | 1 = 1): Promise<void> {

@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { RegistryError } from '../../registry/registry.ts'
-import { carerBody, deviceBody, elderBody, gridPath, resourceId, userBody } from '../../registry/schemas.ts'
+import {
+  carerBody,
+  deviceBody,
+  elderBody,
+  gridPath,
+  resourceId,
+  serviceBody,
+  userBody,
+} from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 
@@ -96,6 +104,15 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
         : carer
     },
   )
+
+  app.put('/services/:id', { preHandler: ctx.auth.allow('admin') }, async (request, reply) => {
+    const { id } = idParams.parse(request.params)
+    const { created, service } = await ctx.registry
+      .putService(id, serviceBody.parse(request.body))
+      .catch(domain)
+    audit(request.caller?.username, 'service.put', id, created)
+    return reply.code(created ? 201 : 200).send(service)
+  })
 
   app.put('/users/:username', { preHandler: write }, async (request, reply) => {
     const { username } = userParams.parse(request.params)
