@@ -61,11 +61,11 @@ export class CarerBook {
       if (!profile) continue
       profile.busy = busy.has(carer.id)
       profile.alarmsToday = acceptedToday.get(carer.id) ?? 0
+      // A carer on duty never heard from counts from now, so the 12-hour rule still applies.
       const seen = lastSeen.get(carer.id)
-      if (typeof seen === 'number') {
-        profile.lastSeenAt = seen
-        if (profile.duty === 'on') this.#armSilence(carer.id, seen)
-      }
+      const since = typeof seen === 'number' ? seen : this.#deps.clock.now()
+      if (typeof seen === 'number') profile.lastSeenAt = seen
+      if (profile.duty === 'on') this.#armSilence(carer.id, since)
     }
   }
 
@@ -138,6 +138,7 @@ export class CarerBook {
     const carer = this.#carers.get(id)
     if (!carer) return
     carer.lastSeenAt = at
+    this.#deps.store.db.prepare('UPDATE carers SET last_seen_at = ? WHERE id = ?').run(at, id)
     if (carer.duty === 'on') this.#armSilence(id, at)
   }
 
@@ -152,12 +153,22 @@ export class CarerBook {
     if (carer) carer.alarmsToday++
   }
 
-  /** Ranked candidates for an alarm at `at` (contract: dispatch rules), through the spatial index. */
+  /**
+   * Ranked candidates for an alarm at `at` (contract: dispatch rules), through
+   * the spatial index. Anyone eligible within 3 km shuts out those beyond, so
+   * the small circle is searched first and the 10 km one only when it is empty.
+   */
   candidates(at: Point, now: number, exclude: ReadonlySet<string>): Candidate[] {
     this.#rollDay(now)
-    const near = this.#index.near(at, this.#deps.rules.farM)
+    const { nearM, farM } = this.#deps.rules
+    const close = this.#rank(this.#index.near(at, nearM), at, now, exclude)
+    if (close[0] && close[0].distanceM <= nearM) return close
+    return this.#rank(this.#index.near(at, farM), at, now, exclude)
+  }
+
+  #rank(ids: Iterable<string>, at: Point, now: number, exclude: ReadonlySet<string>): Candidate[] {
     const states: CarerState[] = []
-    for (const id of near) {
+    for (const id of ids) {
       const carer = this.#carers.get(id)
       if (carer) states.push(carer)
     }

@@ -65,10 +65,12 @@ function byRank(a: Candidate, b: Candidate): number {
   )
 }
 
-/** contract: 60 s for priority 1, 120 s below; a high-risk elder gets half. */
+/** contract: priority 1 offers stand 60 s (30 s for a high-risk elder); lower priorities 120 s. */
 export function offerTimeoutMs(priority: Priority, risk: Risk, rules: DispatchRules): number {
-  const base = priority === 1 ? rules.offerTimeoutMs : rules.offerTimeoutLowMs
-  return risk === 'high' ? Math.round(base * rules.highRiskTimeoutFactor) : base
+  if (priority !== 1) return rules.offerTimeoutLowMs
+  return risk === 'high'
+    ? Math.round(rules.offerTimeoutMs * rules.highRiskTimeoutFactor)
+    : rules.offerTimeoutMs
 }
 
 /** contract: priority 1 in parallel to the 2 nearest (3 for high risk); lower priorities one at a time. */

@@ -16,9 +16,15 @@ export function etaMinutes(straightM: number, detour: number, speedKmh: number):
   return ((straightM * detour) / 1000 / speedKmh) * 60
 }
 
-/** Metres per degree of latitude, and of longitude at `lat`: enough for a bounding box. */
+/**
+ * Half-sizes in degrees of a box that holds the whole circle of `radiusM`
+ * around a point at `lat`, on the same sphere as `distanceM` (a box a hair
+ * too small would lose carers on the rim).
+ */
 export function degreeSpan(lat: number, radiusM: number): { dLat: number; dLon: number } {
-  const dLat = radiusM / 111_320
-  const cos = Math.max(Math.cos(lat * RAD), 1e-6)
-  return { dLat, dLon: Math.min(180, radiusM / (111_320 * cos)) }
+  const angle = radiusM / EARTH_RADIUS_M
+  const reach = Math.sin(angle) / Math.max(Math.cos(lat * RAD), 1e-6)
+  const dLon = reach >= 1 ? 180 : Math.asin(reach) / RAD
+  const slack = 1 + 1e-9 // rounding must never drop a point exactly on the rim
+  return { dLat: (angle / RAD) * slack, dLon: Math.min(180, dLon * slack) }
 }

@@ -41,7 +41,7 @@ export interface DispatchRules {
   /** Priority 1 offers at once (contract: 2, or 3 for a high-risk elder). */
   parallelOffers: number
   parallelOffersHighRisk: number
-  /** Offer lifetime: priority 1 (contract: 60 s) and lower priorities (120 s); high risk halves it. */
+  /** Offer lifetime: priority 1 (contract: 60 s, halved for a high-risk elder) and lower priorities (120 s). */
   offerTimeoutMs: number
   offerTimeoutLowMs: number
   highRiskTimeoutFactor: number

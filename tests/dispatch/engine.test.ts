@@ -1,0 +1,436 @@
+import { describe, expect, it } from 'vitest'
+import {
+  arrivalCheck,
+  decideAccept,
+  effectivePosition,
+  offersPerRound,
+  offerTimeoutMs,
+  planRound,
+  rankCandidates,
+  roundClosed,
+} from '../../gateway/dispatch/engine.ts'
+import { distanceM } from '../../gateway/dispatch/geo.ts'
+import {
+  type AlarmForDispatch,
+  type Candidate,
+  type CarerState,
+  defaultRules,
+  type OfferRecord,
+  type Point,
+  type TravelMode,
+} from '../../gateway/dispatch/types.ts'
+
+const rules = defaultRules
+const NOW = Date.UTC(2025, 2, 3, 9, 0, 0)
+const MIN = 60_000
+/** The elder's home, in Binzhou. */
+const HOME: Point = { lat: 37.3835, lon: 117.9707 }
+/** Metres per degree on the sphere geo.ts measures on, so `north(1000)` is 1 km by distanceM. */
+const M_PER_DEG = (6_371_008.8 * Math.PI) / 180
+
+function north(m: number, from: Point = HOME): Point {
+  return { lat: from.lat + m / M_PER_DEG, lon: from.lon }
+}
+
+function east(m: number, from: Point = HOME): Point {
+  return { lat: from.lat, lon: from.lon + m / (M_PER_DEG * Math.cos((from.lat * Math.PI) / 180)) }
+}
+
+/** A position report made `minutesAgo` before NOW. */
+function fix(p: Point, minutesAgo = 0): Point & { at: number } {
+  return { ...p, at: NOW - minutesAgo * MIN }
+}
+
+function aCarer(over: Partial<CarerState> = {}): CarerState {
+  return { id: 'c1', mode: 'walk', duty: 'on', busy: false, alarmsToday: 0, ...over }
+}
+
+function anAlarm(over: Partial<AlarmForDispatch> = {}): AlarmForDispatch {
+  return { id: 'a1', priority: 1, risk: 'medium', ...HOME, round: 0, state: 'open', ...over }
+}
+
+function aCandidate(carerId: string, over: Partial<Candidate> = {}): Candidate {
+  return { carerId, distanceM: 500, etaMin: 5, inCircle: true, alarmsToday: 0, ...over }
+}
+
+function anOffer(carerId: string, over: Partial<OfferRecord> = {}): OfferRecord {
+  return {
+    carerId,
+    round: 1,
+    status: 'pending',
+    offeredAt: NOW,
+    expiresAt: NOW + 60_000,
+    distanceM: 500,
+    etaMin: 5,
+    ...over,
+  }
+}
+
+function rank(carers: CarerState[], exclude?: ReadonlySet<string>): Candidate[] {
+  return rankCandidates(HOME, carers, NOW, rules, exclude)
+}
+
+function ids(candidates: readonly Candidate[]): string[] {
+  return candidates.map((c) => c.carerId)
+}
+
+describe('effectivePosition', () => {
+  const base = north(2_000)
+
+  it('uses a position reported within the last 10 minutes', () => {
+    const position = fix(north(300), 9)
+    expect(effectivePosition(aCarer({ position, base }), NOW, rules)).toEqual(position)
+  })
+
+  it('still trusts a position exactly 10 minutes old', () => {
+    const position = fix(north(300), 10)
+    expect(effectivePosition(aCarer({ position, base }), NOW, rules)).toEqual(position)
+  })
+
+  it('falls back to the base once the position is older than 10 minutes', () => {
+    const position = { ...north(300), at: NOW - 10 * MIN - 1 }
+    expect(effectivePosition(aCarer({ position, base }), NOW, rules)).toEqual(base)
+  })
+
+  it('knows nowhere for a stale position and no base', () => {
+    expect(effectivePosition(aCarer({ position: fix(north(300), 11) }), NOW, rules)).toBeUndefined()
+  })
+
+  it('knows nowhere for a carer with neither position nor base', () => {
+    expect(effectivePosition(aCarer(), NOW, rules)).toBeUndefined()
+  })
+})
+
+describe('rankCandidates: who may be sent', () => {
+  const close = fix(north(400))
+
+  it('takes only carers on duty', () => {
+    const ranked = rank([
+      aCarer({ id: 'on', position: close }),
+      aCarer({ id: 'off', duty: 'off', position: close }),
+    ])
+    expect(ids(ranked)).toEqual(['on'])
+  })
+
+  it('leaves out carers busy on another alarm', () => {
+    const ranked = rank([
+      aCarer({ id: 'free', position: close }),
+      aCarer({ id: 'busy', busy: true, position: close }),
+    ])
+    expect(ids(ranked)).toEqual(['free'])
+  })
+
+  it('leaves out excluded ids', () => {
+    const carers = [aCarer({ id: 'a', position: close }), aCarer({ id: 'b', position: close })]
+    expect(ids(rank(carers, new Set(['a'])))).toEqual(['b'])
+  })
+
+  it('measures from the fresh position rather than the base', () => {
+    const [only] = rank([aCarer({ position: fix(north(400), 5), base: north(2_000) })])
+    expect(only?.distanceM).toBeCloseTo(400, 3)
+  })
+
+  it('measures from the base when the position is older than 10 minutes', () => {
+    const [only] = rank([aCarer({ position: fix(north(400), 11), base: north(2_000) })])
+    expect(only?.distanceM).toBeCloseTo(2_000, 3)
+  })
+
+  it('measures from the base when there is no position at all', () => {
+    const [only] = rank([aCarer({ base: east(1_500) })])
+    expect(only?.distanceM).toBeCloseTo(1_500, 0)
+  })
+
+  it('is not a candidate without a position or a base', () => {
+    expect(rank([aCarer()])).toEqual([])
+  })
+
+  it('is not a candidate with only a stale position and no base', () => {
+    expect(rank([aCarer({ position: fix(north(400), 30) })])).toEqual([])
+  })
+})
+
+describe('rankCandidates: ETA', () => {
+  const speeds: [TravelMode, number][] = [
+    ['walk', 4.5],
+    ['bike', 12],
+    ['ebike', 18],
+    ['car', 25],
+  ]
+
+  it.each(speeds)('%s: straight line × 1.3 ÷ %s km/h', (mode, kmh) => {
+    const where = { lat: 37.4012, lon: 117.9553 }
+    const [only] = rank([aCarer({ mode, position: fix(where) })])
+    const metresPerMinute = (kmh * 1000) / 60
+    expect(only?.etaMin).toBeCloseTo((distanceM(where, HOME) * 1.3) / metresPerMinute, 9)
+  })
+
+  it('gives 17.33 min on foot and 3.12 min by car for 1 km as the crow flies', () => {
+    const ranked = rank([
+      aCarer({ id: 'walker', mode: 'walk', position: fix(north(1_000)) }),
+      aCarer({ id: 'driver', mode: 'car', position: fix(north(1_000)) }),
+    ])
+    expect(ranked.map((c) => [c.carerId, Number(c.etaMin.toFixed(2))])).toEqual([
+      ['driver', 3.12],
+      ['walker', 17.33],
+    ])
+  })
+})
+
+describe('rankCandidates: order', () => {
+  it('ranks by ETA, not by distance', () => {
+    // walker 500 m: 8.7 min; driver 2 km: 6.2 min
+    const ranked = rank([
+      aCarer({ id: 'walker', mode: 'walk', position: fix(north(500)) }),
+      aCarer({ id: 'driver', mode: 'car', position: fix(north(2_000)) }),
+    ])
+    expect(ids(ranked)).toEqual(['driver', 'walker'])
+  })
+
+  it('breaks an ETA tie by fewer alarms today', () => {
+    const ranked = rank([
+      aCarer({ id: 'a', alarmsToday: 3, position: fix(north(800)) }),
+      aCarer({ id: 'b', alarmsToday: 1, position: fix(north(800)) }),
+    ])
+    expect(ids(ranked)).toEqual(['b', 'a'])
+  })
+
+  it('breaks a tie on ETA and alarms today by id', () => {
+    const ranked = rank([
+      aCarer({ id: 'c-2', position: fix(north(800)) }),
+      aCarer({ id: 'c-10', position: fix(north(800)) }),
+      aCarer({ id: 'c-1', position: fix(north(800)) }),
+    ])
+    expect(ids(ranked)).toEqual(['c-1', 'c-10', 'c-2'])
+  })
+
+  it('marks who is inside the 15-minute circle and puts them first', () => {
+    // 2 km: bike 13 min (inside), walk 34.7 min (outside)
+    const ranked = rank([
+      aCarer({ id: 'walker', mode: 'walk', position: fix(north(2_000)) }),
+      aCarer({ id: 'cyclist', mode: 'bike', position: fix(north(2_000)) }),
+    ])
+    expect(ranked.map((c) => [c.carerId, c.inCircle])).toEqual([
+      ['cyclist', true],
+      ['walker', false],
+    ])
+  })
+
+  it('carries distance and alarms today into the candidate', () => {
+    const [only] = rank([aCarer({ id: 'x', alarmsToday: 2, position: fix(east(1_200)) })])
+    expect(only).toMatchObject({ carerId: 'x', alarmsToday: 2 })
+    expect(only?.distanceM).toBeCloseTo(1_200, 0)
+  })
+})
+
+describe('rankCandidates: how far', () => {
+  it('offers no one beyond 3 km while someone is within 3 km', () => {
+    // the driver would be faster, but the walker is inside 3 km
+    const ranked = rank([
+      aCarer({ id: 'walker', mode: 'walk', position: fix(north(2_900)) }),
+      aCarer({ id: 'driver', mode: 'car', position: fix(north(3_100)) }),
+    ])
+    expect(ids(ranked)).toEqual(['walker'])
+  })
+
+  it('offers carers beyond 3 km when nobody is within 3 km', () => {
+    const ranked = rank([
+      aCarer({ id: 'far', mode: 'car', position: fix(north(6_000)) }),
+      aCarer({ id: 'farther', mode: 'car', position: fix(east(8_000)) }),
+    ])
+    expect(ids(ranked)).toEqual(['far', 'farther'])
+  })
+
+  it('does not let an unavailable carer within 3 km shut out those beyond', () => {
+    const ranked = rank(
+      [
+        aCarer({ id: 'busy', busy: true, position: fix(north(500)) }),
+        aCarer({ id: 'off', duty: 'off', position: fix(north(600)) }),
+        aCarer({ id: 'tried', position: fix(north(700)) }),
+        aCarer({ id: 'far', mode: 'car', position: fix(north(5_000)) }),
+      ],
+      new Set(['tried']),
+    )
+    expect(ids(ranked)).toEqual(['far'])
+  })
+
+  it('never offers a carer beyond 10 km, even when no one else can go', () => {
+    expect(rank([aCarer({ mode: 'car', position: fix(north(10_100)) })])).toEqual([])
+  })
+
+  it('still offers a carer just inside 10 km', () => {
+    expect(ids(rank([aCarer({ id: 'edge', mode: 'car', position: fix(north(9_900)) })]))).toEqual(['edge'])
+  })
+})
+
+describe('offerTimeoutMs and offersPerRound', () => {
+  it('priority 1: 2 offers at once, each for 60 s', () => {
+    expect(offersPerRound(1, 'medium', rules)).toBe(2)
+    expect(offerTimeoutMs(1, 'medium', rules)).toBe(60_000)
+  })
+
+  it('priority 1 for a high-risk elder: 3 offers at once, each for 30 s', () => {
+    expect(offersPerRound(1, 'high', rules)).toBe(3)
+    expect(offerTimeoutMs(1, 'high', rules)).toBe(30_000)
+  })
+
+  it.each([2, 3] as const)('priority %d: one offer at a time, for 120 s', (priority) => {
+    expect(offersPerRound(priority, 'medium', rules)).toBe(1)
+    expect(offerTimeoutMs(priority, 'low', rules)).toBe(120_000)
+  })
+
+  it('priority 2 for a high-risk elder: still one at a time', () => {
+    expect(offersPerRound(2, 'high', rules)).toBe(1)
+  })
+
+  // BUG (engine.ts offerTimeoutMs): the contract gives lower priorities 120 s whatever the risk;
+  // the engine halves it to 60 s for a high-risk elder. Flip to `it` once fixed.
+  it('priority 2 for a high-risk elder: still 120 s (contract)', () => {
+    expect(offerTimeoutMs(2, 'high', rules)).toBe(120_000)
+  })
+})
+
+describe('planRound', () => {
+  const ranked = ['c1', 'c2', 'c3', 'c4'].map((id) => aCandidate(id))
+
+  it('priority 1: offers the 2 best at once, expiring in 60 s', () => {
+    expect(planRound(anAlarm(), ranked, [], NOW, rules)).toEqual({
+      type: 'offer',
+      round: 1,
+      expiresAt: NOW + 60_000,
+      offers: [ranked[0], ranked[1]],
+    })
+  })
+
+  it('priority 1 for a high-risk elder: offers the 3 best, expiring in 30 s', () => {
+    const decision = planRound(anAlarm({ risk: 'high' }), ranked, [], NOW, rules)
+    expect(decision).toEqual({ type: 'offer', round: 1, expiresAt: NOW + 30_000, offers: ranked.slice(0, 3) })
+  })
+
+  it('priority 2 and 3: offers the best one, expiring in 120 s', () => {
+    for (const priority of [2, 3] as const) {
+      const decision = planRound(anAlarm({ priority, risk: 'low' }), ranked, [], NOW, rules)
+      expect(decision).toEqual({ type: 'offer', round: 1, expiresAt: NOW + 120_000, offers: [ranked[0]] })
+    }
+  })
+
+  it('priority 4: holds for the centre, offering nobody', () => {
+    expect(planRound(anAlarm({ priority: 4 }), ranked, [], NOW, rules)).toEqual({ type: 'hold' })
+  })
+
+  it('offers what there is when fewer candidates than offers per round', () => {
+    const decision = planRound(anAlarm({ risk: 'high' }), ranked.slice(0, 1), [], NOW, rules)
+    expect(decision).toMatchObject({ type: 'offer', offers: [ranked[0]] })
+  })
+
+  it('never offers again to carers offered in an earlier round', () => {
+    const past = [anOffer('c1', { status: 'expired' }), anOffer('c2', { status: 'declined' })]
+    const decision = planRound(anAlarm({ round: 1, state: 'offered' }), ranked, past, NOW, rules)
+    expect(decision).toMatchObject({ type: 'offer', round: 2, offers: [ranked[2], ranked[3]] })
+  })
+
+  it('escalates as rounds_exhausted after 3 rounds, even with candidates left', () => {
+    const past = ['x1', 'x2', 'x3'].map((id, i) => anOffer(id, { round: i + 1, status: 'expired' }))
+    const decision = planRound(anAlarm({ round: 3, state: 'offered' }), ranked, past, NOW, rules)
+    expect(decision).toEqual({ type: 'escalate', reason: 'rounds_exhausted' })
+  })
+
+  it('escalates as no_candidate when nobody can go', () => {
+    expect(planRound(anAlarm(), [], [], NOW, rules)).toEqual({ type: 'escalate', reason: 'no_candidate' })
+  })
+
+  it('escalates as no_candidate when everyone left has already been offered', () => {
+    const past = ranked.map((c) => anOffer(c.carerId, { status: 'expired' }))
+    const decision = planRound(anAlarm({ round: 2, state: 'offered' }), ranked, past, NOW, rules)
+    expect(decision).toEqual({ type: 'escalate', reason: 'no_candidate' })
+  })
+})
+
+describe('roundClosed', () => {
+  it('is open while an offer of the round is pending', () => {
+    const offers = [anOffer('a', { status: 'declined' }), anOffer('b')]
+    expect(roundClosed(1, offers)).toBe(false)
+  })
+
+  it('is closed once every offer of the round is answered or expired', () => {
+    const offers = [anOffer('a', { status: 'declined' }), anOffer('b', { status: 'expired' })]
+    expect(roundClosed(1, offers)).toBe(true)
+  })
+
+  it('looks only at offers of that round', () => {
+    const offers = [anOffer('a', { round: 1, status: 'expired' }), anOffer('b', { round: 2 })]
+    expect(roundClosed(1, offers)).toBe(true)
+    expect(roundClosed(2, offers)).toBe(false)
+  })
+
+  it('is closed with no offers at all', () => {
+    expect(roundClosed(1, [])).toBe(true)
+  })
+})
+
+describe('decideAccept', () => {
+  const offered = anAlarm({ round: 1, state: 'offered' })
+  const offers = [anOffer('a'), anOffer('b'), anOffer('c', { status: 'declined' })]
+
+  it('lets the first accept win and withdraws the other pending offers', () => {
+    expect(decideAccept(offered, offers, 'a', NOW + 10_000)).toEqual({ ok: true, withdraw: ['b'] })
+  })
+
+  it('withdraws nobody when the accepted offer was the only one pending', () => {
+    expect(decideAccept(offered, [anOffer('a')], 'a', NOW)).toEqual({ ok: true, withdraw: [] })
+  })
+
+  it('refuses a second accept with ALARM_ALREADY_ACCEPTED', () => {
+    const accepted = anAlarm({ round: 1, state: 'accepted', carerId: 'a' })
+    const after = [anOffer('a', { status: 'accepted' }), anOffer('b', { status: 'withdrawn' })]
+    expect(decideAccept(accepted, after, 'b', NOW + 20_000)).toEqual({
+      ok: false,
+      code: 'ALARM_ALREADY_ACCEPTED',
+    })
+  })
+
+  it('refuses an accept once the carer has arrived with ALARM_ALREADY_ACCEPTED', () => {
+    const arrived = anAlarm({ round: 1, state: 'arrived', carerId: 'a' })
+    expect(decideAccept(arrived, offers, 'b', NOW)).toEqual({ ok: false, code: 'ALARM_ALREADY_ACCEPTED' })
+  })
+
+  it('refuses an accept after the offer expired with OFFER_EXPIRED', () => {
+    expect(decideAccept(offered, offers, 'a', NOW + 60_001)).toEqual({ ok: false, code: 'OFFER_EXPIRED' })
+  })
+
+  it('refuses an accept of an offer already marked expired with OFFER_EXPIRED', () => {
+    const lapsed = [anOffer('a', { status: 'expired' }), anOffer('b')]
+    expect(decideAccept(offered, lapsed, 'a', NOW + 1_000)).toEqual({ ok: false, code: 'OFFER_EXPIRED' })
+  })
+
+  it.each(['resolved', 'cancelled'] as const)(
+    'refuses an accept on a %s alarm with ALARM_CLOSED',
+    (state) => {
+      expect(decideAccept(anAlarm({ round: 1, state }), offers, 'a', NOW)).toEqual({
+        ok: false,
+        code: 'ALARM_CLOSED',
+      })
+    },
+  )
+
+  it('refuses a carer who was never offered the alarm with OFFER_NOT_FOUND', () => {
+    expect(decideAccept(offered, offers, 'stranger', NOW)).toEqual({ ok: false, code: 'OFFER_NOT_FOUND' })
+  })
+})
+
+describe('arrivalCheck', () => {
+  it('records the distance from the elder, unflagged within 200 m', () => {
+    expect(arrivalCheck(HOME, north(150), rules)).toEqual({ distanceM: 150, flagged: false })
+  })
+
+  it('flags an arrival more than 200 m away, still recording the distance', () => {
+    expect(arrivalCheck(HOME, east(250), rules)).toEqual({ distanceM: 250, flagged: true })
+  })
+
+  it('does not flag an arrival exactly 200 m away', () => {
+    expect(arrivalCheck(HOME, north(200), rules)).toEqual({ distanceM: 200, flagged: false })
+  })
+
+  it('flags an arrival from an unknown position, with no distance', () => {
+    expect(arrivalCheck(HOME, undefined, rules)).toEqual({ flagged: true })
+  })
+})
