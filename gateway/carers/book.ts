@@ -1,5 +1,4 @@
-import { CarerIndex } from '../dispatch/carer-index.ts'
-import { rankCandidates } from '../dispatch/engine.ts'
+import { CarerIndex, nearestCandidates } from '../dispatch/carer-index.ts'
 import type { Candidate, CarerState, DispatchRules, Point } from '../dispatch/types.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { Scheduler } from '../ports/scheduler.ts'
@@ -154,25 +153,11 @@ export class CarerBook {
   }
 
   /**
-   * Ranked candidates for an alarm at `at` (contract: dispatch rules), through
-   * the spatial index. Anyone eligible within 3 km shuts out those beyond, so
-   * the small circle is searched first and the 10 km one only when it is empty.
+   * Ranked candidates for an alarm at `at` (contract: dispatch rules), through the spatial index.
    */
   candidates(at: Point, now: number, exclude: ReadonlySet<string>): Candidate[] {
     this.#rollDay(now)
-    const { nearM, farM } = this.#deps.rules
-    const close = this.#rank(this.#index.near(at, nearM), at, now, exclude)
-    if (close[0] && close[0].distanceM <= nearM) return close
-    return this.#rank(this.#index.near(at, farM), at, now, exclude)
-  }
-
-  #rank(ids: Iterable<string>, at: Point, now: number, exclude: ReadonlySet<string>): Candidate[] {
-    const states: CarerState[] = []
-    for (const id of ids) {
-      const carer = this.#carers.get(id)
-      if (carer) states.push(carer)
-    }
-    return rankCandidates(at, states, now, this.#deps.rules, exclude)
+    return nearestCandidates(this.#index, (id) => this.#carers.get(id), at, now, this.#deps.rules, exclude)
   }
 
   #reindex(carer: CarerProfile): void {

@@ -1,6 +1,7 @@
 import RBush from 'rbush'
+import { rankCandidates } from './engine.ts'
 import { degreeSpan } from './geo.ts'
-import type { Point } from './types.ts'
+import type { Candidate, CarerState, DispatchRules, Point } from './types.ts'
 
 interface Entry {
   minX: number
@@ -53,4 +54,30 @@ export class CarerIndex {
     })
     return new Set(hits.map((e) => e.id))
   }
+}
+
+/**
+ * Ranked candidates through the index (contract: dispatch rules). Anyone
+ * eligible within 3 km shuts out those beyond, so the small circle is
+ * searched first and the 10 km one only when it holds no one.
+ */
+export function nearestCandidates(
+  index: CarerIndex,
+  carerOf: (id: string) => CarerState | undefined,
+  at: Point,
+  now: number,
+  rules: DispatchRules,
+  exclude: ReadonlySet<string>,
+): Candidate[] {
+  const rank = (ids: Iterable<string>) => {
+    const states: CarerState[] = []
+    for (const id of ids) {
+      const carer = carerOf(id)
+      if (carer) states.push(carer)
+    }
+    return rankCandidates(at, states, now, rules, exclude)
+  }
+  const close = rank(index.near(at, rules.nearM))
+  if (close[0] && close[0].distanceM <= rules.nearM) return close
+  return rank(index.near(at, rules.farM))
 }
