@@ -112,12 +112,13 @@ export class Broker {
     this.#aedes = aedes
 
     if (config.mqttPlain === 'on') {
-      this.#tcp = createServer(aedes.handle)
+      // Small MQTT packets in a row (a PUBACK, then `received`) must not wait on Nagle's algorithm.
+      this.#tcp = createServer({ noDelay: true }, aedes.handle)
       await listen(this.#tcp, config.mqttPort, config.host)
     }
     if (config.tlsCert && config.tlsKey) {
       this.#tls = createTlsServer(
-        { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) },
+        { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), noDelay: true },
         aedes.handle,
       )
       await listen(this.#tls, config.mqttsPort, config.host)
