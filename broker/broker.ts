@@ -31,8 +31,15 @@ export interface BrokerDeps {
 }
 
 /** MQTT 3.1.1 CONNACK return codes (contract: a refusal for bad credentials). */
+const SERVER_UNAVAILABLE = 3
 const BAD_CREDENTIALS = 4
 const NOT_AUTHORIZED = 5
+
+const refusalText: Record<number, string> = {
+  [SERVER_UNAVAILABLE]: 'server unavailable',
+  [BAD_CREDENTIALS]: 'bad user name or password',
+  [NOT_AUTHORIZED]: 'not authorized',
+}
 
 /**
  * Aedes in the gateway's process: TCP, TLS and WebSocket listeners in front
@@ -69,11 +76,6 @@ export class Broker {
     const aedes = await Aedes.createBroker({
       drainTimeout: config.drainTimeoutMs,
       preConnect: (client, packet, done) => {
-        if (this.connections >= config.maxConnections) {
-          this.#refused('connection_cap', undefined, { limit: config.maxConnections })
-          done(new Error('connection cap reached'), false)
-          return
-        }
         if (packet.will) this.#wills.set(client, packet.will.topic)
         done(null, true)
       },
@@ -81,7 +83,7 @@ export class Broker {
         this.#authenticate(client, username, password).then(
           (code) => {
             if (code === 0) return done(null, true)
-            const error = new Error(code === BAD_CREDENTIALS ? 'bad user name or password' : 'not authorized')
+            const error = new Error(refusalText[code] ?? 'not authorized')
             done(Object.assign(error, { returnCode: code }) as AuthenticateError, false)
           },
           (error: unknown) => {
@@ -166,6 +168,11 @@ export class Broker {
     username: string | undefined,
     password: Buffer | undefined,
   ): Promise<number> {
+    // Over the cap, refuse before spending a hash on the secret: CONNACK 3, "server unavailable".
+    if (this.connections >= this.#d.config.maxConnections) {
+      this.#refused('connection_cap', undefined, { username, limit: this.#d.config.maxConnections })
+      return SERVER_UNAVAILABLE
+    }
     if (!username) {
       this.#refused('bad_credentials', undefined, { reason: 'no username' })
       return BAD_CREDENTIALS
