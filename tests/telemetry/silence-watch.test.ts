@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../gateway/ports/clock.ts'
+import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
+import { SilenceWatch } from '../../gateway/telemetry/silence.ts'
+
+function watch() {
+  const clock = new ManualClock()
+  const scheduler = new ManualScheduler(clock)
+  const silent: { id: string; lastSeenAt: number; at: number }[] = []
+  const w = new SilenceWatch({
+    scheduler,
+    clock,
+    onSilent: (id, lastSeenAt) => silent.push({ id, lastSeenAt, at: clock.now() }),
+  })
+  return { clock, scheduler, silent, w }
+}
+
+describe('the silence watch', () => {
+  it('reports a device silent for 3 × its interval, once', () => {
+    const { clock, scheduler, silent, w } = watch()
+    const t0 = clock.now()
+    w.seen('D01', 300, t0)
+    scheduler.advance(900_000 - 1)
+    expect(silent).toEqual([])
+    scheduler.advance(1)
+    expect(silent).toEqual([{ id: 'D01', lastSeenAt: t0, at: t0 + 900_000 }])
+    scheduler.advance(86_400_000)
+    expect(silent).toHaveLength(1)
+  })
+
+  it('moves the deadline with every message', () => {
+    const { clock, scheduler, silent, w } = watch()
+    w.seen('D01', 60, clock.now())
+    scheduler.advance(170_000)
+    w.seen('D01', 60, clock.now())
+    scheduler.advance(170_000)
+    expect(silent).toEqual([])
+    scheduler.advance(10_000)
+    expect(silent.map((s) => s.id)).toEqual(['D01'])
+  })
+
+  it('forgets a device', () => {
+    const { clock, scheduler, silent, w } = watch()
+    w.seen('D01', 60, clock.now())
+    w.forget('D01')
+    scheduler.advance(3_600_000)
+    expect(silent).toEqual([])
+    expect(w.dueAt('D01')).toBeUndefined()
+  })
+
+  it('fires a deadline that passed while the gateway was down at the next turn', () => {
+    const { clock, scheduler, silent, w } = watch()
+    w.restore('D01', 60, clock.now() - 3_600_000)
+    expect(w.dueAt('D01')).toBe(clock.now() - 3_600_000 + 180_000)
+    scheduler.advance(0)
+    expect(silent.map((s) => s.id)).toEqual(['D01'])
+  })
+
+  it('keeps one deadline per device', () => {
+    const { clock, scheduler, silent, w } = watch()
+    w.seen('D01', 60, clock.now())
+    w.seen('D02', 120, clock.now())
+    scheduler.advance(180_000)
+    expect(silent.map((s) => s.id)).toEqual(['D01'])
+    scheduler.advance(180_000)
+    expect(silent.map((s) => s.id)).toEqual(['D01', 'D02'])
+  })
+})
