@@ -5,7 +5,9 @@ import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
 import { alarmRoutes } from './routes/alarms.ts'
 import { carerRoutes } from './routes/carers.ts'
+import { importRoutes } from './routes/import.ts'
 import { registryRoutes } from './routes/registry.ts'
+import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
 
 export interface ServerOptions {
@@ -35,6 +37,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       registryRoutes(api, ctx)
       alarmRoutes(api, ctx)
       carerRoutes(api, ctx)
+      importRoutes(api, ctx)
+      statsRoutes(api, ctx)
       done()
     },
     { prefix: '/api/v1' },
