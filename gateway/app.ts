@@ -19,6 +19,7 @@ import { Dispatcher } from './dispatch/dispatcher.ts'
 import { type DispatchRules, defaultRules } from './dispatch/types.ts'
 import { CarerIngest } from './ingest/carers.ts'
 import { DeviceIngest } from './ingest/devices.ts'
+import { LiveHub } from './live/hub.ts'
 import { Audit } from './observe/audit.ts'
 import { createLogger, type Logger } from './observe/log.ts'
 import { Metrics } from './observe/metrics.ts'
@@ -58,6 +59,7 @@ export class App {
   readonly log: Logger
   readonly metrics = new Metrics()
   readonly rules: DispatchRules
+  live!: LiveHub
   store!: Store
   registry!: Registry
   alarms!: AlarmService
@@ -116,11 +118,14 @@ export class App {
     })
     this.registry = registry
     const alarmStore = new AlarmStore(store)
+    const live = new LiveHub(clock)
+    this.live = live
     const carers = new CarerBook({
       store,
       clock,
       scheduler: this.scheduler,
       rules: this.rules,
+      onChange: (carer) => live.carer(carer),
     })
     this.carers = carers
     carers.load(
@@ -172,6 +177,9 @@ export class App {
       metrics,
     })
     this.alarms = alarms
+    journal.subscribe('live', (alarm, entry) =>
+      live.alarm(alarm, entry, registry.getElder(alarm.elderId)?.grid ?? []),
+    )
     journal.subscribe('integration-events', (alarm, entry) => {
       broker
         .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
@@ -196,6 +204,13 @@ export class App {
       locale: config.locale,
       log: log.child({ part: 'ingest' }),
       metrics,
+      onStatus: (deviceId, status) => {
+        const device = registry.getDevice(deviceId)
+        if (!device) return
+        const view = { id: deviceId, elderId: device.elderId, online: status.online }
+        const grid = registry.getElder(device.elderId)?.grid ?? []
+        live.device(status.battery === undefined ? view : { ...view, battery: status.battery }, grid)
+      },
     })
     this.#deviceIngest = deviceIngest
     this.#carerIngest = new CarerIngest({
@@ -227,6 +242,7 @@ export class App {
       audit,
       metrics,
       clock,
+      live,
       health: () => this.health(),
     }
     this.http = await buildServer(context, { log })

@@ -21,6 +21,10 @@ declare module 'fastify' {
 
 export const SESSION_MS = 12 * 3_600_000
 
+export type RoleGuard = ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) & {
+  roles: readonly Role[]
+}
+
 /**
  * Bearer tokens: the bootstrap admin token from config, or a session token
  * from `POST /auth/login` (random, 192 bits, stored hashed with an expiry).
@@ -71,23 +75,30 @@ export class Auth {
     return caller
   }
 
-  /** A preHandler admitting only these roles. */
-  allow(...roles: Role[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-    return async (request) => {
+  /** A preHandler admitting only these roles; it carries them, so the route table can list who may call. */
+  allow(...roles: Role[]): RoleGuard {
+    const guard = async (request: FastifyRequest, _reply: FastifyReply) => {
       const caller = this.#authenticate(request)
       if (!roles.includes(caller.role)) throw new ApiError('FORBIDDEN', `${caller.role} may not do this`)
       request.caller = caller
     }
+    return Object.assign(guard, { roles: Object.freeze([...roles]) })
   }
 
   #authenticate(request: FastifyRequest): Caller {
-    const header = request.headers.authorization
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+    // Browsers cannot set headers on a WebSocket: there the token may come as `?token=`.
+    const token =
+      bearer(request) ?? (request.headers.upgrade === 'websocket' ? queryToken(request) : undefined)
     if (!token) throw new ApiError('UNAUTHENTICATED', 'send Authorization: Bearer <token>')
     const caller = this.resolve(token)
     if (!caller) throw new ApiError('UNAUTHENTICATED', 'token unknown or expired')
     return caller
   }
+}
+
+function queryToken(request: FastifyRequest): string | undefined {
+  const token = (request.query as { token?: unknown } | undefined)?.token
+  return typeof token === 'string' && token.length > 0 ? token : undefined
 }
 
 export function bearer(request: FastifyRequest): string | undefined {

@@ -1,6 +1,7 @@
 import type { AlarmService } from '../alarms/service.ts'
 import type { CarerBook } from '../carers/book.ts'
 import type { Dispatcher } from '../dispatch/dispatcher.ts'
+import type { LiveHub } from '../live/hub.ts'
 import type { Audit } from '../observe/audit.ts'
 import type { Metrics } from '../observe/metrics.ts'
 import type { Clock } from '../ports/clock.ts'
@@ -31,5 +32,6 @@ export interface ApiContext {
   audit: Audit
   metrics: Metrics
   clock: Clock
+  live: LiveHub
   health: () => Health
 }

@@ -1,11 +1,15 @@
+import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from '../observe/log.ts'
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
+import { collectRoutes } from './route-table.ts'
 import { alarmRoutes } from './routes/alarms.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { carerRoutes } from './routes/carers.ts'
 import { importRoutes } from './routes/import.ts'
+import { liveRoutes } from './routes/live.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -24,7 +28,10 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     trustProxy: false,
   })
   installErrorHandling(app)
+  collectRoutes(app)
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+  // Only routes that ask for it are limited (login); the rest are behind tokens.
+  await app.register(fastifyRateLimit, { global: false })
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
@@ -34,11 +41,13 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   await app.register(
     (api, _options, done) => {
       systemRoutes(api, ctx)
+      auditRoutes(api, ctx)
       registryRoutes(api, ctx)
       alarmRoutes(api, ctx)
       carerRoutes(api, ctx)
       importRoutes(api, ctx)
       statsRoutes(api, ctx)
+      liveRoutes(api, ctx)
       done()
     },
     { prefix: '/api/v1' },

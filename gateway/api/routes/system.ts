@@ -19,7 +19,14 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()),
   )
 
-  app.post('/auth/login', async (request) => {
+  // Login attempts: at most 20 a minute from one address and 5 a minute for one username.
+  const perAddress = app.rateLimit({ max: 20, timeWindow: 60_000 })
+  const perUser = app.rateLimit({
+    max: 5,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `user:${loginBody.safeParse(request.body).data?.username ?? ''}`,
+  })
+  app.post('/auth/login', { onRequest: perAddress, preHandler: perUser }, async (request) => {
     const { username, password } = loginBody.parse(request.body)
     const session = await ctx.auth.login(username, password)
     if (!session) {

@@ -1,0 +1,72 @@
+import type { WebSocket } from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { openStates } from '../../alarms/model.ts'
+import { type LiveSubscriber, type LiveViewer, underGrid } from '../../live/hub.ts'
+import { gridKey } from '../../registry/schemas.ts'
+import type { ApiContext } from '../context.ts'
+
+export const liveQuery = z.object({
+  since: z.coerce.number().int().nonnegative().optional(),
+  token: z.string().max(200).optional(),
+})
+
+/** A client that has this much unsent is too slow for the stream and is dropped. */
+export const SLOW_CLIENT_BYTES = 1_048_576
+
+/**
+ * GET /live (WebSocket): a snapshot, then every alarm, carer and device
+ * change in order, filtered by the caller's role and scope. `?since=N`
+ * resumes after event N when it is still in memory, else starts again from
+ * a snapshot. Browsers pass the token as `?token=`.
+ */
+export function liveRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get(
+    '/live',
+    {
+      websocket: true,
+      preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer'),
+      config: {
+        doc: { summary: 'Live stream of alarm, carer and device changes', query: liveQuery, websocket: true },
+      },
+    },
+    (socket: WebSocket, request) => {
+      const caller = request.caller
+      if (!caller) return socket.close(1008, 'unauthenticated')
+      const q = liveQuery.safeParse(request.query)
+      const viewer: LiveViewer = { role: caller.role }
+      if (caller.grid) viewer.grid = caller.grid
+      if (caller.carerId) viewer.carerId = caller.carerId
+      const subscriber: LiveSubscriber = {
+        viewer,
+        send(json) {
+          if (socket.bufferedAmount > SLOW_CLIENT_BYTES) return false
+          socket.send(json)
+          return true
+        },
+        drop(reason) {
+          ctx.metrics.inc('care_live_dropped_total')
+          socket.close(1013, reason)
+        },
+      }
+      const replay =
+        q.success && q.data.since !== undefined ? ctx.live.since(q.data.since, viewer) : undefined
+      if (replay) for (const json of replay) socket.send(json)
+      else socket.send(JSON.stringify(snapshot(ctx, viewer)))
+      const unsubscribe = ctx.live.subscribe(subscriber)
+      socket.on('close', unsubscribe)
+    },
+  )
+}
+
+function snapshot(ctx: ApiContext, viewer: LiveViewer) {
+  const grid = viewer.grid && viewer.grid.length > 0 ? gridKey([...viewer.grid]) : undefined
+  const alarms =
+    viewer.role === 'carer'
+      ? ctx.alarms.list({ carerId: viewer.carerId, state: [...openStates], limit: 500 }).items
+      : ctx.alarms.list({ state: [...openStates], grid, limit: 500 }).items
+  const carers = [...ctx.carers.all()]
+    .filter((c) => (viewer.role === 'carer' ? c.id === viewer.carerId : underGrid([], viewer.grid)))
+    .map((c) => ({ id: c.id, name: c.name, duty: c.duty, busy: c.busy, mode: c.mode, position: c.position }))
+  return { type: 'snapshot', seq: ctx.live.seq, alarms, carers }
+}
