@@ -154,6 +154,7 @@ describe('the live hub', () => {
     const carer = {
       id: 'C01',
       name: 'x',
+      phone: '',
       duty: 'on' as const,
       busy: false,
       mode: 'walk' as const,
@@ -181,6 +182,7 @@ describe('the live hub', () => {
     const carer = {
       id: 'C01',
       name: 'x',
+      phone: '',
       duty: 'on' as const,
       busy: false,
       mode: 'walk' as const,
