@@ -136,7 +136,9 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { id } = idParams.parse(request.params)
     const q = z.object({ from: instant.optional(), to: instant.optional() }).parse(request.query)
     const device = ctx.registry.getDevice(id)
-    if (!device) throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+    if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
+      throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+    }
     const to = q.to ?? ctx.clock.now() + 60_000
     const from = q.from ?? to - 24 * 3_600_000
     const items = ctx.telemetry.track(id, from, to).map((p) => ({

@@ -69,7 +69,10 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/devices/:id', { preHandler: read }, async (request) => {
     const { id } = idParams.parse(request.params)
     const device = ctx.registry.getDevice(id)
-    if (!device) throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+    // A scoped supervisor must not learn that a device outside the scope exists.
+    if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
+      throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+    }
     return device
   })
 
