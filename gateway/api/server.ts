@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from '../observe/log.ts'
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
+import { installOpenApi } from './openapi.ts'
 import { collectRoutes } from './route-table.ts'
 import { alarmRoutes } from './routes/alarms.ts'
 import { auditRoutes } from './routes/audit.ts'
@@ -32,6 +33,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
   // Only routes that ask for it are limited (login); the rest are behind tokens.
   await app.register(fastifyRateLimit, { global: false })
+  await installOpenApi(app)
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')

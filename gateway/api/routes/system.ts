@@ -4,7 +4,7 @@ import { bearer } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 
-const loginBody = z
+export const loginBody = z
   .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
   .strict()
 
