@@ -19,15 +19,17 @@ const csv = <T extends readonly [string, ...string[]]>(values: T) =>
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum(values)))
 
-export const alarmQuery = z.object({
-  state: csv(alarmStates).optional(),
-  kind: csv(alarmKinds).optional(),
-  grid: z.string().max(500).optional(),
-  from: instant.optional(),
-  to: instant.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
-})
+export const alarmQuery = z
+  .object({
+    state: csv(alarmStates).optional(),
+    kind: csv(alarmKinds).optional(),
+    grid: z.string().max(500).optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict()
 
 export const manualAlarmBody = z
   .object({
@@ -98,6 +100,7 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       actor,
       action: 'alarm.manual',
       target: result.alarm.id,
+      source: request.ip,
       detail: { status: result.status },
     })
     return reply.code(result.status === 'raised' ? 201 : 200).send(result.alarm)
@@ -127,6 +130,7 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       actor,
       action: `alarm.${body.action}`,
       target: id,
+      source: request.ip,
       detail: { carerId: body.carerId ?? null },
     })
     return { ...alarm, timeline: ctx.alarms.timeline(id) }

@@ -6,10 +6,12 @@ import { type LiveSubscriber, type LiveViewer, underGrid } from '../../live/hub.
 import { gridKey } from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
 
-export const liveQuery = z.object({
-  since: z.coerce.number().int().nonnegative().optional(),
-  token: z.string().max(200).optional(),
-})
+export const liveQuery = z
+  .object({
+    since: z.coerce.number().int().nonnegative().optional(),
+    token: z.string().max(200).optional(),
+  })
+  .strict()
 
 /** A client that has this much unsent is too slow for the stream and is dropped. */
 export const SLOW_CLIENT_BYTES = 1_048_576

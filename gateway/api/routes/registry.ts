@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { RegistryError } from '../../registry/registry.ts'
 import {
@@ -13,16 +13,18 @@ import {
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 
-export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
-  grid: z
-    .string()
-    .max(500)
-    .optional()
-    .transform((g) => (g ? g.split('/').filter(Boolean) : undefined))
-    .pipe(gridPath.optional()),
-})
+export const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().max(200).optional(),
+    grid: z
+      .string()
+      .max(500)
+      .optional()
+      .transform((g) => (g ? g.split('/').filter(Boolean) : undefined))
+      .pipe(gridPath.optional()),
+  })
+  .strict()
 export const idParams = z.object({ id: resourceId })
 const userParams = z.object({ username: resourceId })
 
@@ -35,13 +37,20 @@ function domain(error: unknown): never {
 export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const write = ctx.auth.allow('admin')
   const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
-  const audit = (actor: string | undefined, action: string, target: string, created: boolean) =>
-    ctx.audit.record({ actor, action, target, detail: { created } })
+  // contract: every registry change is audited — who, what, when, from where
+  const audit = (request: FastifyRequest, action: string, target: string, created: boolean) =>
+    ctx.audit.record({
+      actor: request.caller?.username,
+      action,
+      target,
+      source: request.ip,
+      detail: { created },
+    })
 
   app.put('/elders/:id', { preHandler: write }, async (request, reply) => {
     const { id } = idParams.parse(request.params)
     const { created, elder } = ctx.registry.putElder(id, elderBody.parse(request.body))
-    audit(request.caller?.username, 'elder.put', id, created)
+    audit(request, 'elder.put', id, created)
     return reply.code(created ? 201 : 200).send(elder)
   })
   app.get('/elders', { preHandler: read }, async (request) => {
@@ -59,7 +68,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.put('/devices/:id', { preHandler: write }, async (request, reply) => {
     const { id } = idParams.parse(request.params)
     const { created, device } = await ctx.registry.putDevice(id, deviceBody.parse(request.body)).catch(domain)
-    audit(request.caller?.username, 'device.put', id, created)
+    audit(request, 'device.put', id, created)
     return reply.code(created ? 201 : 200).send(device)
   })
   app.get('/devices', { preHandler: read }, async (request) => {
@@ -79,7 +88,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.put('/carers/:id', { preHandler: write }, async (request, reply) => {
     const { id } = idParams.parse(request.params)
     const { created, carer } = await ctx.registry.putCarer(id, carerBody.parse(request.body)).catch(domain)
-    audit(request.caller?.username, 'carer.put', id, created)
+    audit(request, 'carer.put', id, created)
     return reply.code(created ? 201 : 200).send(carer)
   })
   app.get('/carers', { preHandler: read }, async (request) => {
@@ -113,14 +122,14 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { created, service } = await ctx.registry
       .putService(id, serviceBody.parse(request.body))
       .catch(domain)
-    audit(request.caller?.username, 'service.put', id, created)
+    audit(request, 'service.put', id, created)
     return reply.code(created ? 201 : 200).send(service)
   })
 
   app.put('/users/:username', { preHandler: write }, async (request, reply) => {
     const { username } = userParams.parse(request.params)
     const { created, user } = await ctx.registry.putUser(username, userBody.parse(request.body)).catch(domain)
-    audit(request.caller?.username, 'user.put', username, created)
+    audit(request, 'user.put', username, created)
     return reply.code(created ? 201 : 200).send(user)
   })
   app.get('/users', { preHandler: write }, async (request) =>
