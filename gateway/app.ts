@@ -245,7 +245,7 @@ export class App {
       live,
       health: () => this.health(),
     }
-    this.http = await buildServer(context, { log })
+    this.http = await buildServer(context, { log, corsOrigin: config.corsOrigin })
     broker.registerWebSocketRoute(this.http)
     await broker.start()
     await this.http.listen({ host: config.host, port: config.httpPort })

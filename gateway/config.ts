@@ -40,6 +40,8 @@ const shape = {
   maxPayloadBytes: z.coerce.number().int().min(256).max(1_048_576).default(4096),
   maxConnections: z.coerce.number().int().min(1).default(50_000),
   drainTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  /** Origins allowed to call the API from a browser (comma-separated); unset: no CORS at all. */
+  corsOrigin: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days positions and vitals stay in the embedded store. */
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),

@@ -1,3 +1,4 @@
+import fastifyCors from '@fastify/cors'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
@@ -17,6 +18,8 @@ import { systemRoutes } from './routes/system.ts'
 
 export interface ServerOptions {
   log: Logger
+  /** Comma-separated origins for CORS; unset leaves CORS off. */
+  corsOrigin?: string | undefined
   bodyLimit?: number
 }
 
@@ -34,6 +37,9 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   // Only routes that ask for it are limited (login); the rest are behind tokens.
   await app.register(fastifyRateLimit, { global: false })
   await installOpenApi(app)
+  if (options.corsOrigin) {
+    await app.register(fastifyCors, { origin: options.corsOrigin.split(',').map((o) => o.trim()) })
+  }
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')

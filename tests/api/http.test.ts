@@ -134,3 +134,27 @@ describe('the HTTP API refuses bad requests with a coded error', () => {
     expect(res.json()).toMatchObject({ status: 'ok', broker: { status: 'up' }, store: { status: 'up' } })
   })
 })
+
+describe('CORS', () => {
+  it('is off by default and on for configured origins', async () => {
+    const preflight = {
+      method: 'OPTIONS' as const,
+      url: '/api/v1/alarms',
+      headers: { origin: 'https://board.example', 'access-control-request-method': 'GET' },
+    }
+    const off = await world.app.http.inject(preflight)
+    expect(off.headers['access-control-allow-origin']).toBeUndefined()
+    const other = await startWorld({ env: { CARE_CORS_ORIGIN: 'https://board.example' } })
+    try {
+      const on = await other.app.http.inject(preflight)
+      expect(on.headers['access-control-allow-origin']).toBe('https://board.example')
+    } finally {
+      await other.stop()
+    }
+  })
+
+  it('sends security headers', async () => {
+    const res = await world.app.http.inject({ method: 'GET', url: '/api/v1/health' })
+    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' })
+  })
+})
