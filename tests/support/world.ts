@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { App } from '../../gateway/app.ts'
 import { loadConfig } from '../../gateway/config.ts'
 import type { DispatchRules } from '../../gateway/dispatch/types.ts'
+import type { Logger } from '../../gateway/observe/log.ts'
 import { ManualClock } from '../../gateway/ports/clock.ts'
 import { sequentialIds } from '../../gateway/ports/ids.ts'
 import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
@@ -48,6 +49,8 @@ export interface WorldOptions {
   rules?: Partial<DispatchRules>
   dataDir?: string
   keepData?: boolean
+  /** A logger of the test's own (e.g. writing to memory); silent otherwise. */
+  log?: Logger
 }
 
 /** A whole gateway on loopback (real Aedes, real SQLite file), with a manual clock for its deadlines. */
@@ -72,6 +75,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     clock,
     scheduler,
     ids: sequentialIds(),
+    ...(options.log ? { log: options.log } : {}),
     ...(options.rules ? { rules: options.rules } : {}),
   })
   await app.start()
