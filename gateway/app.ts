@@ -243,6 +243,13 @@ export class App {
       metrics,
       clock,
       live,
+      store,
+      devicesErased: (ids) => {
+        for (const id of ids) {
+          deviceIngest?.forget(id)
+          silence.forget(id)
+        }
+      },
       health: () => this.health(),
     }
     this.http = await buildServer(context, { log, corsOrigin: config.corsOrigin })

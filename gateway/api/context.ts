@@ -6,6 +6,7 @@ import type { Audit } from '../observe/audit.ts'
 import type { Metrics } from '../observe/metrics.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { Registry } from '../registry/registry.ts'
+import type { Store } from '../store/db.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
 import type { Auth } from './auth.ts'
 
@@ -33,5 +34,8 @@ export interface ApiContext {
   metrics: Metrics
   clock: Clock
   live: LiveHub
+  store: Store
+  /** Devices deleted from the store: drop what is cached and armed for them. */
+  devicesErased: (ids: readonly string[]) => void
   health: () => Health
 }

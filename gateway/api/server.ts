@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.ts'
 import { carerRoutes } from './routes/carers.ts'
 import { importRoutes } from './routes/import.ts'
 import { liveRoutes } from './routes/live.ts'
+import { privacyRoutes } from './routes/privacy.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -56,6 +57,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       importRoutes(api, ctx)
       statsRoutes(api, ctx)
       liveRoutes(api, ctx)
+      privacyRoutes(api, ctx)
       done()
     },
     { prefix: '/api/v1' },

@@ -24,7 +24,11 @@ describe('the logs of a whole run', () => {
     const familyPhone = '13987654321'
     const address = '无棣县海丰街道东关社区12号楼2单元301'
     try {
-      await world.elder('E01', { phone, address, contacts: [{ name: '李明', relation: '儿子', phone: familyPhone }] })
+      await world.elder('E01', {
+        phone,
+        address,
+        contacts: [{ name: '李明', relation: '儿子', phone: familyPhone }],
+      })
       const device = await world.device('D01', 'E01')
       const carer = await world.carer('C01', offset(HOME, 300, 0), { phone: '13700001111' })
       await world.api('PUT', '/api/v1/users/disp', { role: 'dispatcher', password: 'a-secret-password' })

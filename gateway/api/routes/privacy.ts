@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify'
+import { openStates } from '../../alarms/model.ts'
+import { eraseElder, exportElder } from '../../registry/erasure.ts'
+import { randomToken } from '../../registry/secrets.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import { idParams } from './registry.ts'
+
+/** PIPL: an elder's data on request, and its erasure. Admins only, always audited. */
+export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const admin = ctx.auth.allow('admin')
+
+  app.get(
+    '/elders/:id/export',
+    { preHandler: admin, config: { doc: { summary: 'Everything held about one elder (PIPL access)' } } },
+    async (request) => {
+      const { id } = idParams.parse(request.params)
+      const data = exportElder(ctx.store, id)
+      if (!data) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+      ctx.audit.record({
+        actor: request.caller?.username,
+        action: 'elder.export',
+        target: id,
+        source: request.ip,
+      })
+      return data
+    },
+  )
+
+  app.delete(
+    '/elders/:id',
+    {
+      preHandler: admin,
+      config: { doc: { summary: 'Erase an elder, their devices and history (PIPL deletion)' } },
+    },
+    async (request) => {
+      const { id } = idParams.parse(request.params)
+      if (!ctx.registry.getElder(id)) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+      const open = ctx.alarms.list({ elderId: id, state: [...openStates], limit: 1 }).items
+      if (open.length > 0)
+        throw new ApiError('INVALID_STATE', `close alarm ${open[0]?.id} before erasing the elder`)
+      const report = eraseElder(ctx.store, id, `erased-${randomToken().slice(0, 10)}`)
+      ctx.devicesErased(report.devices)
+      ctx.audit.record({
+        actor: request.caller?.username,
+        action: 'elder.erase',
+        target: id,
+        source: request.ip,
+        detail: { ...report },
+      })
+      return { erased: id, ...report }
+    },
+  )
+}
