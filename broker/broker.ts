@@ -6,10 +6,11 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import type { FastifyInstance } from 'fastify'
 import { createWebSocketStream } from 'ws'
 import type { Config } from '../gateway/config.ts'
-import { type ParsedTopic, parseTopic } from '../gateway/contract/topics.ts'
+import { durableDeviceUplinks, type ParsedTopic, parseTopic } from '../gateway/contract/topics.ts'
 import type { Audit } from '../gateway/observe/audit.ts'
 import type { Logger } from '../gateway/observe/log.ts'
 import type { Metrics } from '../gateway/observe/metrics.ts'
+import { PrincipalLimiter, type Verdict } from './limits.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
 
 /** What the broker asks of the gateway: who someone is, and what to do with a publish. */
@@ -24,6 +25,8 @@ export interface BrokerGate {
 
 export interface BrokerDeps {
   config: Config
+  /** Monotonic milliseconds for the rate limits (tests may pass their own). */
+  now?: () => number
   log: Logger
   metrics: Metrics
   audit: Audit
@@ -50,6 +53,7 @@ export class Broker {
   readonly #d: BrokerDeps
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #wills = new WeakMap<Client, string>()
+  readonly #limiters = new WeakMap<Client, PrincipalLimiter>()
   #aedes: Aedes | undefined
   #tcp: Server | undefined
   #tls: TlsServer | undefined
@@ -215,6 +219,16 @@ export class Broker {
       return new Error('not authorized')
     }
     const topic = verdict.topic
+    const limit = this.#limit(client, principal, topic)
+    if (limit === 'disconnect') {
+      this.#refused('rate_limited', principal, { topic: packet.topic })
+      return new Error('rate limited')
+    }
+    if (limit === 'drop') {
+      // telemetry over the rate: acknowledged, not stored, counted
+      this.#d.metrics.inc('care_mqtt_throttled_total')
+      return null
+    }
     if (packet.retain && !(topic.kind === 'device' && topic.leaf === 'status')) packet.retain = false
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     try {
@@ -228,6 +242,26 @@ export class Broker {
     return null
   }
 
+  #limit(client: Client, principal: Principal, topic: ParsedTopic): Verdict {
+    const now = this.#d.now?.() ?? performance.now()
+    let limiter = this.#limiters.get(client)
+    if (!limiter) {
+      const c = this.#d.config
+      limiter = new PrincipalLimiter(
+        {
+          ratePerS: c.mqttRatePerS,
+          burst: c.mqttBurst,
+          alarmRatePerS: c.mqttAlarmRatePerS,
+          alarmBurst: c.mqttAlarmBurst,
+          dropsBeforeDisconnect: c.mqttBurst * 2,
+        },
+        now,
+      )
+      this.#limiters.set(client, limiter)
+    }
+    return limiter.check(isAlarmMessage(topic), now)
+  }
+
   #refused(reason: string, principal: Principal | undefined, detail: Record<string, unknown>): void {
     this.#d.metrics.inc('care_mqtt_refused_total', { reason })
     this.#d.log.warn({ reason, principal: principal?.id, ...detail }, 'mqtt refused')
@@ -239,6 +273,12 @@ export class Broker {
       detail,
     })
   }
+}
+
+/** Messages that open, close or move an alarm: never dropped after a PUBACK. */
+function isAlarmMessage(topic: ParsedTopic): boolean {
+  if (topic.kind === 'device') return durableDeviceUplinks.has(topic.leaf)
+  return topic.kind === 'carer' && (topic.leaf === 'reply' || topic.leaf === 'duty')
 }
 
 function listen(server: Server | TlsServer, port: number, host: string): Promise<void> {

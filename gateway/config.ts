@@ -40,6 +40,11 @@ const shape = {
   maxPayloadBytes: z.coerce.number().int().min(256).max(1_048_576).default(4096),
   maxConnections: z.coerce.number().int().min(1).default(50_000),
   drainTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  /** Per-principal MQTT limits: telemetry messages a second and burst; alarm messages a second and burst. */
+  mqttRatePerS: z.coerce.number().positive().default(50),
+  mqttBurst: z.coerce.number().int().min(1).default(200),
+  mqttAlarmRatePerS: z.coerce.number().positive().default(5),
+  mqttAlarmBurst: z.coerce.number().int().min(1).default(50),
   /** Origins allowed to call the API from a browser (comma-separated); unset: no CORS at all. */
   corsOrigin: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { PrincipalLimiter, TokenBucket } from '../../broker/limits.ts'
+import { eventually } from '../support/mqtt.ts'
+import { startWorld, type World } from '../support/world.ts'
+
+const limits = { ratePerS: 10, burst: 20, alarmRatePerS: 1, alarmBurst: 5, dropsBeforeDisconnect: 30 }
+
+describe('the token bucket', () => {
+  it('allows a burst, then the rate', () => {
+    const bucket = new TokenBucket(10, 20, 0)
+    let passed = 0
+    for (let i = 0; i < 50; i++) if (bucket.take(0)) passed++
+    expect(passed).toBe(20)
+    expect(bucket.take(50)).toBe(false)
+    expect(bucket.take(100)).toBe(true)
+    expect(bucket.take(100)).toBe(false)
+  })
+})
+
+describe('a principal’s limits', () => {
+  it('drops telemetry over the rate, then disconnects a flood that goes on', () => {
+    const limiter = new PrincipalLimiter(limits, 0)
+    const verdicts = Array.from({ length: 60 }, () => limiter.check(false, 0))
+    expect(verdicts.slice(0, 20).every((v) => v === 'pass')).toBe(true)
+    expect(verdicts.slice(20, 50).every((v) => v === 'drop')).toBe(true)
+    expect(verdicts[50]).toBe('disconnect')
+  })
+
+  it('forgives a device that slows down', () => {
+    const limiter = new PrincipalLimiter(limits, 0)
+    for (let i = 0; i < 40; i++) limiter.check(false, 0)
+    expect(limiter.check(false, 1_000)).toBe('pass')
+    for (let t = 1_000; t < 10_000; t += 100) expect(limiter.check(false, t)).toBe('pass')
+  })
+
+  it('never drops an alarm message: past its own burst the connection closes', () => {
+    const limiter = new PrincipalLimiter(limits, 0)
+    for (let i = 0; i < 100; i++) limiter.check(false, 0)
+    const alarms = Array.from({ length: 6 }, () => limiter.check(true, 0))
+    expect(alarms).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'disconnect'])
+  })
+})
+
+describe('a flooding device in a real gateway', () => {
+  let world: World
+  afterEach(async () => {
+    await world.stop()
+  })
+
+  it('is throttled and disconnected while another device’s SOS goes through', async () => {
+    world = await startWorld({ env: { CARE_MQTT_RATE_PER_S: '20', CARE_MQTT_BURST: '50' } })
+    await world.elder('E01')
+    await world.elder('E02')
+    const flooder = await world.device('D01', 'E01')
+    const elder = await world.device('D02', 'E02')
+    let closed = false
+    flooder.client.on('close', () => {
+      closed = true
+    })
+    const loc = JSON.stringify({ ts: world.clock.now(), lat: 37.38, lon: 117.97 })
+    for (let i = 0; i < 2_000 && !closed; i++) flooder.client.publish('care/v1/dev/D01/loc', loc, { qos: 0 })
+    await eventually(() => closed, 5_000)
+    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBeGreaterThan(0)
+    expect(world.app.metrics.get('care_mqtt_refused_total', { reason: 'rate_limited' })).toBe(1)
+    await elder.publish('care/v1/dev/D02/sos', { id: 's1', ts: world.clock.now() })
+    await elder.next((r) => r.message.state === 'received')
+  })
+})
