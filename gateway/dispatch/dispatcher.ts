@@ -94,7 +94,11 @@ export class Dispatcher {
     if (previous === carerId) return ok(alarm)
     const route = this.#route(alarm, carerId)
     const withdrawn = this.#d.journal.write((w) => {
-      const gone = this.#withdrawPending(alarm, w, actor)
+      // the carer being assigned keeps their offer (now accepted); everyone else's is withdrawn
+      const gone = this.#withdrawPending(alarm, w, actor, carerId)
+      if (this.#d.journal.store.offers(alarm.id).some((o) => o.carerId === carerId && o.status === 'pending')) {
+        this.#d.journal.store.setOfferStatus(alarm.id, carerId, 'accepted')
+      }
       if (previous) {
         w.add(alarm, 'withdrawn', { carerId: previous, actor })
         gone.push(previous)
@@ -357,9 +361,9 @@ export class Dispatcher {
     return ok(alarm)
   }
 
-  #withdrawPending(alarm: Alarm, w: JournalWriter, actor: string): string[] {
+  #withdrawPending(alarm: Alarm, w: JournalWriter, actor: string, keep?: string): string[] {
     const store = this.#d.journal.store
-    const pending = store.offers(alarm.id).filter((o) => o.status === 'pending')
+    const pending = store.offers(alarm.id).filter((o) => o.status === 'pending' && o.carerId !== keep)
     for (const o of pending) {
       store.setOfferStatus(alarm.id, o.carerId, 'withdrawn')
       w.add(alarm, 'withdrawn', { carerId: o.carerId, actor })

@@ -174,7 +174,7 @@ describe('the dispatch centre and the hotline', () => {
       },
     )
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ kind: 'manual', priority: 1 })
+    expect(created.body).toMatchObject({ kind: 'manual', priority: 1, state: 'offered' })
     const id = created.body.id
     await carer.next(task('offer'))
     const assigned = await world.api('POST', `/api/v1/alarms/${id}/actions`, {
@@ -185,6 +185,9 @@ describe('the dispatch centre and the hotline', () => {
     await carer.next(task('assigned'))
     const view = await alarm(id)
     expect(view).toMatchObject({ state: 'accepted', carerId: 'C01' })
+    // the carer assigned is not also told their offer was withdrawn
+    expect(carer.messages(task('withdrawn'))).toHaveLength(0)
+    expect(view.timeline.map((e) => e.type)).not.toContain('withdrawn')
   })
 
   it('answers 409 for an action the alarm’s state forbids, and 400 for a resolve without outcome', async () => {

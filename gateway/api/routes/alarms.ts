@@ -103,7 +103,9 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       source: request.ip,
       detail: { status: result.status },
     })
-    return reply.code(result.status === 'raised' ? 201 : 200).send(result.alarm)
+    // dispatch has already started: answer with the alarm as it is now, not as it was raised
+    const now = ctx.alarms.get(result.alarm.id) ?? result.alarm
+    return reply.code(result.status === 'raised' ? 201 : 200).send(now)
   })
 
   app.post('/alarms/:id/actions', { preHandler: act }, async (request) => {
