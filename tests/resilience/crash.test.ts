@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { auditStore, crashRun } from './harness.ts'
+import { auditStore, crashRun, storeCounts } from './harness.ts'
 
 // A short run in CI; `npm run test:soak` runs the long one (100 devices, 1,000 presses, 20 kills).
 const soak = process.env.CARE_SOAK === '1'
@@ -23,8 +23,11 @@ describe('SIGKILL at random moments', () => {
         expect(outcome.acked.size).toBeGreaterThan(outcome.sent * 0.9)
         const audit = auditStore(join(dataDir, 'care.db'), outcome.acked)
         expect(audit).toEqual({ lost: [], doubled: [], orphans: [], badAccepts: [], noDeadline: [] })
+        const counts = storeCounts(join(dataDir, 'care.db'))
+        expect(counts.recorded).toBeGreaterThanOrEqual(outcome.acked.size)
         console.warn(
-          `crash run: ${outcome.sent} presses, ${outcome.acked.size} acknowledged, ${outcome.kills} kills, restarts ${outcome.restartsMs.join('/')} ms`,
+          `crash run: ${outcome.sent} presses, ${outcome.acked.size} acknowledged, ${counts.recorded} recorded, ` +
+            `${counts.alarms} alarms opened, ${outcome.kills} kills, restarts ${outcome.restartsMs.join('/')} ms`,
         )
       } finally {
         rmSync(dataDir, { recursive: true, force: true })

@@ -179,6 +179,27 @@ export interface Audit {
   noDeadline: string[]
 }
 
+export interface StoreCounts {
+  /** SOS messages recorded (one per device and message id). */
+  recorded: number
+  /** Distinct alarms those messages opened (a repeat press on an open alarm joins it). */
+  alarms: number
+}
+
+export function storeCounts(file: string): StoreCounts {
+  const db = new DatabaseSync(file, { readOnly: true })
+  try {
+    const row = db
+      .prepare(
+        "SELECT count(*) AS recorded, count(DISTINCT alarm_id) AS alarms FROM device_messages WHERE topic = 'sos'",
+      )
+      .get() as { recorded: number; alarms: number }
+    return { recorded: row.recorded, alarms: row.alarms }
+  } finally {
+    db.close()
+  }
+}
+
 /** Read the store after the run and check every invariant. */
 export function auditStore(file: string, acked: ReadonlySet<string>): Audit {
   const db = new DatabaseSync(file, { readOnly: true })
