@@ -15,8 +15,8 @@ describe('backup and restore', () => {
       const device = await world.device('D01', 'E01')
       // traffic while the copy is taken
       const traffic = (async () => {
-        for (let i = 0; i < 200; i++) {
-          await device.publish('care/v1/dev/D01/event', { id: `e${i}`, ts: world.clock.now(), type: 'door' })
+        for (let i = 0; i < 150; i++) {
+          await device.publish('care/v1/dev/D01/loc', { ts: world.clock.now() + i, lat: 37.38, lon: 117.97 })
         }
       })()
       const target = join(backups, 'care.db')

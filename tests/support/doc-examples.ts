@@ -131,10 +131,11 @@ export function tableRows(text: string): string[][] {
 export const ALARM_ID = /^A\d{8}-\d{6}-[a-z2-9]{6}$/
 
 /**
- * Fields compared by type only: a random token, the count of internal timers, and a device's
- * `lastSeenAt`, which is written in batches and may trail its last message by a moment.
+ * Fields compared by type only: a random token, the count of internal timers, the store's schema
+ * version (it grows with every migration), and a device's `lastSeenAt`, which is written in batches
+ * and may trail its last message by a moment.
  */
-const VOLATILE = new Set(['token', 'timers', 'lastSeenAt'])
+const VOLATILE = new Set(['token', 'timers', 'schema', 'lastSeenAt'])
 
 /**
  * The alarm ids a document shows, bound to the ids a running gateway gave:
