@@ -219,7 +219,7 @@ export class Broker {
       return new Error('not authorized')
     }
     const topic = verdict.topic
-    const limit = this.#limit(client, principal, topic)
+    const limit = this.#limit(client, topic)
     if (limit === 'disconnect') {
       this.#refused('rate_limited', principal, { topic: packet.topic })
       return new Error('rate limited')
@@ -242,7 +242,7 @@ export class Broker {
     return null
   }
 
-  #limit(client: Client, principal: Principal, topic: ParsedTopic): Verdict {
+  #limit(client: Client, topic: ParsedTopic): Verdict {
     const now = this.#d.now?.() ?? performance.now()
     let limiter = this.#limiters.get(client)
     if (!limiter) {
