@@ -50,6 +50,12 @@ export class Dispatcher {
   restore(alarms: readonly Alarm[]): number {
     let armed = 0
     for (const alarm of alarms) {
+      if (alarm.state === 'accepted' && alarm.carerId) {
+        const offer = this.#d.journal.store.offers(alarm.id).find((o) => o.carerId === alarm.carerId)
+        this.#armReminder(alarm, offer?.etaMin ?? DEFAULT_REMINDER_ETA_MIN)
+        armed++
+        continue
+      }
       if (alarm.state !== 'open' && alarm.state !== 'offered') continue
       const pending = this.#d.journal.store.offers(alarm.id).filter((o) => o.status === 'pending')
       if (pending.length > 0) {
@@ -96,7 +102,9 @@ export class Dispatcher {
     const withdrawn = this.#d.journal.write((w) => {
       // the carer being assigned keeps their offer (now accepted); everyone else's is withdrawn
       const gone = this.#withdrawPending(alarm, w, actor, carerId)
-      if (this.#d.journal.store.offers(alarm.id).some((o) => o.carerId === carerId && o.status === 'pending')) {
+      if (
+        this.#d.journal.store.offers(alarm.id).some((o) => o.carerId === carerId && o.status === 'pending')
+      ) {
         this.#d.journal.store.setOfferStatus(alarm.id, carerId, 'accepted')
       }
       if (previous) {
@@ -211,6 +219,22 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Remind the assigned carer once when their own ETA has passed by five
+   * minutes and they have not checked in (the task action `reminder`).
+   */
+  #armReminder(alarm: Alarm, etaMin: number): void {
+    const { acceptedAt, carerId } = alarm
+    if (acceptedAt === undefined || !carerId) return
+    const due = acceptedAt + etaMin * 60_000 + REMINDER_GRACE_MS
+    this.#d.scheduler.at(reminderKey(alarm.id), Math.max(due, this.#d.clock.now()), () => {
+      const now = this.#d.journal.store.get(alarm.id)
+      if (!now || now.state !== 'accepted' || now.carerId !== carerId) return
+      this.#sendTask('reminder', now, carerId)
+      this.#d.metrics.inc('care_reminders_total')
+    })
+  }
+
   #armExpiry(alarmId: string, round: number, dueAt: number): void {
     this.#d.scheduler.at(expiryKey(alarmId), Math.max(dueAt, this.#d.clock.now()), () =>
       this.#expire(alarmId, round),
@@ -282,6 +306,7 @@ export class Dispatcher {
     withdrawn: readonly string[],
   ): void {
     const carer = this.#d.carers.get(carerId)
+    this.#armReminder(alarm, route.etaMin)
     this.#d.carers.setBusy(carerId, true)
     this.#d.carers.countAccepted(carerId, this.#d.clock.now())
     this.#sendTask('assigned', alarm, carerId, route)
@@ -388,6 +413,15 @@ export class Dispatcher {
       this.#d.journal.store.offers(alarm.id).find((o) => o.carerId === carerId) ?? { distanceM: 0, etaMin: 0 }
     this.#d.downlink.task(carerId, taskMessage(action, alarm, this.#d.elderOf(alarm.elderId), r))
   }
+}
+
+/** How long past their ETA a carer who has not arrived is reminded. */
+const REMINDER_GRACE_MS = 5 * 60_000
+/** The ETA assumed for a reminder when none was recorded. */
+const DEFAULT_REMINDER_ETA_MIN = 10
+
+function reminderKey(alarmId: string): string {
+  return `remind:${alarmId}`
 }
 
 function expiryKey(alarmId: string): string {

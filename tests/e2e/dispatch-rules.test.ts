@@ -161,6 +161,43 @@ describe('dispatch rules end to end', () => {
   })
 })
 
+describe('reminders', () => {
+  it('reminds an assigned carer once, five minutes past their ETA, unless they arrived', async () => {
+    await world.elder('E01')
+    await world.device('D01', 'E01')
+    const late = await world.carer('C01', offset(HOME, 1_500, 0), { mode: 'walk' })
+    const id = await sos('D01')
+    await late.next(task('offer'))
+    await late.publish('care/v1/carer/C01/reply', { alarmId: id, action: 'accept', ts: world.clock.now() })
+    const assigned = await late.next(task('assigned'))
+    const etaMs = (assigned.message.etaMin as number) * 60_000
+    world.scheduler.advance(etaMs + 5 * 60_000 - 5_000) // the task shows the ETA to 0.1 min
+    expect(late.messages(task('reminder'))).toHaveLength(0)
+    world.scheduler.advance(10_000)
+    const reminder = await late.next(task('reminder'))
+    expect(reminder.message.alarmId).toBe(id)
+    world.scheduler.advance(3_600_000)
+    expect(late.messages(task('reminder'))).toHaveLength(1)
+  })
+
+  it('does not remind a carer who arrived', async () => {
+    await world.elder('E01')
+    await world.device('D01', 'E01')
+    const carer = await world.carer('C01', offset(HOME, 300, 0))
+    const id = await sos('D01')
+    await carer.next(task('offer'))
+    await carer.publish('care/v1/carer/C01/reply', { alarmId: id, action: 'accept', ts: world.clock.now() })
+    await carer.publish('care/v1/carer/C01/reply', {
+      alarmId: id,
+      action: 'arrive',
+      ts: world.clock.now(),
+      ...HOME,
+    })
+    world.scheduler.advance(3_600_000)
+    expect(carer.messages(task('reminder'))).toHaveLength(0)
+  })
+})
+
 describe('the dispatch centre and the hotline', () => {
   it('opens a manual alarm for an elder who phoned, and assigns a carer directly', async () => {
     await world.elder('E01')
