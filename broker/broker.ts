@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
 import { createServer, type Server } from 'node:net'
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 import type { WebSocket } from '@fastify/websocket'
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
+import { Aedes, type AuthenticateError, type Client, type Connection, type PublishPacket } from 'aedes'
 import type { FastifyInstance } from 'fastify'
 import { createWebSocketStream } from 'ws'
 import type { Config } from '../gateway/config.ts'
@@ -38,12 +39,6 @@ const SERVER_UNAVAILABLE = 3
 const BAD_CREDENTIALS = 4
 const NOT_AUTHORIZED = 5
 
-const refusalText: Record<number, string> = {
-  [SERVER_UNAVAILABLE]: 'server unavailable',
-  [BAD_CREDENTIALS]: 'bad user name or password',
-  [NOT_AUTHORIZED]: 'not authorized',
-}
-
 /**
  * Aedes in the gateway's process: TCP, TLS and WebSocket listeners in front
  * of one broker whose hooks enforce the contract — who may connect, what
@@ -54,6 +49,10 @@ export class Broker {
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #wills = new WeakMap<Client, string>()
   readonly #limiters = new WeakMap<Client, PrincipalLimiter>()
+  /** Connections holding a place under the cap: admitted, or having their secret checked. */
+  readonly #admitted = new Set<Client>()
+  /** Every open socket, so that `stop()` can end those that never sent a CONNECT. */
+  readonly #sockets = new Set<Connection>()
   #aedes: Aedes | undefined
   #tcp: Server | undefined
   #tls: TlsServer | undefined
@@ -84,20 +83,11 @@ export class Broker {
         done(null, true)
       },
       authenticate: (client, username, password, done) => {
-        this.#authenticate(client, username, password).then(
-          (code) => {
-            if (code === 0) return done(null, true)
-            const error = new Error(refusalText[code] ?? 'not authorized')
-            done(Object.assign(error, { returnCode: code }) as AuthenticateError, false)
-          },
-          (error: unknown) => {
-            this.#d.log.error({ err: error }, 'authentication failed')
-            done(
-              Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError,
-              false,
-            )
-          },
-        )
+        void this.#authenticate(client, username, password).then((code) => {
+          if (code === 0) return done(null, true)
+          // no message of our own: Aedes names the return code in the error it reports
+          done(Object.assign(new Error(), { returnCode: code }) as AuthenticateError, false)
+        })
       },
       authorizePublish: (client, packet, done) => done(this.#authorizePublish(client, packet)),
       authorizeSubscribe: (client, subscription, done) => {
@@ -119,13 +109,13 @@ export class Broker {
 
     if (config.mqttPlain === 'on') {
       // Small MQTT packets in a row (a PUBACK, then `received`) must not wait on Nagle's algorithm.
-      this.#tcp = createServer({ noDelay: true }, aedes.handle)
+      this.#tcp = createServer({ noDelay: true }, (socket) => this.#accept(socket))
       await listen(this.#tcp, config.mqttPort, config.host)
     }
     if (config.tlsCert && config.tlsKey) {
       this.#tls = createTlsServer(
         { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), noDelay: true },
-        aedes.handle,
+        (socket) => this.#accept(socket),
       )
       await listen(this.#tls, config.mqttsPort, config.host)
     }
@@ -134,12 +124,8 @@ export class Broker {
   /** MQTT over WebSocket at `/mqtt` on the HTTP port (contract). Call before the HTTP server listens. */
   registerWebSocketRoute(app: FastifyInstance): void {
     app.get('/mqtt', { websocket: true }, (socket: WebSocket, request) => {
-      const aedes = this.#aedes
-      if (!aedes) {
-        socket.close(1013, 'broker not started')
-        return
-      }
-      aedes.handle(createWebSocketStream(socket), request.raw)
+      if (!this.#aedes) return socket.close(1013, 'broker not started')
+      this.#accept(createWebSocketStream(socket), request.raw)
     })
   }
 
@@ -163,20 +149,43 @@ export class Broker {
   async stop(): Promise<void> {
     const aedes = this.#aedes
     this.#aedes = undefined
-    await Promise.all([close(this.#tcp), close(this.#tls)])
+    // Stop listening first; a server's close waits for its sockets, which closing the broker ends.
+    const closed = Promise.all([close(this.#tcp), close(this.#tls)])
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    for (const socket of this.#sockets) socket.destroy()
+    await closed
   }
 
-  async #authenticate(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-  ): Promise<number> {
+  #accept(conn: Connection, request?: IncomingMessage): void {
+    const aedes = this.#aedes
+    if (!aedes) return void conn.destroy()
+    this.#sockets.add(conn)
+    conn.once('close', () => this.#sockets.delete(conn))
+    aedes.handle(conn, request)
+  }
+
+  async #authenticate(client: Client, username?: string, password?: Buffer): Promise<number> {
     // Over the cap, refuse before spending a hash on the secret: CONNACK 3, "server unavailable".
-    if (this.connections >= this.#d.config.maxConnections) {
-      this.#refused('connection_cap', undefined, { username, limit: this.#d.config.maxConnections })
+    const limit = this.#d.config.maxConnections
+    if (client.conn.destroyed) return SERVER_UNAVAILABLE // gone already: no CONNACK will be written
+    if (this.#admitted.size >= limit) {
+      this.#refused('connection_cap', undefined, { username, limit })
       return SERVER_UNAVAILABLE
     }
+    // The place is taken before the (slow) secret check, or connections arriving together all fit under the cap.
+    this.#admitted.add(client)
+    client.conn.once('close', () => this.#admitted.delete(client))
+    let code = SERVER_UNAVAILABLE
+    try {
+      code = await this.#verify(client, username, password)
+    } catch (error) {
+      this.#d.log.error({ err: error }, 'authentication failed')
+    }
+    if (code !== 0) this.#admitted.delete(client)
+    return code
+  }
+
+  async #verify(client: Client, username?: string, password?: Buffer): Promise<number> {
     if (!username) {
       this.#refused('bad_credentials', undefined, { reason: 'no username' })
       return BAD_CREDENTIALS
@@ -219,7 +228,8 @@ export class Broker {
       return new Error('not authorized')
     }
     const topic = verdict.topic
-    const limit = this.#limit(client, topic)
+    // A will comes once, as its connection closes: never throttled, or a device cut off for flooding stays online.
+    const limit = client.closed ? 'pass' : this.#limit(client, topic)
     if (limit === 'disconnect') {
       this.#refused('rate_limited', principal, { topic: packet.topic })
       return new Error('rate limited')
