@@ -50,6 +50,8 @@ const shape = {
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days positions and vitals stay in the embedded store. */
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** History outbox bound (rows); past it the oldest positions are dropped first, alarm points never. */
+  historyOutboxLimit: z.coerce.number().int().min(10).default(2_000_000),
 } as const
 
 export const configSchema = z.object(shape).strict()

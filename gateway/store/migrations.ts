@@ -186,4 +186,27 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX audit_at ON audit(at);
   `,
+  // 2: history outbox: finished line-protocol points waiting for InfluxDB, and those it refused for good
+  `
+  CREATE TABLE history_outbox (
+    id INTEGER PRIMARY KEY,
+    cls TEXT NOT NULL,
+    line TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  -- no index on cls: every fix pays for an index, while only an outbox past its limit (an outage) looks
+  -- rows up by class, walking them oldest first in rowid order
+
+  CREATE TABLE history_rejected (
+    id INTEGER PRIMARY KEY,
+    cls TEXT NOT NULL,
+    line TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    rejected_at INTEGER NOT NULL,
+    status INTEGER,
+    reason TEXT NOT NULL
+  );
+  -- start-up re-queue of alarm entries newer than the history cursor
+  CREATE INDEX alarm_timeline_at ON alarm_timeline(at);
+  `,
 ]

@@ -19,6 +19,8 @@ export interface VitalsRow {
   receivedAt: number
 }
 
+export type TelemetryHistory = (positions: readonly PositionRow[], vitals: readonly VitalsRow[]) => void
+
 /**
  * Telemetry writes off the SOS hot path: positions, vitals and devices'
  * last fix are buffered and written in one transaction every flush, so
@@ -34,12 +36,18 @@ export class TelemetryWriter {
   #lastFix = new Map<string, PositionRow>()
   #seen = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
+  #history: TelemetryHistory | undefined
 
   constructor(store: Store, log: Logger, metrics: Metrics, flushMs = 250) {
     this.#store = store
     this.#log = log
     this.#metrics = metrics
     this.#flushMs = flushMs
+  }
+
+  /** Also hand each batch to the history outbox, inside the same transaction (off the SOS path). */
+  historyTo(history: TelemetryHistory): void {
+    this.#history = history
   }
 
   start(): void {
@@ -97,6 +105,7 @@ export class TelemetryWriter {
         for (const p of lastFix.values()) setFix.run(p.lat, p.lon, p.acc ?? null, p.ts, p.deviceId)
         const setSeen = db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?')
         for (const [id, at] of seen) setSeen.run(at, id)
+        this.#history?.(positions, vitals)
       })
       this.#metrics.inc('care_positions_stored_total', undefined, positions.length)
     } catch (error) {

@@ -1,0 +1,53 @@
+import type { Logger } from '../observe/log.ts'
+import type { Metrics } from '../observe/metrics.ts'
+import type { Clock } from '../ports/clock.ts'
+import type { Scheduler } from '../ports/scheduler.ts'
+
+export interface RetentionOptions {
+  clock: Clock
+  scheduler: Scheduler
+  log: Logger
+  metrics: Metrics
+  days: number
+  /** Deletes positions and vitals received before the given time; returns how many rows went. */
+  prune: (before: number) => number
+  everyMs?: number
+}
+
+const KEY = 'history:retention'
+
+/**
+ * Embedded history keeps positions and vitals for `CARE_RETENTION_DAYS`
+ * (default 30). A pass runs at start and then every hour on the
+ * injected scheduler, so a test moves 31 days in microseconds.
+ */
+export class Retention {
+  readonly #o: RetentionOptions
+  readonly #everyMs: number
+
+  constructor(options: RetentionOptions) {
+    this.#o = options
+    this.#everyMs = options.everyMs ?? 3_600_000
+  }
+
+  start(): void {
+    this.run()
+  }
+
+  stop(): void {
+    this.#o.scheduler.cancel(KEY)
+  }
+
+  run(): number {
+    const { clock, scheduler, log, metrics, days, prune } = this.#o
+    let removed = 0
+    try {
+      removed = prune(clock.now() - days * 86_400_000)
+      if (removed > 0) metrics.inc('care_history_pruned_total', undefined, removed)
+    } catch (error) {
+      log.error({ err: error }, 'retention pass failed')
+    }
+    scheduler.at(KEY, clock.now() + this.#everyMs, () => this.run())
+    return removed
+  }
+}

@@ -1,0 +1,133 @@
+import type { AlarmJournal } from '../alarms/journal.ts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../observe/log.ts'
+import type { Metrics } from '../observe/metrics.ts'
+import type { Clock } from '../ports/clock.ts'
+import type { Scheduler } from '../ports/scheduler.ts'
+import type { Store } from '../store/db.ts'
+import type { TelemetryWriter } from '../telemetry/positions.ts'
+import { InfluxHistory } from './history.ts'
+import { InfluxSink, routeClientLog } from './influx.ts'
+import { Outbox } from './outbox.ts'
+import { AlarmCursor, linesSince } from './recover.ts'
+import { Retention } from './retention.ts'
+import type { Subject } from './schema.ts'
+import type { LineSink } from './sink.ts'
+import { HistoryWriter } from './writer.ts'
+
+/** Knobs tests and the benchmark turn; production uses the defaults. */
+export interface HistoryTuning {
+  batch: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  random?: () => number
+  /** Replaces the InfluxDB client (tests of failure handling). */
+  sink?: LineSink
+}
+
+export const defaultTuning: HistoryTuning = { batch: 5_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000 }
+
+export interface HistoryParts {
+  config: Config
+  store: Store
+  clock: Clock
+  scheduler: Scheduler
+  log: Logger
+  metrics: Metrics
+  telemetry: TelemetryWriter
+  journal: AlarmJournal
+  deviceSubject: (deviceId: string) => Subject | undefined
+  elderGrid: (elderId: string) => readonly string[]
+  tuning?: Partial<HistoryTuning> | undefined
+}
+
+export interface History {
+  /** Present only when CARE_INFLUX_URL is set. */
+  influx: InfluxHistory | undefined
+  retention: Retention
+  start(): void
+  stop(): Promise<void>
+}
+
+/**
+ * Builds history as configured: always the embedded retention window over
+ * positions and vitals; with CARE_INFLUX_URL also the outbox, its writer and
+ * the feeds from telemetry, device status and the alarm journal.
+ */
+export function createHistory(p: HistoryParts): History {
+  const { config, store, clock, scheduler, metrics } = p
+  const log = p.log
+  const retention = new Retention({
+    clock,
+    scheduler,
+    log,
+    metrics,
+    days: config.retentionDays,
+    prune: (before) => p.telemetry.prune(before),
+  })
+  let influx: InfluxHistory | undefined
+  let unsubscribe: (() => void) | undefined
+  if (config.influxUrl) {
+    const tuning = { ...defaultTuning, ...p.tuning }
+    const outbox = new Outbox(store, metrics, config.historyOutboxLimit)
+    const sink =
+      tuning.sink ??
+      new InfluxSink({
+        url: config.influxUrl,
+        token: config.influxToken,
+        org: config.influxOrg,
+        bucket: config.influxBucket,
+        maxBatch: tuning.batch,
+      })
+    const writer = new HistoryWriter({
+      outbox,
+      sink,
+      clock,
+      scheduler,
+      log,
+      metrics,
+      batch: tuning.batch,
+      backoffBaseMs: tuning.backoffBaseMs,
+      backoffMaxMs: tuning.backoffMaxMs,
+      ...(tuning.random ? { random: tuning.random } : {}),
+    })
+    influx = new InfluxHistory({
+      outbox,
+      writer,
+      clock,
+      log,
+      metrics,
+      deviceSubject: p.deviceSubject,
+      elderGrid: p.elderGrid,
+      recovery: {
+        cursor: new AlarmCursor(store),
+        linesSince: (since) => linesSince(store, p.journal.store, since, p.elderGrid),
+      },
+    })
+    const target = influx
+    p.telemetry.historyTo((positions, vitals) => target.telemetry(positions, vitals))
+    unsubscribe = p.journal.subscribe('history', (alarm, entry) => target.alarm(alarm, entry))
+    const stopSink = () => sink.close()
+    return {
+      influx,
+      retention,
+      start() {
+        if (!tuning.sink) routeClientLog(log)
+        retention.start()
+        target.start()
+      },
+      async stop() {
+        unsubscribe?.()
+        retention.stop()
+        await target.stop()
+        await stopSink()
+      },
+    }
+  }
+  return {
+    influx,
+    retention,
+    start: () => retention.start(),
+    stop: async () => retention.stop(),
+  }
+}
