@@ -36,10 +36,24 @@ export const timelineTypes = [
   'cancelled',
   'note',
   'reassigned',
+  // a call-back or the elder's family rated the service; additive to the contract's list
+  'rated',
 ] as const
 export type TimelineType = (typeof timelineTypes)[number]
 
 export type Priority = 1 | 2 | 3 | 4
+
+/** Who gave a rating: the elder, the family, or the centre's call-back (回访). */
+export const ratingSources = ['elder', 'family', 'callback'] as const
+export type RatingSource = (typeof ratingSources)[number]
+
+export interface Rating {
+  /** 1 (very dissatisfied) to 5 (very satisfied). */
+  score: 1 | 2 | 3 | 4 | 5
+  by: RatingSource
+  note?: string | undefined
+}
+
 export type Risk = 'high' | 'medium' | 'low' | 'safe'
 
 export interface Alarm {

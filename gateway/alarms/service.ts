@@ -9,7 +9,14 @@ import type { Page } from '../registry/registry.ts'
 import { type Elder, gridKey } from '../registry/schemas.ts'
 import type { AlarmJournal } from './journal.ts'
 import { type Downlink, notifyMessage } from './messages.ts'
-import { type Alarm, type AlarmKind, openStates, type Priority, type TimelineEntry } from './model.ts'
+import {
+  type Alarm,
+  type AlarmKind,
+  openStates,
+  type Priority,
+  type Rating,
+  type TimelineEntry,
+} from './model.ts'
 import { type PriorityTable, priorityOf } from './priority.ts'
 import { ok, type Result, refuse } from './result.ts'
 import type { AlarmFilter } from './store.ts'
@@ -229,6 +236,22 @@ export class AlarmService {
     const alarm = this.get(alarmId)
     if (!alarm) return refuse('ALARM_NOT_FOUND', `no alarm ${alarmId}`)
     this.#d.journal.write((w) => w.add(alarm, 'note', { actor, note }))
+    return ok(alarm)
+  }
+
+  /**
+   * a rating from the elder, the family or a call-back, recorded on
+   * the timeline as `rated`. Only a closed alarm (resolved or cancelled) can
+   * be rated: the service it rates is over. Several ratings may be given.
+   */
+  rate(alarmId: string, actor: string, rating: Rating): Result<Alarm> {
+    const alarm = this.get(alarmId)
+    if (!alarm) return refuse('ALARM_NOT_FOUND', `no alarm ${alarmId}`)
+    if (openStates.has(alarm.state))
+      return refuse('INVALID_STATE', `alarm is ${alarm.state}: rate it once closed`)
+    this.#d.journal.write((w) =>
+      w.add(alarm, 'rated', { actor, note: rating.note, data: { score: rating.score, by: rating.by } }),
+    )
     return ok(alarm)
   }
 

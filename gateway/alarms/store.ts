@@ -14,6 +14,8 @@ export interface AlarmFilter {
   to?: number | undefined
   elderId?: string | undefined
   carerId?: string | undefined
+  /** Closed (resolved or cancelled) alarms without a `rated` entry: the call-back worklist. */
+  unrated?: boolean | undefined
   limit: number
   cursor?: string | undefined
 }
@@ -157,6 +159,12 @@ export class AlarmStore {
     if (f.carerId) {
       where.push('carer_id = ?')
       args.push(f.carerId)
+    }
+    if (f.unrated) {
+      where.push(
+        "state IN ('resolved', 'cancelled') AND NOT EXISTS " +
+          "(SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = alarms.id AND t.type = 'rated')",
+      )
     }
     const cursor = decodeCursor(f.cursor)
     if (cursor) {

@@ -28,6 +28,11 @@ export const alarmQuery = z
     to: instant.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     cursor: z.string().max(200).optional(),
+    // the call-back worklist; `false` is the same as leaving it out
+    unrated: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
   })
   .strict()
 
