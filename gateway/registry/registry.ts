@@ -42,6 +42,13 @@ export interface RegistryHooks {
   elderChanged?(elder: Elder): void
 }
 
+/** One validated row of a bulk import (secrets already hashed). */
+export type BulkRow =
+  | { type: 'elder'; id: string; body: ElderBody }
+  | { type: 'device'; id: string; body: Omit<DeviceBody, 'secret'>; secretHash: string }
+  | { type: 'carer'; id: string; body: Omit<CarerBody, 'secret'>; secretHash: string }
+export type BulkOutcome = { created: boolean } | { error: RegistryError }
+
 type Dict = Record<string, unknown>
 
 /**
@@ -72,6 +79,62 @@ export class Registry {
     const elder = this.getElder(id) as Elder
     this.#hooks.elderChanged?.(elder)
     return { created: existing === undefined, elder }
+  }
+
+  /**
+   * Bulk import: rows already validated and secrets already hashed (scrypt is the slow part, done
+   * concurrently outside). One transaction for the batch; a refused row never undoes the others.
+   */
+  importMany(rows: readonly BulkRow[]): BulkOutcome[] {
+    const now = this.#clock.now()
+    const db = this.#store.db
+    const changed: (() => void)[] = []
+    const outcomes = this.#store.tx(() =>
+      rows.map((row): BulkOutcome => {
+        if (row.type === 'elder') {
+          const created = !this.#exists('elders', row.id)
+          db.prepare(
+            `INSERT INTO elders (id, doc, grid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, grid = excluded.grid, updated_at = excluded.updated_at`,
+          ).run(row.id, JSON.stringify(row.body), gridKey(row.body.grid), now, now)
+          changed.push(() => this.#hooks.elderChanged?.(this.getElder(row.id) as Elder))
+          return { created }
+        }
+        if (row.type === 'device') {
+          if (!this.#exists('elders', row.body.elderId)) {
+            return { error: new RegistryError('UNKNOWN_ELDER', `no elder ${row.body.elderId}`) }
+          }
+          if (this.#exists('carers', row.id) || this.#exists('services', row.id)) {
+            return {
+              error: new RegistryError('ID_TAKEN', `${row.id} is already a carer's or a service's id`),
+            }
+          }
+          const created = !this.#exists('devices', row.id)
+          db.prepare(
+            `INSERT INTO devices (id, kind, elder_id, secret_hash, interval_s, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, elder_id = excluded.elder_id,
+               secret_hash = excluded.secret_hash, interval_s = excluded.interval_s, updated_at = excluded.updated_at`,
+          ).run(row.id, row.body.kind, row.body.elderId, row.secretHash, row.body.intervalS, now, now)
+          changed.push(() => this.#hooks.deviceChanged?.(this.getDevice(row.id) as Device))
+          return { created }
+        }
+        if (this.#exists('devices', row.id) || this.#exists('services', row.id)) {
+          return { error: new RegistryError('ID_TAKEN', `${row.id} is already a device's or a service's id`) }
+        }
+        const created = !this.#exists('carers', row.id)
+        db.prepare(
+          `INSERT INTO carers (id, doc, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, secret_hash = excluded.secret_hash,
+             updated_at = excluded.updated_at`,
+        ).run(row.id, JSON.stringify(row.body), row.secretHash, now, now)
+        changed.push(() => this.#hooks.carerChanged?.(this.getCarer(row.id) as Carer))
+        return { created }
+      }),
+    )
+    // Hooks run after the commit, so a listener never sees a row that was rolled back.
+    for (const notify of changed) notify()
+    return outcomes
   }
 
   getElder(id: string): Elder | undefined {
