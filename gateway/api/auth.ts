@@ -35,6 +35,8 @@ export class Auth {
   readonly #clock: Clock
   /** sha256 of the bootstrap admin token: the token itself is never stored. */
   readonly #adminTokenHash: string
+  /** Service tokens (sha256 → principal), admitted as dispatchers; held in memory, new at every start. */
+  readonly #services = new Map<string, string>()
 
   constructor(store: Store, registry: Registry, clock: Clock, adminTokenHash: string) {
     this.#store = store
@@ -61,8 +63,15 @@ export class Auth {
     this.#store.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token))
   }
 
+  /** docs/decisions.md: an in-process integration (the embedded flows) calls the API as a dispatcher. */
+  admitService(username: string, token: string): void {
+    this.#services.set(sha256(token), username)
+  }
+
   resolve(token: string): Caller | undefined {
     if (sameText(sha256(token), this.#adminTokenHash)) return { username: 'admin', role: 'admin' }
+    const service = this.#services.get(sha256(token))
+    if (service) return { username: service, role: 'dispatcher' }
     const row = this.#store.db
       .prepare('SELECT username, expires_at FROM sessions WHERE token_hash = ?')
       .get(sha256(token)) as { username: string; expires_at: number } | undefined
