@@ -16,6 +16,7 @@ import { privacyRoutes } from './routes/privacy.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
+import { webRoutes } from './web.ts'
 
 export interface ServerOptions {
   log: Logger
@@ -62,5 +63,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     },
     { prefix: '/api/v1' },
   )
+  // the board, carer, supervision and login pages
+  await webRoutes(app)
   return app
 }

@@ -1,0 +1,160 @@
+import 'leaflet/dist/leaflet.css'
+import L from 'leaflet'
+import { clock } from '../shared/format.ts'
+import { toGcj02 } from '../shared/geo.ts'
+import { t } from '../shared/i18n.ts'
+import type { Alarm, Elder, LiveCarer } from '../shared/model.ts'
+import { tileConfig } from './tiles.ts'
+
+type LatLon = { lat: number; lon: number }
+
+const HOMES_ZOOM = 15
+const carerColour = { on: '#2e7d32', busy: '#1565c0', off: '#9e9e9e' }
+
+/** The board's map: alarms as labelled pins (P1 pulses), carers as dots on a canvas layer. */
+export class BoardMap {
+  readonly #map: L.Map
+  readonly #renderer = L.canvas({ padding: 0.2 })
+  readonly #alarms = new Map<string, { marker: L.Marker; html: string; lat: number; lon: number }>()
+  readonly #carers = new Map<string, L.CircleMarker>()
+  readonly #shift: (p: LatLon) => LatLon
+  readonly #now: () => number
+  #fitted = false
+
+  constructor(el: HTMLElement, onOpen: (alarmId: string) => void, now: () => number) {
+    this.#now = now
+    const tiles = tileConfig()
+    this.#shift = tiles?.gcj02 ? toGcj02 : (p) => p
+    this.#map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true })
+    this.#map.setView([35, 105], 5)
+    this.#map.attributionControl.setPrefix('Leaflet')
+    if (tiles) L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: 19 }).addTo(this.#map)
+    else this.#map.attributionControl.addAttribution(t('mapNoTiles'))
+    L.control.scale({ imperial: false }).addTo(this.#map)
+    this.#onOpen = onOpen
+  }
+
+  readonly #onOpen: (alarmId: string) => void
+
+  #ll(p: LatLon): L.LatLngExpression {
+    const s = this.#shift(p)
+    return [s.lat, s.lon]
+  }
+
+  setAlarms(alarms: Iterable<Alarm>, unseen: ReadonlySet<string>): void {
+    const keep = new Set<string>()
+    for (const a of alarms) {
+      keep.add(a.id)
+      const html = `<span class="pin prio-${a.priority}${unseen.has(a.id) ? ' flash' : ''}">P${a.priority}</span>`
+      const known = this.#alarms.get(a.id)
+      // touch a pin only when it changed: 500 pins re-laid out on every event cost whole frames
+      if (!known) {
+        const icon = L.divIcon({ className: 'alarm-pin', html, iconSize: [34, 22] })
+        const marker = L.marker(this.#ll(a), { icon, keyboard: true, title: `${a.id} P${a.priority}` })
+        marker.on('click', () => this.#onOpen(a.id))
+        marker.addTo(this.#map)
+        this.#alarms.set(a.id, { marker, html, lat: a.lat, lon: a.lon })
+        continue
+      }
+      if (known.lat !== a.lat || known.lon !== a.lon) {
+        known.marker.setLatLng(this.#ll(a))
+        known.lat = a.lat
+        known.lon = a.lon
+      }
+      if (known.html !== html) {
+        known.marker.setIcon(L.divIcon({ className: 'alarm-pin', html, iconSize: [34, 22] }))
+        known.html = html
+      }
+    }
+    for (const [id, known] of this.#alarms) {
+      if (keep.has(id)) continue
+      known.marker.remove()
+      this.#alarms.delete(id)
+    }
+  }
+
+  setCarer(c: LiveCarer): void {
+    const existing = this.#carers.get(c.id)
+    if (!c.position) {
+      existing?.remove()
+      this.#carers.delete(c.id)
+      return
+    }
+    const status = c.duty === 'off' ? 'off' : c.busy ? 'busy' : 'on'
+    // shape as well as colour: off duty is hollow, busy has a heavy ring
+    const style: L.CircleMarkerOptions = {
+      renderer: this.#renderer,
+      radius: status === 'busy' ? 7 : 6,
+      color: status === 'busy' ? '#0d2c54' : carerColour[status],
+      weight: status === 'busy' ? 3 : 2,
+      fillColor: carerColour[status],
+      fillOpacity: status === 'off' ? 0 : 0.9,
+    }
+    if (existing) {
+      existing.setLatLng(this.#ll(c.position))
+      existing.setStyle(style)
+      existing.feature = { type: 'Feature', properties: c, geometry: { type: 'Point', coordinates: [] } }
+      return
+    }
+    const marker = L.circleMarker(this.#ll(c.position), style)
+    marker.feature = { type: 'Feature', properties: c, geometry: { type: 'Point', coordinates: [] } }
+    marker.bindTooltip(() => {
+      const now = marker.feature?.properties as LiveCarer
+      const label = now.duty === 'off' ? t('offDuty') : now.busy ? t('busy') : t('onDuty')
+      const age = now.position ? t('lastFix', { age: clock(this.#now() - now.position.at) }) : ''
+      return `${now.name} · ${label} · ${age}`
+    })
+    marker.addTo(this.#map)
+    this.#carers.set(c.id, marker)
+  }
+
+  /** Elders' homes, shown from street level (zoom 15) in, where they can be told apart. */
+  showHomesOnZoom(load: () => Promise<Elder[]>): void {
+    const layer = L.layerGroup()
+    let loaded = false
+    const update = async () => {
+      if (this.#map.getZoom() < HOMES_ZOOM) {
+        layer.remove()
+        return
+      }
+      if (!loaded) {
+        loaded = true
+        const elders = await load().catch(() => {
+          loaded = false
+          return []
+        })
+        for (const e of elders) {
+          // hollow brown rings: neither an alarm pin nor a carer dot
+          L.circleMarker(this.#ll(e.home), {
+            renderer: this.#renderer,
+            radius: 4,
+            color: '#6d4c41',
+            weight: 2,
+            fillColor: '#fff',
+            fillOpacity: 1,
+          })
+            .bindTooltip(`${t('home')}: ${e.name}${e.address ? ` · ${e.address}` : ''}`)
+            .addTo(layer)
+        }
+      }
+      layer.addTo(this.#map)
+    }
+    this.#map.on('zoomend', () => void update())
+    void update()
+  }
+
+  /** The first time there is something to show, frame it. */
+  fit(points: LatLon[]): void {
+    if (this.#fitted || points.length === 0) return
+    this.#fitted = true
+    this.#map.fitBounds(L.latLngBounds(points.map((p) => this.#ll(p))), { padding: [30, 30], maxZoom: 15 })
+  }
+
+  focus(p: LatLon): void {
+    this.#map.setView(this.#ll(p), Math.max(this.#map.getZoom(), 15))
+  }
+
+  invalidate(): void {
+    this.#map.invalidateSize()
+  }
+}

@@ -1,0 +1,58 @@
+/** Distances, the contract's ETA rule, and the GCJ-02 shift for Chinese map tiles. */
+
+const EARTH_M = 6_371_000
+
+export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180
+  const dLat = (b.lat - a.lat) * rad
+  const dLon = (b.lon - a.lon) * rad
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2
+  return 2 * EARTH_M * Math.asin(Math.sqrt(h))
+}
+
+/** contract: speeds in km/h by mode. */
+export const speedKmh: Readonly<Record<string, number>> = { walk: 4.5, bike: 12, ebike: 18, car: 25 }
+
+/** contract: ETA = straight-line distance × 1.3 detour ÷ speed, in minutes. */
+export function etaMin(meters: number, mode: string): number {
+  const kmh = speedKmh[mode] ?? speedKmh.walk ?? 4.5
+  return ((meters * 1.3) / 1000 / kmh) * 60
+}
+
+// GCJ-02 (the offset datum AMap and Tianditu tiles are drawn in): the published Krasovsky-ellipsoid formula.
+const A = 6_378_245
+const EE = 0.006_693_421_622_965_943
+
+function outsideChina(lat: number, lon: number): boolean {
+  return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271
+}
+
+function shiftLat(x: number, y: number): number {
+  let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x))
+  r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3
+  r += ((20 * Math.sin(y * Math.PI) + 40 * Math.sin((y / 3) * Math.PI)) * 2) / 3
+  r += ((160 * Math.sin((y / 12) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30)) * 2) / 3
+  return r
+}
+
+function shiftLon(x: number, y: number): number {
+  let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x))
+  r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3
+  r += ((20 * Math.sin(x * Math.PI) + 40 * Math.sin((x / 3) * Math.PI)) * 2) / 3
+  r += ((150 * Math.sin((x / 12) * Math.PI) + 300 * Math.sin((x / 30) * Math.PI)) * 2) / 3
+  return r
+}
+
+/** WGS-84 → GCJ-02; points outside China are left as they are. */
+export function toGcj02(p: { lat: number; lon: number }): { lat: number; lon: number } {
+  if (outsideChina(p.lat, p.lon)) return p
+  let dLat = shiftLat(p.lon - 105, p.lat - 35)
+  let dLon = shiftLon(p.lon - 105, p.lat - 35)
+  const radLat = (p.lat / 180) * Math.PI
+  let magic = Math.sin(radLat)
+  magic = 1 - EE * magic * magic
+  const sqrtMagic = Math.sqrt(magic)
+  dLat = (dLat * 180) / (((A * (1 - EE)) / (magic * sqrtMagic)) * Math.PI)
+  dLon = (dLon * 180) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI)
+  return { lat: p.lat + dLat, lon: p.lon + dLon }
+}

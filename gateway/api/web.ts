@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+
+/** Where `npm run build:web` writes the pages (dashboards/vite.config.ts). */
+export const DEFAULT_WEB_DIR = resolve(import.meta.dirname, '../../dashboards/dist')
+
+/** Page URL → the built HTML file that answers it. */
+export const pages: Readonly<Record<string, string>> = {
+  '/': 'index.html',
+  '/carer': 'carer/index.html',
+  '/supervision': 'supervision/index.html',
+  '/login': 'login/index.html',
+}
+
+const HINT = `<!doctype html><meta charset="utf-8"><title>care gateway</title>
+<p>The web pages are not built yet. Run <code>npm run build:web</code> and restart the gateway.</p>
+<p>页面尚未构建：请运行 <code>npm run build:web</code> 后重启网关。</p>
+<p>The API is at <a href="/docs">/docs</a>.</p>`
+
+/**
+ * Serves the board, the carer page, supervision and login from the Vite
+ * build. Without a build the page URLs answer a short hint instead, so a
+ * gateway started from a bare checkout still runs (never a crash).
+ */
+export async function webRoutes(app: FastifyInstance, dir = DEFAULT_WEB_DIR): Promise<void> {
+  const built = existsSync(join(dir, 'index.html'))
+  for (const [url, file] of Object.entries(pages)) {
+    app.get(url, async (_request, reply) => {
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')
+      if (!built) return reply.send(HINT)
+      return reply.send(await readFile(join(dir, file)).catch(() => Buffer.from(HINT)))
+    })
+  }
+  if (!built) return
+  // hashed assets, the manifest and the service worker; files only, no directory listing
+  await app.register(fastifyStatic, {
+    root: dir,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    decorateReply: false,
+    allowedPath: (path) => !path.endsWith('.html'),
+  })
+}

@@ -1,0 +1,133 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HOME, offset, startWorld, type World } from '../support/world.ts'
+import { type Browsing, haveChromium, launch, login, mustRun, screenshot, user } from './support/browser.ts'
+
+describe.skipIf(!haveChromium && !mustRun)('the dispatch board in Chromium', () => {
+  let world: World
+  let browsing: Browsing
+  let context: BrowserContext
+  let page: Page
+
+  beforeAll(async () => {
+    world = await startWorld()
+    browsing = await launch()
+    await user(world, 'disp1', { role: 'dispatcher', name: '调度员' })
+    await world.elder('E01', { name: '王秀兰', phone: '13812345678', address: '海丰街道东关社区12号楼' })
+    await world.elder('E02', {
+      name: '李建国',
+      phone: '13987654321',
+      address: '海丰街道西关社区3号楼',
+      home: offset(HOME, 900, 400),
+    })
+    await world.device('D01', 'E01')
+    context = await browsing.browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+    page = await login(context, world, 'disp1')
+    await page.waitForSelector('#live-status[data-status=live]')
+  })
+
+  afterAll(async () => {
+    await browsing?.close()
+    await world?.stop()
+  })
+
+  it('shows an SOS within a second, rings, and follows it from assignment to resolution', async () => {
+    // no carer on duty yet: the alarm stays open for the centre to assign by hand
+    const device = world.clients.find((c) => c.client.options.username === 'D01')
+    if (!device) throw new Error('no device')
+    const sent = performance.now()
+    await device.publish('care/v1/dev/D01/sos', { id: 'sos-1', ts: world.clock.now() })
+    const row = page.locator('tr.alarm-row[data-priority="1"]')
+    await row.first().waitFor({ timeout: 1000 })
+    expect(performance.now() - sent).toBeLessThan(1000)
+    await expect.poll(() => page.evaluate('document.body.dataset.ringing')).toBe('true')
+    await expect.poll(() => page.locator('#ring-banner').isVisible()).toBe(true)
+    await screenshot(page, 'board-ringing-zh', true)
+
+    const carer = await world.carer('C01', offset(HOME, 400, 0), { name: '王芳' })
+    await row.first().click()
+    await page.waitForSelector('#detail:not(.hidden)')
+    await expect.poll(() => page.evaluate('document.body.dataset.ringing')).toBe('false')
+    await expect.poll(() => page.locator('#detail .elder').textContent()).toContain('王秀兰')
+    await expect.poll(() => page.locator('#detail a[href="tel:13812345678"]').count()).toBe(1)
+    const assign = page.locator('#detail button.assign[data-carer="C01"]')
+    await assign.waitFor()
+    await screenshot(page, 'board-detail-zh', true)
+    await assign.click()
+    await expect.poll(() => page.locator('#detail-state').getAttribute('data-state')).toBe('accepted')
+    await expect.poll(() => page.locator('#timeline li[data-type=accepted]').count()).toBe(1)
+
+    // the carer's own MQTT reply moves the alarm on; the board hears it over /live
+    const alarmId = await page.locator('tr.alarm-row').first().getAttribute('data-id')
+    await carer.publish('care/v1/carer/C01/reply', {
+      alarmId,
+      action: 'arrive',
+      ts: world.clock.now(),
+      ...offset(HOME, 20, 0),
+    })
+    await expect.poll(() => page.locator('#detail-state').getAttribute('data-state')).toBe('arrived')
+    await expect
+      .poll(() => page.locator(`tr.alarm-row[data-id="${alarmId}"]`).getAttribute('data-state'))
+      .toBe('arrived')
+    await expect.poll(() => page.locator('#timeline li[data-type=arrived]').count()).toBe(1)
+
+    await page.selectOption('#detail select[name=outcome]', 'assisted')
+    await page.fill('#detail input[name=note]', '已协助老人服药')
+    await page.click('#act-resolve')
+    await expect.poll(() => page.locator('#timeline li[data-type=resolved]').count()).toBe(1)
+    await expect.poll(() => page.locator(`tr.alarm-row[data-id="${alarmId}"]`).count()).toBe(0)
+    const stored = await world.api<{ state: string; outcome: string }>('GET', `/api/v1/alarms/${alarmId}`)
+    expect(stored.body).toMatchObject({ state: 'resolved', outcome: 'assisted' })
+  })
+
+  it('opens a manual alarm from the hotline form for an elder found by phone number', async () => {
+    await page.click('#manual-open')
+    await page.fill('#elder-search', '139876')
+    const option = page.locator('#elder-results .elder-option')
+    await expect.poll(() => option.count()).toBe(1)
+    await expect.poll(() => option.first().textContent()).toContain('李建国')
+    await option.first().click()
+    await page.fill('#manual-dialog textarea[name=note]', '12349热线：老人称胸闷')
+    await screenshot(page, 'board-hotline-zh')
+    await page.click('#manual-submit')
+    await page.waitForSelector('#detail:not(.hidden)')
+    await expect.poll(() => page.locator('#detail .elder').textContent()).toContain('李建国')
+    const list = await world.api<{ items: { elderId: string; kind: string }[] }>(
+      'GET',
+      '/api/v1/alarms?kind=manual',
+    )
+    expect(list.body.items).toEqual([expect.objectContaining({ elderId: 'E02', kind: 'manual' })])
+    await expect.poll(() => page.locator('tr.alarm-row').count()).toBe(1)
+  })
+
+  it('reconnects and resumes after the live socket drops', async () => {
+    // the page's test handle (board/main.ts); a string, since these tests compile without the DOM library
+    await page.evaluate('window.careBoard.live.drop()')
+    await page.waitForSelector('#live-status[data-status=reconnecting]')
+    await page.waitForSelector('#live-status[data-status=live]')
+    const device = world.clients.find((c) => c.client.options.username === 'D01')
+    await device?.publish('care/v1/dev/D01/sos', { id: 'sos-2', ts: world.clock.now() })
+    await expect.poll(() => page.locator('tr.alarm-row[data-priority="1"]').count()).toBeGreaterThan(0)
+  })
+
+  it('switches to English', async () => {
+    await page.click('#lang-switch')
+    await page.waitForSelector('#live-status[data-status=live]')
+    await expect.poll(() => page.locator('#queue-title').textContent()).toContain('Open alarms')
+    // timers follow the gateway's clock, learnt from the events' `at`; this world's clock is a manual one,
+    // months behind the browser's, so let one event through before the picture
+    const carer = world.clients.find((c) => c.client.options.username === 'C01')
+    await carer?.publish('care/v1/carer/C01/loc', { ts: world.clock.now(), ...offset(HOME, 420, 0) })
+    await expect.poll(() => page.locator('td.timer').first().textContent()).toMatch(/^\d{1,2}:\d\d$/)
+    await screenshot(page, 'board-en', true)
+  })
+
+  it('fills a 4K wall screen', async () => {
+    await page.setViewportSize({ width: 3840, height: 2160 })
+    // the root font grows on a wall, so the queue stays readable from a distance
+    const size = await page.evaluate<string>('getComputedStyle(document.documentElement).fontSize')
+    expect(Number.parseFloat(size)).toBeGreaterThan(20)
+    await screenshot(page, 'board-4k-en')
+    await page.setViewportSize({ width: 1366, height: 768 })
+  })
+})
