@@ -1,0 +1,79 @@
+/**
+ * SOS prober, in its own process: `carers` carers on duty (`P-C{i}`) and
+ * `sos` devices (`P-D{i}`) pressing SOS one after another; measures device
+ * PUBLISH → the first carer receives the offer. argv: mqttUrl sos carers.
+ * With no carers it only opens the alarms (to seed a store).
+ * Prints one JSON line.
+ */
+import mqtt, { type MqttClient } from 'mqtt'
+import type { SosPayload, TaskMessage } from '../../gateway/contract/payloads.ts'
+import { topics } from '../../gateway/contract/topics.ts'
+import { percentile, round } from './stats.ts'
+
+const [url = '', sosCount = '1000', carerCount = '50'] = process.argv.slice(2)
+
+function connect(id: string): Promise<MqttClient> {
+  const c = mqtt.connect(url, { username: id, password: `secret-${id}`, clientId: id, reconnectPeriod: 0 })
+  return new Promise((resolve, reject) => {
+    c.once('connect', () => resolve(c))
+    c.once('error', reject)
+  })
+}
+
+const offers = new Map<string, number>()
+const waiters = new Map<string, () => void>()
+const clients: MqttClient[] = []
+for (let i = 0; i < Number(carerCount); i++) {
+  const id = `P-C${i}`
+  const c = await connect(id)
+  clients.push(c)
+  await c.subscribeAsync(topics.carerTask(id), { qos: 1 })
+  await c.publishAsync(topics.carerUplink(id, 'duty'), JSON.stringify({ status: 'on' }), { qos: 1 })
+  c.on('message', (_t, payload) => {
+    const m = JSON.parse(payload.toString()) as TaskMessage
+    if (m.action === 'offer' && !offers.has(m.alarmId)) {
+      offers.set(m.alarmId, performance.now())
+      waiters.get(m.alarmId)?.()
+    }
+  })
+}
+const toOffer: number[] = []
+let missed = 0
+for (let i = 0; i < Number(sosCount); i++) {
+  const id = `P-D${i}`
+  const d = await connect(id)
+  clients.push(d)
+  await d.subscribeAsync(topics.deviceNotify(id), { qos: 1 })
+  const alarmId = new Promise<string>((resolve) => {
+    d.on('message', (_t, payload) => resolve((JSON.parse(payload.toString()) as { alarmId: string }).alarmId))
+  })
+  const sos: SosPayload = { id: `p${i}`, ts: Date.now() }
+  const sent = performance.now()
+  d.publish(topics.deviceUplink(id, 'sos'), JSON.stringify(sos), { qos: 1 })
+  const alarm = await alarmId
+  if (Number(carerCount) === 0) continue
+  if (!offers.has(alarm)) {
+    await Promise.race([
+      new Promise<void>((r) => waiters.set(alarm, r)),
+      new Promise((r) => setTimeout(r, 2_000)),
+    ])
+  }
+  const at = offers.get(alarm)
+  if (at === undefined) missed++
+  else toOffer.push(at - sent)
+}
+toOffer.sort((a, b) => a - b)
+process.stdout.write(
+  `${JSON.stringify({
+    sos: Number(sosCount),
+    offers: toOffer.length,
+    missed,
+    offerMs: {
+      p50: round(percentile(toOffer, 50)),
+      p99: round(percentile(toOffer, 99)),
+      max: round(toOffer.at(-1) ?? 0),
+    },
+  })}\n`,
+)
+await Promise.all(clients.map((c) => c.endAsync(true)))
+process.exit(0)

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { simulate } from '../simulator/main.ts'
+import { spawnGateway } from '../tests/support/child.ts'
+
+const say = (line: string) => process.stdout.write(`${line}\n`)
+
+/**
+ * `npm run demo [-- --speed 120 --elders 500]`: the gateway as a child
+ * process (`gateway/main.ts`) and a living Wudi County district against it.
+ * Data goes to a fresh directory unless CARE_DATA_DIR is set.
+ */
+const token = process.env.CARE_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString('hex')}`
+const dataDir = process.env.CARE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'care-demo-'))
+const gateway = await spawnGateway({
+  CARE_ADMIN_TOKEN: token,
+  CARE_DATA_DIR: dataDir,
+  CARE_HTTP_PORT: process.env.CARE_HTTP_PORT ?? '0',
+  CARE_MQTT_PORT: process.env.CARE_MQTT_PORT ?? '0',
+})
+say(`care gateway (pid ${gateway.process.pid}), data in ${dataDir}`)
+say(`  HTTP API     ${gateway.httpUrl}/api/v1   (board: ${gateway.httpUrl}/)`)
+say(`  MQTT         ${gateway.mqttUrl}`)
+say(`  admin login  token ${token}   (Authorization: Bearer ${token})`)
+const stop = await simulate([
+  '--http',
+  gateway.httpUrl,
+  '--mqtt',
+  gateway.mqttUrl,
+  '--token',
+  token,
+  ...process.argv.slice(2),
+])
+const shutdown = async () => {
+  await stop()
+  await gateway.stop()
+  process.exit(0)
+}
+process.once('SIGINT', () => void shutdown())
+process.once('SIGTERM', () => void shutdown())
