@@ -17,6 +17,8 @@ import type { AlarmEventMessage } from './contract/payloads.ts'
 import { type ParsedTopic, topics } from './contract/topics.ts'
 import { Dispatcher } from './dispatch/dispatcher.ts'
 import { type DispatchRules, defaultRules } from './dispatch/types.ts'
+import { Flows } from './flows/runtime.ts'
+import { createHistory, type History, type HistoryTuning } from './history/setup.ts'
 import { CarerIngest } from './ingest/carers.ts'
 import { DeviceIngest } from './ingest/devices.ts'
 import { LiveHub } from './live/hub.ts'
@@ -39,6 +41,8 @@ export interface AppOptions {
   ids?: Ids
   log?: Logger
   rules?: Partial<DispatchRules>
+  /** History batch size, backoff, or a stand-in for InfluxDB (tests, benchmarks). */
+  history?: Partial<HistoryTuning>
 }
 
 export interface StartReport {
@@ -68,6 +72,10 @@ export class App {
   broker!: Broker
   http!: FastifyInstance
   scheduler!: Scheduler
+  history!: History
+  flows!: Flows
+  /** Settles when the flows run or failed to; `start()` does not wait for it. */
+  flowsReady: Promise<void> = Promise.resolve()
   #telemetry!: TelemetryWriter
   #ownScheduler: TimerScheduler | undefined
   #startedAt = 0
@@ -114,7 +122,10 @@ export class App {
     let deviceIngest: DeviceIngest | undefined
     const registry = new Registry(store, clock, {
       carerChanged: (carer) => this.carers.upsertProfile(carer),
-      deviceChanged: (device) => deviceIngest?.forget(device.id),
+      deviceChanged: (device) => {
+        deviceIngest?.forget(device.id)
+        this.history?.influx?.forget(device.id)
+      },
     })
     this.registry = registry
     const alarmStore = new AlarmStore(store)
@@ -188,6 +199,24 @@ export class App {
 
     const telemetry = new TelemetryWriter(store, log.child({ part: 'telemetry' }), metrics)
     this.#telemetry = telemetry
+    // history goes through an outbox off the SOS path; the journal listener only buffers
+    this.history = createHistory({
+      config,
+      store,
+      clock,
+      scheduler: this.scheduler,
+      log: log.child({ part: 'history' }),
+      metrics,
+      telemetry,
+      journal,
+      deviceSubject: (id) => {
+        const device = registry.getDevice(id)
+        if (!device) return undefined
+        return { deviceId: id, elderId: device.elderId, grid: registry.getElder(device.elderId)?.grid ?? [] }
+      },
+      elderGrid: (id) => registry.getElder(id)?.grid ?? [],
+      tuning: this.#options.history,
+    })
     const silence = new SilenceWatch({
       scheduler: this.scheduler,
       clock,
@@ -210,6 +239,7 @@ export class App {
         const view = { id: deviceId, elderId: device.elderId, online: status.online }
         const grid = registry.getElder(device.elderId)?.grid ?? []
         live.device(status.battery === undefined ? view : { ...view, battery: status.battery }, grid)
+        this.history.influx?.status(deviceId, status, clock.now())
       },
     })
     this.#deviceIngest = deviceIngest
@@ -231,14 +261,25 @@ export class App {
       silence.restore(d.id, d.interval_s, d.seen)
     }
     telemetry.start()
+    this.history.start()
 
+    const auth = new Auth(store, registry, clock, admin.hash)
+    this.flows = new Flows({
+      config,
+      auth,
+      registry,
+      store,
+      clock,
+      log: log.child({ part: 'flows' }),
+      metrics,
+    })
     const context: ApiContext = {
       registry,
       alarms,
       dispatcher,
       carers,
       telemetry,
-      auth: new Auth(store, registry, clock, admin.hash),
+      auth,
       audit,
       metrics,
       clock,
@@ -254,8 +295,11 @@ export class App {
     }
     this.http = await buildServer(context, { log, corsOrigin: config.corsOrigin })
     broker.registerWebSocketRoute(this.http)
+    await this.flows.mount(this.http)
     await broker.start()
     await this.http.listen({ host: config.host, port: config.httpPort })
+    // Node-RED starts after the broker and dispatch, and the start does not wait for it
+    this.flowsReady = this.flows.start(this.#flowsEndpoints())
     const report: StartReport = {
       bootMs: Math.round(performance.now() - t0),
       restoredAlarms: open.length,
@@ -271,10 +315,13 @@ export class App {
   }
 
   async stop(): Promise<void> {
+    await this.flowsReady
+    await this.flows?.stop()
     this.#ownScheduler?.stop()
     await this.http?.close()
     await this.broker?.stop()
     this.#telemetry?.stop()
+    await this.history?.stop()
     this.store?.close()
   }
 
@@ -286,8 +333,8 @@ export class App {
       status: 'ok',
       broker: { status: 'up', connections: this.broker.connections },
       store: { status: this.store.db.isOpen ? 'up' : 'down', schema: this.store.schemaVersion },
-      history: { status: 'embedded' },
-      flows: { status: 'off' },
+      history: this.history.influx?.health() ?? { status: 'embedded' },
+      flows: this.flows.health(),
       uptimeS: Math.round((this.clock.now() - this.#startedAt) / 1000),
       openAlarms: open.n,
       carersOnDuty: this.carers.onDutyCount(),
@@ -296,6 +343,17 @@ export class App {
   }
 
   #deviceIngest: DeviceIngest | undefined
+
+  /** The flows reach the gateway like any integration: loopback HTTP and MQTT (plain, else WebSocket). */
+  #flowsEndpoints(): { apiUrl: string; mqttUrl: string } {
+    const host = ['0.0.0.0', '::', ''].includes(this.config.host) ? '127.0.0.1' : this.config.host
+    const origin = `${host.includes(':') ? `[${host}]` : host}`
+    const mqtt = this.broker.ports.mqtt
+    return {
+      apiUrl: `http://${origin}:${this.httpPort}/api/v1`,
+      mqttUrl: mqtt ? `mqtt://${origin}:${mqtt}` : `ws://${origin}:${this.httpPort}/mqtt`,
+    }
+  }
   #carerIngest: CarerIngest | undefined
 
   #onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void {

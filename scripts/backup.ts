@@ -21,8 +21,11 @@ export function backupStore(source: string, target: string): { bytes: number; ms
   const copy = new DatabaseSync(target, { readOnly: true })
   try {
     const check = copy.prepare('PRAGMA integrity_check').get() as { integrity_check: string }
-    if (check.integrity_check !== 'ok') throw new Error(`backup failed its integrity check: ${check.integrity_check}`)
-    const size = copy.prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()').get() as {
+    if (check.integrity_check !== 'ok')
+      throw new Error(`backup failed its integrity check: ${check.integrity_check}`)
+    const size = copy
+      .prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()')
+      .get() as {
       bytes: number
     }
     return { bytes: size.bytes, ms: Math.round(performance.now() - t0) }

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-test-servers.sh
+[ -f dashboards/dist/index.html ] || npm run --silent build:web  # the pages the browser tests open
 echo "== types"
-npx tsc --noEmit -p tsconfig.json
+npm run --silent typecheck
 echo "== lint"
 npx biome check .
 echo "== tests"

@@ -1,6 +1,7 @@
 import type { AlarmService } from '../alarms/service.ts'
 import type { CarerBook } from '../carers/book.ts'
 import type { Dispatcher } from '../dispatch/dispatcher.ts'
+import type { HistoryHealth } from '../history/history.ts'
 import type { LiveHub } from '../live/hub.ts'
 import type { Audit } from '../observe/audit.ts'
 import type { Metrics } from '../observe/metrics.ts'
@@ -14,8 +15,10 @@ export interface Health {
   status: 'ok' | 'degraded'
   broker: { status: 'up' | 'down'; connections: number }
   store: { status: 'up' | 'down'; schema: number }
-  history: { status: 'embedded' | 'up' | 'down' }
-  flows: { status: 'off' | 'starting' | 'up' | 'down' }
+  /** `embedded` without CARE_INFLUX_URL; else the outbox (depth, limit, lag) and write counters. */
+  history: { status: 'embedded' } | HistoryHealth
+  /** The embedded Node-RED (docs/flows.md): `errors` counts errors its flows logged since start. */
+  flows: { status: 'off' | 'starting' | 'up' | 'down'; errors?: number }
   uptimeS: number
   openAlarms: number
   carersOnDuty: number

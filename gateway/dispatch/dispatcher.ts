@@ -229,7 +229,7 @@ export class Dispatcher {
     const due = acceptedAt + etaMin * 60_000 + REMINDER_GRACE_MS
     this.#d.scheduler.at(reminderKey(alarm.id), Math.max(due, this.#d.clock.now()), () => {
       const now = this.#d.journal.store.get(alarm.id)
-      if (!now || now.state !== 'accepted' || now.carerId !== carerId) return
+      if (now?.state !== 'accepted' || now.carerId !== carerId) return
       this.#sendTask('reminder', now, carerId)
       this.#d.metrics.inc('care_reminders_total')
     })
