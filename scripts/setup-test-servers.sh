@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian test servers listed in DESIGN.md (idempotent).
+# Installs the Debian test servers (idempotent): TSDBs, Chromium with CJK fonts, Mosquitto, Redis.
 # Tests start them themselves on 127.0.0.1; nothing here starts a service.
 set -euo pipefail
 
-packages=(victoria-metrics influxdb chromium mosquitto mosquitto-clients redis-server openssl)
-# The command each package provides, to skip packages already installed.
-commands=(victoria-metrics influxd chromium mosquitto mosquitto_pub redis-server openssl)
+packages=(victoria-metrics influxdb chromium mosquitto mosquitto-clients redis-server openssl fonts-noto-cjk)
+# What each package provides (a command, or a file for a path), to skip packages already installed.
+commands=(victoria-metrics influxd chromium mosquitto mosquitto_pub redis-server openssl
+  /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)
 
 missing=()
 for i in "${!packages[@]}"; do
-  command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
+  provided=${commands[$i]}
+  if [[ $provided == /* ]]; then [ -e "$provided" ] && continue
+  else command -v "$provided" >/dev/null 2>&1 && continue; fi
+  missing+=("${packages[$i]}")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
