@@ -291,6 +291,14 @@ export class App {
           silence.forget(id)
         }
       },
+      eraseHistory: (elderId) => {
+        const eraser = this.history.eraser
+        if (!eraser) return 0
+        this.history.influx?.flush() // buffered status points join the outbox first, to be purged
+        const purged = eraser.prepare(elderId)
+        setImmediate(() => eraser.kick()) // after the erasure commits
+        return purged
+      },
       health: () => this.health(),
     }
     this.http = await buildServer(context, { log, corsOrigin: config.corsOrigin })
@@ -333,7 +341,12 @@ export class App {
       status: 'ok',
       broker: { status: 'up', connections: this.broker.connections },
       store: { status: this.store.db.isOpen ? 'up' : 'down', schema: this.store.schemaVersion },
-      history: this.history.influx?.health() ?? { status: 'embedded' },
+      history: this.history.influx
+        ? {
+            ...this.history.influx.health(),
+            erasures: this.history.eraser?.health() ?? { pending: 0, manual: 0 },
+          }
+        : { status: 'embedded' },
       flows: this.flows.health(),
       uptimeS: Math.round((this.clock.now() - this.#startedAt) / 1000),
       openAlarms: open.n,

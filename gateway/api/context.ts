@@ -40,5 +40,10 @@ export interface ApiContext {
   store: Store
   /** Devices deleted from the store: drop what is cached and armed for them. */
   devicesErased: (ids: readonly string[]) => void
+  /**
+   * Inside the erasure's transaction: purge the elder's points waiting for the TSDB and record the
+   * job that deletes those already written. Returns the points purged (0 without a TSDB).
+   */
+  eraseHistory: (elderId: string) => number
   health: () => Health
 }

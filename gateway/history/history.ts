@@ -3,6 +3,7 @@ import type { Logger } from '../observe/log.ts'
 import type { Metrics } from '../observe/metrics.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { PositionRow, VitalsRow } from '../telemetry/positions.ts'
+import type { ErasureHealth } from './erasure.ts'
 import { type Point, toLine } from './line.ts'
 import type { Outbox } from './outbox.ts'
 import type { AlarmCursor } from './recover.ts'
@@ -43,6 +44,8 @@ export interface HistoryHealth {
   rejected: number
   failures: number
   lastError?: string
+  /** Elders' erasures still to be carried into the TSDB. */
+  erasures?: ErasureHealth
 }
 
 interface Pending {

@@ -103,6 +103,25 @@ export class Outbox {
     })
   }
 
+  /**
+   * Delete the waiting and set-aside points of these classes that carry the tag `key=value` (an
+   * elder's erasure). Returns how many were waiting.
+   */
+  purge(classes: readonly PointClass[], tag: string): number {
+    const like = (end: string) => `%,${tag.replace(/[\\%_]/g, '\\$&')}${end}%`
+    const where = `cls IN (${classes.map(() => '?').join(', ')})
+      AND (line LIKE ? ESCAPE '\\' OR line LIKE ? ESCAPE '\\')`
+    const args = [...classes, like(','), like(' ')]
+    return this.#store.tx(() => {
+      this.#store.db.prepare(`DELETE FROM history_rejected WHERE ${where}`).run(...args)
+      const changes = Number(
+        this.#store.db.prepare(`DELETE FROM history_outbox WHERE ${where}`).run(...args).changes,
+      )
+      this.#depth -= changes
+      return changes
+    })
+  }
+
   rejectedCount(): number {
     const row = this.#store.db.prepare('SELECT count(*) AS n FROM history_rejected').get() as { n: number }
     return row.n

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.ts'
 import type { Scheduler } from '../ports/scheduler.ts'
 import type { Store } from '../store/db.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
+import { HistoryEraser } from './erasure.ts'
 import { InfluxHistory } from './history.ts'
 import { InfluxSink, routeClientLog } from './influx.ts'
 import { Outbox } from './outbox.ts'
@@ -44,6 +45,8 @@ export interface HistoryParts {
 export interface History {
   /** Present only when CARE_INFLUX_URL is set. */
   influx: InfluxHistory | undefined
+  /** Carries elders' erasures into the TSDB; present only when CARE_INFLUX_URL is set. */
+  eraser: HistoryEraser | undefined
   retention: Retention
   start(): void
   stop(): Promise<void>
@@ -104,21 +107,39 @@ export function createHistory(p: HistoryParts): History {
         linesSince: (since) => linesSince(store, p.journal.store, since, p.elderGrid),
       },
     })
+    const eraser = new HistoryEraser({
+      store,
+      outbox,
+      writer,
+      target: {
+        url: config.influxUrl,
+        token: config.influxToken,
+        org: config.influxOrg,
+        bucket: config.influxBucket,
+      },
+      clock,
+      scheduler,
+      log,
+      metrics,
+    })
     const target = influx
     p.telemetry.historyTo((positions, vitals) => target.telemetry(positions, vitals))
     unsubscribe = p.journal.subscribe('history', (alarm, entry) => target.alarm(alarm, entry))
     const stopSink = () => sink.close()
     return {
       influx,
+      eraser,
       retention,
       start() {
         if (!tuning.sink) routeClientLog(log)
         retention.start()
         target.start()
+        eraser.start()
       },
       async stop() {
         unsubscribe?.()
         retention.stop()
+        await eraser.stop()
         await target.stop()
         await stopSink()
       },
@@ -126,6 +147,7 @@ export function createHistory(p: HistoryParts): History {
   }
   return {
     influx,
+    eraser: undefined,
     retention,
     start: () => retention.start(),
     stop: async () => retention.stop(),

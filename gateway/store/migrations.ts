@@ -209,4 +209,14 @@ export const migrations: readonly string[] = [
   -- start-up re-queue of alarm entries newer than the history cursor
   CREATE INDEX alarm_timeline_at ON alarm_timeline(at);
   `,
+  // 3: an elder's erasure still to be carried into the TSDB (pending), or left to an operator (manual)
+  `
+  CREATE TABLE history_erasures (
+    elder_id TEXT PRIMARY KEY,
+    requested_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    last_error TEXT
+  );
+  `,
 ]

@@ -39,7 +39,11 @@ export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const open = ctx.alarms.list({ elderId: id, state: [...openStates], limit: 1 }).items
       if (open.length > 0)
         throw new ApiError('INVALID_STATE', `close alarm ${open[0]?.id} before erasing the elder`)
-      const report = eraseElder(ctx.store, id, `erased-${randomToken().slice(0, 10)}`)
+      ctx.telemetry.flush() // fixes still buffered reach the store, and the outbox, before the erasure
+      const report = ctx.store.tx(() => ({
+        ...eraseElder(ctx.store, id, `erased-${randomToken().slice(0, 10)}`),
+        historyPoints: ctx.eraseHistory(id),
+      }))
       ctx.devicesErased(report.devices)
       ctx.audit.record({
         actor: request.caller?.username,
