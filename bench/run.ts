@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { carerRecords, deviceRecords, startGateway } from './suite/gateway.ts'
+import { carerRecords, deviceRecords, records, startGateway } from './suite/gateway.ts'
 import { NODE, procRss, type Relay, runJson, startMosquitto, startRawAedes } from './suite/servers.ts'
 import { writeTable } from './suite/table.ts'
 
@@ -80,11 +80,9 @@ async function gatewayRun(): Promise<void> {
   const gw = await startGateway()
   try {
     const t0 = performance.now()
-    await gw.putAll([
-      ...deviceRecords('BGD', DEVICES),
-      ...deviceRecords('P-D', SOS),
-      ...carerRecords('P-C', 50),
-    ])
+    await gw.provision(
+      records(deviceRecords('BGD', DEVICES), deviceRecords('P-D', SOS), carerRecords('P-C', 50)),
+    )
     const provisionS = (performance.now() - t0) / 1000
     const pid = gw.child.process.pid ?? 0
     const rss0 = await procRss(pid)
@@ -119,7 +117,7 @@ async function gatewayRun(): Promise<void> {
 async function restartRun(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'care-bench-restart-'))
   let gw = await startGateway(dataDir)
-  await gw.putAll(deviceRecords('P-D', RESTART_ALARMS))
+  await gw.provision(deviceRecords('P-D', RESTART_ALARMS))
   await runJson(suite('sos-probe.ts'), [gw.child.mqttUrl, String(RESTART_ALARMS), '0'])
   await gw.child.stop()
   const t0 = performance.now()

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
-import { generateDistrict } from './district.ts'
+import { type District, generateDistrict } from './district.ts'
 import { runDistrict } from './live.ts'
-import { provision } from './provision.ts'
+import { type ProvisionReport, provision } from './provision.ts'
 
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -10,7 +10,13 @@ const say = (line: string) => process.stdout.write(`${line}\n`)
  * seeded district with a running gateway and lets it live.
  * Env fallbacks: SIM_SEED, SIM_ELDERS, SIM_CARERS, SIM_SPEED.
  */
-export async function simulate(argv: string[]): Promise<() => Promise<void>> {
+export interface Simulation {
+  district: District
+  provisioned: ProvisionReport
+  stop(): Promise<void>
+}
+
+export async function simulate(argv: string[]): Promise<Simulation> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -31,8 +37,9 @@ export async function simulate(argv: string[]): Promise<() => Promise<void>> {
   })
   const p = await provision(district, values.http, values.token)
   say(
-    `district seed ${district.seed}: ${district.elders.length} elders, ${district.carers.length} carers ` +
-      `registered (${p.requests} PUTs in ${p.ms} ms); speed ×${values.speed}`,
+    `district seed ${district.seed}: ${district.elders.length} elders, ${district.devices.length} devices, ` +
+      `${district.carers.length} carers imported (POST /import, ${p.requests} requests: ${p.created} created, ` +
+      `${p.updated} updated, ${p.rejected} rejected, ${p.ms} ms); speed ×${values.speed}`,
   )
   const live = await runDistrict(district, {
     mqttUrl: values.mqtt,
@@ -40,14 +47,18 @@ export async function simulate(argv: string[]): Promise<() => Promise<void>> {
     log: (line) => say(`  ${new Date().toISOString().slice(11, 19)} ${line}`),
   })
   const report = setInterval(() => say(`  stats ${JSON.stringify(live.stats)}`), 30_000)
-  return async () => {
-    clearInterval(report)
-    await live.stop()
+  return {
+    district,
+    provisioned: p,
+    async stop() {
+      clearInterval(report)
+      await live.stop()
+    },
   }
 }
 
 if (import.meta.main) {
-  const stop = await simulate(process.argv.slice(2))
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)))
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)))
+  const sim = await simulate(process.argv.slice(2))
+  process.once('SIGINT', () => void sim.stop().then(() => process.exit(0)))
+  process.once('SIGTERM', () => void sim.stop().then(() => process.exit(0)))
 }
