@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     [
       `care gateway up in ${report.bootMs} ms: ${report.restoredAlarms} open alarms restored`,
       `  HTTP API      ${base}/api/v1   (health: ${base}/api/v1/health)`,
+      `  Pages         ${base}/login   (sign in with a web user, or with the admin token)`,
       `  MQTT          mqtt://${config.host}:${app.broker.ports.mqtt ?? 'off'}   WebSocket ${base.replace('http', 'ws')}/mqtt`,
       ...(app.broker.ports.mqtts ? [`  MQTT over TLS mqtts://${config.host}:${app.broker.ports.mqtts}`] : []),
       ...(report.adminToken

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { rankCandidates } from '../../dashboards/src/board/candidates.ts'
 import { matchElders } from '../../dashboards/src/board/elder-search.ts'
+import { MOVED_M, STILL_EVERY_MS, worthSending } from '../../dashboards/src/carer/fixes.ts'
+import {
+  applyReply,
+  applyTaskMessage,
+  dropLapsed,
+  skewFrom,
+  type TaskMessage,
+} from '../../dashboards/src/carer/tasks.ts'
 import { distanceM, etaMin, toGcj02 } from '../../dashboards/src/shared/geo.ts'
 import type { Alarm, Elder, LiveCarer } from '../../dashboards/src/shared/model.ts'
 import { HOME, offset } from '../support/world.ts'
@@ -67,5 +75,85 @@ describe('the page logic of the board, without a browser', () => {
     expect(matchElders(elders, '1381234').map((e) => e.id)).toEqual(['E1'])
     expect(matchElders(elders, '西关').map((e) => e.id)).toEqual(['E2'])
     expect(matchElders(elders, '  ')).toEqual([])
+  })
+})
+
+describe('the carer page over MQTT keeps its list from the task messages', () => {
+  const task = (
+    alarmId: string,
+    action: TaskMessage['action'],
+    over: Partial<TaskMessage> = {},
+  ): TaskMessage => ({
+    alarmId,
+    action,
+    alarm: { kind: 'sos', priority: 1, raisedAt: NOW },
+    elder: {
+      id: 'E1',
+      name: '王秀兰',
+      phone: '1',
+      address: 'a',
+      lat: HOME.lat,
+      lon: HOME.lon,
+      notes: '',
+      contacts: [],
+    },
+    distanceM: 300,
+    etaMin: 1.3,
+    ...over,
+  })
+
+  it('adds offers, makes an alarm its own on assigned, drops it on withdrawn', () => {
+    let list = applyTaskMessage([], task('A1', 'offer', { expiresAt: NOW + 60_000 }))
+    list = applyTaskMessage(list, task('A2', 'offer', { expiresAt: NOW + 30_000 }))
+    // the offer running out first is on top
+    expect(list.map((t) => t.alarmId)).toEqual(['A2', 'A1'])
+    list = applyTaskMessage(list, task('A1', 'assigned'))
+    expect(list.map((t) => [t.alarmId, t.state ?? t.action])).toEqual([
+      ['A1', 'accepted'],
+      ['A2', 'offer'],
+    ])
+    // an offer re-delivered after the alarm became the carer's changes nothing
+    expect(applyTaskMessage(list, task('A1', 'offer', { expiresAt: NOW + 60_000 }))).toEqual(list)
+    list = applyTaskMessage(list, task('A2', 'withdrawn'))
+    expect(list.map((t) => t.alarmId)).toEqual(['A1'])
+    expect(applyTaskMessage(list, task('A1', 'reminder'))[0]?.reminded).toBe(true)
+    expect(applyTaskMessage(list, task('A9', 'reminder'))).toEqual(list)
+  })
+
+  it('follows its own replies once acknowledged: arrive marks, decline and resolve remove', () => {
+    const held = applyTaskMessage([], task('A1', 'assigned'))
+    const arrived = applyReply(held, 'A1', 'arrive')
+    expect(arrived[0]?.state).toBe('arrived')
+    // an assigned that comes again (a reassignment back) keeps the arrival
+    expect(applyTaskMessage(arrived, task('A1', 'assigned'))[0]?.state).toBe('arrived')
+    expect(applyReply(arrived, 'A1', 'resolve')).toEqual([])
+    expect(applyReply(held, 'A1', 'accept')).toEqual(held)
+    expect(applyReply(applyTaskMessage([], task('A2', 'offer')), 'A2', 'decline')).toEqual([])
+  })
+
+  it('lets an offer whose withdrawn never came go once it ran out', () => {
+    const list = applyTaskMessage([], task('A1', 'offer', { expiresAt: NOW }))
+    expect(dropLapsed(list, NOW + 4_000)).toHaveLength(1)
+    expect(dropLapsed(list, NOW + 6_000)).toHaveLength(0)
+    expect(dropLapsed(applyTaskMessage([], task('A1', 'assigned')), NOW + 1e9)).toHaveLength(1)
+  })
+
+  it('believes the phone clock inside an offer window and pulls it in from outside', () => {
+    const offer = task('A1', 'offer', { expiresAt: NOW + 60_000 })
+    expect(skewFrom(offer, NOW + 5_000, 123)).toBe(0)
+    expect(skewFrom(offer, NOW - 3_600_000, 0)).toBe(3_600_000)
+    expect(skewFrom(offer, NOW + 3_600_000, 0)).toBe(59_000 - 3_600_000)
+    expect(skewFrom(task('A1', 'assigned'), NOW, 42)).toBe(42)
+  })
+
+  it('sends a position when there is none yet, every minute standing still, sooner when moving', () => {
+    const fix = { ts: NOW, ...HOME }
+    expect(worthSending(undefined, fix, NOW)).toBe(true)
+    const last = { fix, sentAt: NOW }
+    expect(worthSending(last, fix, NOW + 10_000)).toBe(false)
+    expect(worthSending(last, fix, NOW + STILL_EVERY_MS)).toBe(true)
+    const moved = { ts: NOW, ...offset(HOME, MOVED_M + 5, 0) }
+    expect(worthSending(last, moved, NOW + 1_000)).toBe(false)
+    expect(worthSending(last, moved, NOW + 6_000)).toBe(true)
   })
 })

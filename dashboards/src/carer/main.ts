@@ -3,86 +3,240 @@ import './carer.css'
 import { api } from '../shared/api.ts'
 import { byId, h } from '../shared/dom.ts'
 import { meters, minutes, word } from '../shared/format.ts'
-import { t, translate } from '../shared/i18n.ts'
-import { type LiveStatus, LiveStream } from '../shared/live.ts'
+import { type Key, t, translate } from '../shared/i18n.ts'
+import { LiveStream } from '../shared/live.ts'
 import type { LiveCarer, LiveMessage } from '../shared/model.ts'
 import { outcomes } from '../shared/model.ts'
 import { navBar } from '../shared/nav.ts'
 import { Ringer } from '../shared/ring.ts'
-import { requireSession } from '../shared/session.ts'
-import { amapLink, geoLink, type Task } from './tasks.ts'
+import { requireSession, type Session } from '../shared/session.ts'
+import { CarerLink, type LinkStatus } from './link.ts'
+import { PositionReporter } from './position.ts'
+import {
+  amapLink,
+  applyReply,
+  applyTaskMessage,
+  dropLapsed,
+  geoLink,
+  type ReplyAction,
+  skewFrom,
+  sortTasks,
+  type Task,
+  type TaskMessage,
+} from './tasks.ts'
+
+/**
+ * The carer's phone page, two ways of talking to the gateway:
+ * - HTTP (a username and password login): the carer's own live stream, `GET /carers/{id}/tasks`,
+ *   `POST /carers/{id}/duty` and `/reply`;
+ * - MQTT (the carer id and secret, no token): the contract's carer topics over `/mqtt`; the task
+ *   list is built from the `task` downlinks, which carry the elder's file.
+ */
+interface Mode {
+  /** The gateway's "now", as well as this mode can tell it. */
+  now(): number
+  duty(): 'on' | 'off' | undefined
+  setDuty(next: 'on' | 'off'): Promise<void>
+  send(task: Task, action: ReplyAction, extra: Record<string, unknown>): Promise<void>
+}
 
 const session = requireSession(['carer'])
+// chosen at the end of this module, once everything the modes call is defined
+let mode: Mode
 const ringer = new Ringer('care.carer.muted')
-let me: LiveCarer | undefined
 let tasks: Task[] = []
+/** Replies on their way, by alarm: sent and not yet acknowledged, or an accept awaiting `assigned`. */
+const pending = new Map<string, 'sending' | 'confirming'>()
 
 const status = h('span', { class: 'status', id: 'live-status', role: 'status' })
 const duty = h('button', { type: 'button', id: 'duty', class: 'duty', 'aria-pressed': 'false' })
-const list = h('section', { id: 'tasks', 'aria-live': 'polite' })
+const dutyNote = h('p', { class: 'muted hidden', id: 'duty-note' })
+const list = h('section', { id: 'tasks', 'aria-live': 'polite', 'aria-labelledby': 'tasks-title' })
 const error = h('p', { class: 'error', role: 'alert', id: 'carer-error' })
-byId('app').append(navBar(session, [status]), h('main', { class: 'carer' }, duty, error, list))
+byId('app').append(navBar(session, [status]), h('main', { class: 'carer' }, duty, dutyNote, error, list))
 translate()
 
-const live = new LiveStream(onMessage, onStatus)
+// ---- HTTP: the live stream says when to read the tasks again ----
 
-function onStatus(s: LiveStatus): void {
-  status.dataset.status = s
-  status.textContent = s === 'live' ? `● ${t('live')}` : `○ ${t('reconnecting')}`
+function httpMode(): Mode {
+  let me: LiveCarer | undefined
+  const live = new LiveStream(onMessage, (s) => showStatus(s === 'live' ? 'live' : s))
+
+  function onMessage(message: LiveMessage): void {
+    // the carer's stream holds only this carer and their own alarms (gateway/live/hub.ts)
+    if (message.type === 'snapshot') {
+      me = message.carers[0]
+      renderDuty()
+      void refresh()
+    } else if (message.type === 'carer') {
+      me = message.carer
+      renderDuty()
+    } else if (message.type === 'alarm') {
+      void refresh()
+    }
+  }
+
+  async function refresh(): Promise<void> {
+    if (!me) return
+    try {
+      tasks = (await api<{ items: Task[] }>('GET', `/carers/${me.id}/tasks`)).items
+      error.textContent = ''
+    } catch (err) {
+      error.textContent = String(err)
+    }
+    render()
+  }
+
+  live.start()
+  Object.assign(window, { careCarer: { live } })
+  return {
+    now: () => live.now(),
+    duty: () => me?.duty,
+    async setDuty(next) {
+      if (!me) return
+      const res = await api<{ duty: 'on' | 'off' }>('POST', `/carers/${me.id}/duty`, { status: next })
+      me = { ...me, duty: res.duty }
+    },
+    async send(task, action, extra) {
+      if (!me) return
+      try {
+        await api('POST', `/carers/${me.id}/reply`, {
+          alarmId: task.alarmId,
+          action,
+          ts: Math.round(live.now()),
+          ...extra,
+        })
+      } finally {
+        await refresh()
+      }
+    },
+  }
 }
 
-function onMessage(message: LiveMessage): void {
-  // the carer's stream holds only this carer and their own alarms (gateway/live/hub.ts)
-  if (message.type === 'snapshot') {
-    me = message.carers[0]
-    renderDuty()
-    void refresh()
-  } else if (message.type === 'carer') {
-    me = message.carer
-    renderDuty()
-  } else if (message.type === 'alarm') {
-    void refresh()
+// ---- MQTT: the contract's carer topics, the list kept on the phone ----
+
+function mqttMode(credentials: NonNullable<Session['mqtt']>): Mode {
+  const tasksKey = `care.carer.tasks.${credentials.carerId}`
+  const dutyKey = `care.carer.duty.${credentials.carerId}`
+  let skewMs = 0
+  let said = localStorage.getItem(dutyKey) as 'on' | 'off' | null
+  tasks = sortTasks(readTasks(tasksKey))
+
+  const link = new CarerLink(credentials, onTask, showStatus)
+  const positions = new PositionReporter((fix) => {
+    if (!link.connected) return false
+    link.publish('loc', fix, 0).catch(() => undefined)
+    return true
+  })
+
+  function onTask(m: TaskMessage): void {
+    skewMs = skewFrom(m, Date.now(), skewMs)
+    if (m.action === 'withdrawn' && pending.has(m.alarmId)) {
+      pending.delete(m.alarmId)
+      error.textContent = t('offerGone')
+    }
+    if (m.action === 'assigned') pending.delete(m.alarmId)
+    setTasks(applyTaskMessage(tasks, m))
+  }
+
+  function setTasks(next: Task[]): void {
+    tasks = next
+    localStorage.setItem(tasksKey, JSON.stringify(tasks))
+    render()
+  }
+
+  // an offer whose `withdrawn` never came (the phone was away too long) goes when it runs out
+  setInterval(() => {
+    const kept = dropLapsed(tasks, Date.now() + skewMs)
+    if (kept.length !== tasks.length) setTasks(kept)
+  }, 1000)
+
+  link.start()
+  if (said === 'on') positions.start()
+  dutyNote.textContent = t('dutyNote')
+  dutyNote.classList.remove('hidden')
+  Object.assign(window, { careCarer: { link } })
+  return {
+    now: () => Date.now() + skewMs,
+    duty: () => said ?? undefined,
+    async setDuty(next) {
+      await link.publish('duty', { status: next })
+      said = next
+      localStorage.setItem(dutyKey, next)
+      if (next === 'on') positions.start()
+      else positions.stop()
+    },
+    async send(task, action, extra) {
+      // the phone's own clock: contract, `ts` is the sender's
+      await link.publish('reply', { alarmId: task.alarmId, action, ts: Date.now(), ...extra })
+      // the gateway answers an accept with `assigned` (or `withdrawn`), which may come before the PUBACK
+      const stillOffered = tasks.some((x) => x.alarmId === task.alarmId && x.action === 'offer')
+      if (action === 'accept' && stillOffered) pending.set(task.alarmId, 'confirming')
+      setTasks(applyReply(tasks, task.alarmId, action))
+    },
+  }
+}
+
+function readTasks(key: string): Task[] {
+  try {
+    const saved = JSON.parse(localStorage.getItem(key) ?? '[]') as unknown
+    return Array.isArray(saved) ? (saved as Task[]) : []
+  } catch {
+    return []
+  }
+}
+
+// ---- the page, the same in both modes ----
+
+const statusText: Record<LinkStatus, Key> = {
+  live: 'live',
+  connecting: 'linkConnecting',
+  reconnecting: 'reconnecting',
+  refused: 'linkRefused',
+  elsewhere: 'linkElsewhere',
+}
+
+function showStatus(s: LinkStatus): void {
+  status.dataset.status = s
+  const mark = s === 'live' ? '●' : s === 'refused' ? '✕' : '○'
+  const via = session.mqtt && s === 'live' ? ' · MQTT' : ''
+  status.textContent = `${mark} ${t(statusText[s])}${via}`
+  if (s === 'refused') {
+    error.replaceChildren(
+      `${t('linkRefused')} `,
+      h('a', { href: '/login?next=%2Fcarer', id: 'sign-in-again' }, t('signInAgain')),
+    )
   }
 }
 
 function renderDuty(): void {
-  const on = me?.duty === 'on'
-  duty.textContent = on ? `${t('onDuty')} · ${t('dutyOff')}` : `${t('offDuty')} · ${t('dutyOn')}`
-  duty.dataset.duty = on ? 'on' : 'off'
-  duty.setAttribute('aria-pressed', String(on))
+  const now = mode.duty()
+  duty.textContent = now === 'on' ? `${t('onDuty')} · ${t('dutyOff')}` : `${t('offDuty')} · ${t('dutyOn')}`
+  duty.dataset.duty = now ?? 'unknown'
+  duty.setAttribute('aria-pressed', String(now === 'on'))
 }
 
 duty.addEventListener('click', async () => {
-  if (!me) return
+  if (duty.getAttribute('aria-busy') === 'true') return
+  duty.setAttribute('aria-busy', 'true')
   try {
-    const res = await api<{ duty: 'on' | 'off' }>('POST', `/carers/${me.id}/duty`, {
-      status: me.duty === 'on' ? 'off' : 'on',
-    })
-    me = { ...me, duty: res.duty }
-    renderDuty()
+    await mode.setDuty(mode.duty() === 'on' ? 'off' : 'on')
+    error.textContent = ''
   } catch (err) {
-    error.textContent = String(err)
+    error.textContent = err instanceof Error ? err.message : String(err)
+  } finally {
+    duty.removeAttribute('aria-busy')
+    renderDuty()
   }
 })
 
-async function refresh(): Promise<void> {
-  if (!me) return
-  try {
-    tasks = (await api<{ items: Task[] }>('GET', `/carers/${me.id}/tasks`)).items
-    error.textContent = ''
-  } catch (err) {
-    error.textContent = String(err)
-  }
-  render()
-}
-
 function offers(): Task[] {
-  return tasks.filter((task) => task.action === 'offer' && (task.expiresAt ?? Infinity) > live.now())
+  return tasks.filter((task) => task.action === 'offer' && (task.expiresAt ?? Infinity) > mode.now())
 }
 
 /** A live offer rings and vibrates until it is answered or runs out. */
 function alert(): void {
-  if (offers().length > 0) {
+  if (offers().some((task) => !pending.has(task.alarmId))) {
     ringer.start()
     navigator.vibrate?.([400, 200, 400])
     document.body.dataset.ringing = 'true'
@@ -92,23 +246,66 @@ function alert(): void {
   }
 }
 
+/** The control the carer was on in the list, kept while a re-render takes it away (disabled, gone). */
+let focusMemory: { id: string; alarm: string | undefined } | undefined
+
+/**
+ * Draws the list again. What the carer was doing survives it: the focused control (or the next
+ * step of the same task, once the one pressed is gone) and a half-written resolve note.
+ */
 function render(): void {
+  const active = document.activeElement instanceof HTMLElement ? document.activeElement : undefined
+  if (active && list.contains(active)) {
+    focusMemory = { id: active.id, alarm: active.closest<HTMLElement>('article.task')?.dataset.alarm }
+  } else if (active && active !== document.body) {
+    focusMemory = undefined // the carer moved on to something else
+  }
+  const drafts = new Map<string, string>()
+  for (const field of list.querySelectorAll<HTMLTextAreaElement | HTMLSelectElement>('[data-draft]')) {
+    drafts.set(field.id, field.value)
+  }
   list.replaceChildren(
-    h('h2', {}, t('myTasks')),
+    h('h2', { id: 'tasks-title', tabindex: -1 }, t('myTasks')),
     ...(tasks.length === 0 ? [h('p', { class: 'muted', id: 'no-tasks' }, t('noTasks'))] : tasks.map(card)),
   )
+  for (const [id, value] of drafts) {
+    const field = document.getElementById(id) as HTMLTextAreaElement | HTMLSelectElement | null
+    if (field) field.value = value
+  }
+  if (focusMemory) refocus(focusMemory)
   alert()
+}
+
+document.addEventListener('pointerdown', (e) => {
+  if (!(e.target instanceof Node && list.contains(e.target))) focusMemory = undefined
+})
+
+function refocus(memory: { id: string; alarm: string | undefined }): void {
+  const same = memory.id ? document.getElementById(memory.id) : null
+  if (same && !same.matches(':disabled')) return same.focus()
+  const article = memory.alarm
+    ? list.querySelector<HTMLElement>(`article.task[data-alarm="${CSS.escape(memory.alarm)}"]`)
+    : null
+  if (article) {
+    // the step pressed is waiting for its answer, or done: stay on the task, or on its next step
+    const next = article.querySelector<HTMLElement>('.buttons button:not(:disabled), .buttons select')
+    if (next) return next.focus()
+    if (same) return // disabled while sending: focus comes back to it when it is enabled again
+  }
+  byId('tasks-title').focus()
 }
 
 function card(task: Task): HTMLElement {
   const isOffer = task.action === 'offer'
   const left =
-    task.expiresAt !== undefined ? Math.max(0, Math.round((task.expiresAt - live.now()) / 1000)) : 0
+    task.expiresAt !== undefined ? Math.max(0, Math.round((task.expiresAt - mode.now()) / 1000)) : 0
+  const state = pending.get(task.alarmId) === 'confirming' ? 'confirming' : (task.state ?? task.action)
   return h(
     'article',
     {
-      class: `task${isOffer ? ' offer' : ''}`,
-      dataset: { alarm: task.alarmId, state: task.state ?? task.action },
+      class: `task${isOffer ? ' offer' : ''}${task.reminded ? ' reminded' : ''}`,
+      dataset: { alarm: task.alarmId, state },
+      'aria-label': `P${task.alarm.priority} ${word('kind', task.alarm.kind)} ${task.elder.name}`,
     },
     h(
       'header',
@@ -124,6 +321,7 @@ function card(task: Task): HTMLElement {
           )
         : undefined,
     ),
+    task.reminded ? h('p', { class: 'reminder' }, t('reminder')) : undefined,
     h(
       'p',
       { class: 'elder-name' },
@@ -140,13 +338,25 @@ function card(task: Task): HTMLElement {
         : undefined,
       h('a', { class: 'button', href: geoLink(task) }, `➤ ${t('navigate')}`),
       h('a', { class: 'button', href: amapLink(task), target: '_blank', rel: 'noopener' }, t('navigateAmap')),
-      ...task.elder.contacts.map((c) => h('a', { class: 'button', href: `tel:${c.phone}` }, `☎ ${c.name}`)),
+      ...task.elder.contacts.map((c) =>
+        h(
+          'a',
+          { class: 'button', href: `tel:${c.phone}` },
+          `☎ ${c.name}${c.relation ? `（${c.relation}）` : ''}`,
+        ),
+      ),
     ),
     isOffer ? offerButtons(task) : progressButtons(task),
   )
 }
 
+function waiting(task: Task): HTMLElement | undefined {
+  const p = pending.get(task.alarmId)
+  return p ? h('p', { class: 'muted pending', role: 'status' }, t(p)) : undefined
+}
+
 function offerButtons(task: Task): HTMLElement {
+  const busy = pending.has(task.alarmId)
   return h(
     'div',
     { class: 'buttons' },
@@ -156,29 +366,49 @@ function offerButtons(task: Task): HTMLElement {
         type: 'button',
         class: 'primary big',
         id: `accept-${task.alarmId}`,
+        disabled: busy,
         onclick: () => reply(task, 'accept'),
       },
       t('accept'),
     ),
-    h('button', { type: 'button', class: 'big', onclick: () => reply(task, 'decline') }, t('decline')),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'big',
+        id: `decline-${task.alarmId}`,
+        disabled: busy,
+        onclick: () => reply(task, 'decline'),
+      },
+      t('decline'),
+    ),
+    waiting(task),
   )
 }
 
 function progressButtons(task: Task): HTMLElement {
+  const busy = pending.has(task.alarmId)
   if (task.state !== 'arrived') {
     return h(
       'div',
       { class: 'buttons' },
       h(
         'button',
-        { type: 'button', class: 'primary big', id: `arrive-${task.alarmId}`, onclick: () => arrive(task) },
+        {
+          type: 'button',
+          class: 'primary big',
+          id: `arrive-${task.alarmId}`,
+          disabled: busy,
+          onclick: () => arrive(task),
+        },
         t('arrive'),
       ),
+      waiting(task),
     )
   }
   const outcome = h(
     'select',
-    { 'aria-label': t('outcome'), name: 'outcome' },
+    { 'aria-label': t('outcome'), name: 'outcome', id: `outcome-${task.alarmId}`, 'data-draft': true },
     ...outcomes.map((o) => h('option', { value: o }, word('outcome', o))),
   )
   const note = h('textarea', {
@@ -186,6 +416,8 @@ function progressButtons(task: Task): HTMLElement {
     placeholder: t('note'),
     rows: 2,
     name: 'note',
+    id: `note-${task.alarmId}`,
+    'data-draft': true,
     maxlength: 1000,
   })
   return h(
@@ -199,7 +431,12 @@ function progressButtons(task: Task): HTMLElement {
     },
     outcome,
     note,
-    h('button', { type: 'submit', class: 'primary big', id: `resolve-${task.alarmId}` }, t('resolve')),
+    h(
+      'button',
+      { type: 'submit', class: 'primary big', id: `resolve-${task.alarmId}`, disabled: busy },
+      t('resolve'),
+    ),
+    waiting(task),
   )
 }
 
@@ -214,39 +451,51 @@ function arrive(task: Task): void {
     (p) => void reply(task, 'arrive', { lat: p.coords.latitude, lon: p.coords.longitude }),
     () => {
       error.textContent = t('geoFailed')
-      void reply(task, 'arrive')
+      void reply(task, 'arrive', {}, false)
     },
     { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 },
   )
 }
 
-async function reply(task: Task, action: string, extra: Record<string, unknown> = {}): Promise<void> {
-  if (!me) return
+async function reply(
+  task: Task,
+  action: ReplyAction,
+  extra: Record<string, unknown> = {},
+  clearError = true,
+): Promise<void> {
+  if (pending.has(task.alarmId)) return
+  pending.set(task.alarmId, 'sending')
+  render()
   try {
-    await api('POST', `/carers/${me.id}/reply`, {
-      alarmId: task.alarmId,
-      action,
-      ts: Math.round(live.now()),
-      ...extra,
-    })
-    error.textContent = ''
+    await mode.send(task, action, extra)
+    if (clearError) error.textContent = ''
   } catch (err) {
     error.textContent = err instanceof Error ? err.message : String(err)
+  } finally {
+    if (pending.get(task.alarmId) === 'sending') pending.delete(task.alarmId)
+    render()
   }
-  await refresh()
 }
 
 setInterval(() => {
   for (const el of list.querySelectorAll<HTMLElement>('.countdown')) {
-    const s = Math.max(0, Math.round((Number(el.dataset.expires) - live.now()) / 1000))
+    const s = Math.max(0, Math.round((Number(el.dataset.expires) - mode.now()) / 1000))
     el.textContent = ` ${t('expiresIn', { s })}`
   }
   if (ringer.ringing && offers().length === 0) alert()
 }, 1000)
+
+// last: the modes start at once, and use everything above
+mode = session.mqtt ? mqttMode(session.mqtt) : httpMode()
+document.body.dataset.mode = session.mqtt ? 'mqtt' : 'http'
+if (session.mqtt) {
+  // the list kept on the phone shows at once; over HTTP it comes with the live snapshot
+  render()
+  renderDuty()
+}
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker
     .register('/carer-sw.js', { scope: '/carer' })
     .catch((err: unknown) => console.warn(err))
 }
-live.start()

@@ -26,7 +26,7 @@ export function navBar(s: Session, extra: Node[] = []): HTMLElement {
       ),
     h('span', { class: 'spacer' }),
     ...extra,
-    h('span', { class: 'who' }, s.username),
+    h('span', { class: 'who' }, s.mqtt ? `${s.username} · MQTT` : s.username),
     h('button', {
       type: 'button',
       id: 'lang-switch',
@@ -40,8 +40,12 @@ export function navBar(s: Session, extra: Node[] = []): HTMLElement {
       type: 'button',
       'data-i18n': 'logout',
       onclick: async () => {
-        await api('POST', '/auth/logout').catch(() => undefined)
+        // an MQTT session has no token to end; the elders' files it kept leave the phone with it
+        if (s.token) await api('POST', '/auth/logout').catch(() => undefined)
         clearSession()
+        for (const key of Object.keys(localStorage)) {
+          if (key.startsWith('care.carer.tasks.')) localStorage.removeItem(key)
+        }
         location.href = '/login'
       },
     }),

@@ -1,15 +1,25 @@
-/** The logged-in user, kept in localStorage so every page of the site shares it. */
+/**
+ * The signed-in user, kept in the browser so every page of the site shares it. Three ways in:
+ * - username and password: a session token for the HTTP API (`token`), kept in localStorage;
+ * - the administrator's token: `token` is that token, kept in sessionStorage only (it never
+ *   expires, so it goes when the browser does);
+ * - a carer's phone over MQTT: the carer id and carer secret (`mqtt`), no token at all; the carer
+ *   page then talks MQTT over `/mqtt` only.
+ */
 export interface Session {
-  token: string
   role: 'admin' | 'dispatcher' | 'supervisor' | 'carer'
   username: string
-  expiresAt: number
+  /** Bearer token for the HTTP API; absent in MQTT mode. */
+  token?: string
+  expiresAt?: number
+  /** MQTT mode: the carer's own MQTT login (contract: user name = carer id, password = carer secret). */
+  mqtt?: { carerId: string; secret: string }
 }
 
 const KEY = 'care.session'
 
-export function session(): Session | undefined {
-  const raw = localStorage.getItem(KEY)
+function read(store: Storage): Session | undefined {
+  const raw = store.getItem(KEY)
   if (!raw) return undefined
   try {
     return JSON.parse(raw) as Session
@@ -18,12 +28,20 @@ export function session(): Session | undefined {
   }
 }
 
-export function saveSession(s: Session): void {
-  localStorage.setItem(KEY, JSON.stringify(s))
+export function session(): Session | undefined {
+  return read(sessionStorage) ?? read(localStorage)
+}
+
+/** `persist: false` keeps the session for this browser window only (the admin token). */
+export function saveSession(s: Session, options: { persist?: boolean } = {}): void {
+  clearSession()
+  const store = options.persist === false ? sessionStorage : localStorage
+  store.setItem(KEY, JSON.stringify(s))
 }
 
 export function clearSession(): void {
   localStorage.removeItem(KEY)
+  sessionStorage.removeItem(KEY)
 }
 
 /** The page a role lands on after login. */

@@ -2,7 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { vi } from 'vitest'
 import { ADMIN_TOKEN, type World } from '../../support/world.ts'
+
+/**
+ * A page answers a step through the gateway and Chromium, on a machine that may be busy with other
+ * work: every `expect.poll` of the browser tests waits up to 5 s instead of the default 1 s.
+ */
+vi.setConfig({ expect: { poll: { timeout: 5_000, interval: 50 } } })
 
 export const CHROMIUM = '/usr/bin/chromium'
 /** Under CI a missing Chromium is a failure, never a skip. */
@@ -84,7 +91,7 @@ export async function login(
   await page.reload()
   await page.fill('input[name=username]', username)
   await page.fill('input[name=password]', `pw-${username}-123456`)
-  await page.click('button[type=submit]')
+  await page.click('#login-password button[type=submit]')
   await page.waitForURL((url) => url.pathname !== '/login')
   return page
 }

@@ -1,0 +1,93 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADMIN_TOKEN, startWorld, type World } from '../support/world.ts'
+import { type Browsing, haveChromium, launch, mustRun, screenshot, user } from './support/browser.ts'
+
+describe.skipIf(!haveChromium && !mustRun)('the login page on a fresh gateway: the admin token', () => {
+  let world: World
+  let browsing: Browsing
+  let context: BrowserContext
+  let page: Page
+  let base = ''
+
+  beforeAll(async () => {
+    // as after the first `npm start`: no web user at all, only the admin token
+    world = await startWorld()
+    base = `http://127.0.0.1:${world.app.httpPort}`
+    browsing = await launch()
+    context = await browsing.browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+    page = await context.newPage()
+    page.on('pageerror', (error) => console.error('[login]', error.message))
+  })
+
+  afterAll(async () => {
+    await browsing?.close()
+    await world?.stop()
+  })
+
+  const tokenForm = '#login-token'
+  const signIn = async (token: string) => {
+    await page.fill(`${tokenForm} input[name=token]`, token)
+    await page.click(`${tokenForm} button[type=submit]`)
+  }
+
+  it('offers the three ways in, chosen with the keyboard too', async () => {
+    await page.goto(`${base}/login`)
+    expect(await page.isVisible('#login-password')).toBe(true)
+    expect(await page.isVisible(tokenForm)).toBe(false)
+    // radio buttons: arrow keys move between the ways in
+    await page.focus('#mode-password')
+    await page.keyboard.press('ArrowDown')
+    expect(await page.isChecked('#mode-carer')).toBe(true)
+    expect(await page.isVisible('#login-carer')).toBe(true)
+    await page.keyboard.press('ArrowDown')
+    expect(await page.isChecked('#mode-token')).toBe(true)
+    expect(await page.isVisible(tokenForm)).toBe(true)
+    expect(await page.textContent('label.mode:has(#mode-token)')).toContain('使用管理员令牌登录')
+    await screenshot(page, 'login-token-zh')
+  })
+
+  it('says so for an unknown token and for a token that is not the admin one', async () => {
+    await signIn('not-the-admin-token-at-all')
+    await expect.poll(() => page.textContent('#login-error')).toBe('令牌无效或已过期')
+    // a dispatcher's session token is valid, but not for admin-only routes
+    await user(world, 'disp1', { role: 'dispatcher' })
+    const login = await world.api<{ token: string }>('POST', '/api/v1/auth/login', {
+      username: 'disp1',
+      password: 'pw-disp1-123456',
+    })
+    await signIn(login.body.token)
+    await expect.poll(() => page.textContent('#login-error')).toBe('该令牌不是管理员令牌')
+    expect(new URL(page.url()).pathname).toBe('/login')
+  })
+
+  it('signs in with the admin token as admin, kept for this window only', async () => {
+    await signIn(ADMIN_TOKEN)
+    await page.waitForURL((url) => url.pathname === '/')
+    await page.waitForSelector('#live-status[data-status=live]')
+    expect(await page.textContent('nav.topbar .who')).toBe('admin')
+    expect(await page.locator('nav.topbar a[href="/supervision"]').count()).toBe(1)
+    const kept = JSON.parse(String(await page.evaluate("sessionStorage.getItem('care.session')")))
+    expect(kept).toMatchObject({ role: 'admin', username: 'admin', token: ADMIN_TOKEN })
+    expect(await page.evaluate("localStorage.getItem('care.session')")).toBeNull()
+    // the token works for the admin's pages: supervision reads /stats with it
+    await page.click('nav.topbar a[href="/supervision"]')
+    await page.waitForURL((url) => url.pathname === '/supervision')
+    await page.waitForSelector('#kpis .kpi')
+  })
+
+  it('logs out, and the token is gone from the browser', async () => {
+    await page.click('nav.topbar button[data-i18n=logout]')
+    await page.waitForURL((url) => url.pathname === '/login')
+    expect(await page.evaluate("sessionStorage.getItem('care.session')")).toBeNull()
+  })
+
+  it('reads in English', async () => {
+    await page.evaluate("localStorage.setItem('care.lang', 'en')")
+    await page.goto(`${base}/login?mode=token`)
+    expect(await page.isVisible(tokenForm)).toBe(true)
+    expect(await page.textContent('label.mode:has(#mode-token)')).toContain('Sign in with the admin token')
+    await signIn('not-the-admin-token-at-all')
+    await expect.poll(() => page.textContent('#login-error')).toBe('Unknown or expired token')
+  })
+})
