@@ -1,6 +1,6 @@
-import { ensureWebBuild } from './build.ts'
+import { ensureWebBuild } from '../../../scripts/build-web.ts'
 
 /** vitest globalSetup: the web tests need dashboards/dist; build it once before any test file runs. */
 export default function setup(): void {
-  ensureWebBuild()
+  if (ensureWebBuild({ quiet: true }) === 'no-vite') throw new Error('the web tests need Vite (npm ci)')
 }
