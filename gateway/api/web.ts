@@ -16,8 +16,9 @@ export const pages: Readonly<Record<string, string>> = {
 }
 
 const HINT = `<!doctype html><meta charset="utf-8"><title>care gateway</title>
-<p>The web pages are not built yet. Run <code>npm run build:web</code> and restart the gateway.</p>
-<p>页面尚未构建：请运行 <code>npm run build:web</code> 后重启网关。</p>
+<p>The web pages are not built yet. <code>npm start</code> builds them when Vite is installed (the dev
+dependencies); or run <code>npm run build:web</code> and restart the gateway.</p>
+<p>页面尚未构建：安装开发依赖后 <code>npm start</code> 会自动构建；也可运行 <code>npm run build:web</code> 后重启网关。</p>
 <p>The API is at <a href="/docs">/docs</a>.</p>`
 
 /**

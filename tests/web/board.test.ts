@@ -47,6 +47,11 @@ describe.skipIf(!haveChromium && !mustRun)('the dispatch board in Chromium', () 
     const carer = await world.carer('C01', offset(HOME, 400, 0), { name: '王芳' })
     await row.first().click()
     await page.waitForSelector('#detail:not(.hidden)')
+    // the map centres the alarm in the part the panel leaves uncovered, not under the panel
+    const panel = await page.locator('#detail').boundingBox()
+    await expect
+      .poll(async () => (await page.locator('.alarm-pin').first().boundingBox())?.x ?? 0)
+      .toBeGreaterThan((panel?.x ?? 0) + (panel?.width ?? 0))
     await expect.poll(() => page.evaluate('document.body.dataset.ringing')).toBe('false')
     await expect.poll(() => page.locator('#detail .elder').textContent()).toContain('王秀兰')
     await expect.poll(() => page.locator('#detail a[href="tel:13812345678"]').count()).toBe(1)
@@ -127,6 +132,12 @@ describe.skipIf(!haveChromium && !mustRun)('the dispatch board in Chromium', () 
     // the root font grows on a wall, so the queue stays readable from a distance
     const size = await page.evaluate<string>('getComputedStyle(document.documentElement).fontSize')
     expect(Number.parseFloat(size)).toBeGreaterThan(20)
+    // and so do the map's own controls and the pins' boxes
+    const zoomIn = await page.locator('.leaflet-control-zoom-in').boundingBox()
+    expect(zoomIn?.width).toBeGreaterThan(40)
+    await expect
+      .poll(async () => (await page.locator('.alarm-pin').first().boundingBox())?.width)
+      .toBeGreaterThan(50)
     await screenshot(page, 'board-4k-en')
     await page.setViewportSize({ width: 1366, height: 768 })
   })

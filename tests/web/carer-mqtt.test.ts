@@ -12,7 +12,7 @@ interface Timeline {
   state: string
   outcome?: string
   arrivalDistanceM?: number
-  timeline: { type: string; actor?: string; carerId?: string }[]
+  timeline: { type: string; actor?: string; carerId?: string; note?: string }[]
 }
 
 describe.skipIf(!haveChromium && !mustRun)(
@@ -44,6 +44,8 @@ describe.skipIf(!haveChromium && !mustRun)(
       browsing = await launch()
       await world.elder('E01', { name: '王秀兰', phone: '13812345678', risk: 'high' })
       device = await world.device('D01', 'E01')
+      await world.elder('E02', { name: '李建国', phone: '13987654321', home: offset(HOME, 200, 150) })
+      await world.device('D02', 'E02')
       // a carer registered with a phone secret and no web account; nothing connected for them yet
       const put = await world.api('PUT', '/api/v1/carers/C01', {
         name: '王芳',
@@ -200,6 +202,42 @@ describe.skipIf(!haveChromium && !mustRun)(
       const { body } = await world.api<Timeline>('GET', `/api/v1/alarms/${second}`)
       expect(body.timeline.some((e) => e.type === 'declined' && e.actor === 'C01')).toBe(true)
       expect(apiCalls).toEqual([])
+    })
+
+    it('works from the keyboard alone: focus follows the task from accept to resolve', async () => {
+      const other = world.clients.find((c) => c.client.options.username === 'D02')
+      await other?.publish('care/v1/dev/D02/sos', { id: 'sos-3', ts: world.clock.now() })
+      const offer = phone.locator('article.task.offer')
+      await offer.waitFor()
+      const third = String(await offer.getAttribute('data-alarm'))
+      const focused = () => phone.evaluate<string>('document.activeElement?.id ?? ""')
+      // Tab from the top of the page to the offer's accept button
+      await phone.focus('#duty')
+      for (let i = 0; i < 20 && (await focused()) !== `accept-${third}`; i++)
+        await phone.keyboard.press('Tab')
+      expect(await focused()).toBe(`accept-${third}`)
+      // every control on the way had a visible focus ring (style.css :focus-visible)
+      const ring = await phone.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')
+      expect(ring).toBe('solid')
+      await phone.keyboard.press('Enter')
+      await expect.poll(() => card(third).getAttribute('data-state')).toBe('accepted')
+      // the button pressed is gone; focus moved on to the task's next step
+      await expect.poll(focused).toBe(`arrive-${third}`)
+      await phone.keyboard.press('Enter')
+      await expect.poll(() => card(third).getAttribute('data-state')).toBe('arrived')
+      await expect.poll(focused).toBe(`outcome-${third}`)
+      await phone.keyboard.press('ArrowDown') // assisted → false alarm
+      await phone.keyboard.press('Tab')
+      expect(await focused()).toBe(`note-${third}`)
+      await phone.keyboard.type('误触')
+      await phone.keyboard.press('Tab')
+      expect(await focused()).toBe(`resolve-${third}`)
+      await phone.keyboard.press('Enter')
+      await phone.waitForSelector('#no-tasks')
+      await expect.poll(focused).toBe('tasks-title')
+      const { body } = await world.api<Timeline>('GET', `/api/v1/alarms/${third}`)
+      expect(body).toMatchObject({ state: 'resolved', outcome: 'false_alarm' })
+      expect(body.timeline.find((e) => e.type === 'resolved')).toMatchObject({ actor: 'C01', note: '误触' })
     })
 
     it('goes off duty over MQTT too', async () => {

@@ -115,7 +115,9 @@ async function openAlarm(id: string): Promise<void> {
   try {
     await detail.open(id)
     const a = state.alarms.get(id)
-    if (a) map.focus(a)
+    // the panel lies over the map's left side: how much of the map it hides
+    const mapBox = mapEl.getBoundingClientRect()
+    if (a) map.focus(a, Math.max(0, detailRoot.getBoundingClientRect().right - mapBox.left))
   } catch (error) {
     showError(error instanceof Error ? error.message : String(error))
   }

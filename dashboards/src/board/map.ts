@@ -11,6 +11,16 @@ type LatLon = { lat: number; lon: number }
 const HOMES_ZOOM = 15
 const carerColour = { on: '#2e7d32', busy: '#1565c0', off: '#9e9e9e' }
 
+/** How much bigger than at the base 15 px the root font is (it grows on a wall screen, style.css). */
+function uiScale(): number {
+  return (Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 15) / 15
+}
+
+/** An alarm pin; the box grows with the text so the pin stays centred on its point. */
+function pinIcon(html: string, scale: number): L.DivIcon {
+  return L.divIcon({ className: 'alarm-pin', html, iconSize: [34 * scale, 22 * scale] })
+}
+
 /** The board's map: alarms as labelled pins (P1 pulses), carers as dots on a canvas layer. */
 export class BoardMap {
   readonly #map: L.Map
@@ -20,6 +30,7 @@ export class BoardMap {
   readonly #shift: (p: LatLon) => LatLon
   readonly #now: () => number
   #fitted = false
+  #scale = uiScale()
 
   constructor(el: HTMLElement, onOpen: (alarmId: string) => void, now: () => number) {
     this.#now = now
@@ -49,7 +60,7 @@ export class BoardMap {
       const known = this.#alarms.get(a.id)
       // touch a pin only when it changed: 500 pins re-laid out on every event cost whole frames
       if (!known) {
-        const icon = L.divIcon({ className: 'alarm-pin', html, iconSize: [34, 22] })
+        const icon = pinIcon(html, this.#scale)
         const marker = L.marker(this.#ll(a), { icon, keyboard: true, title: `${a.id} P${a.priority}` })
         marker.on('click', () => this.#onOpen(a.id))
         marker.addTo(this.#map)
@@ -62,7 +73,7 @@ export class BoardMap {
         known.lon = a.lon
       }
       if (known.html !== html) {
-        known.marker.setIcon(L.divIcon({ className: 'alarm-pin', html, iconSize: [34, 22] }))
+        known.marker.setIcon(pinIcon(html, this.#scale))
         known.html = html
       }
     }
@@ -84,9 +95,9 @@ export class BoardMap {
     // shape as well as colour: off duty is hollow, busy has a heavy ring
     const style: L.CircleMarkerOptions = {
       renderer: this.#renderer,
-      radius: status === 'busy' ? 7 : 6,
+      radius: (status === 'busy' ? 7 : 6) * this.#scale,
       color: status === 'busy' ? '#0d2c54' : carerColour[status],
-      weight: status === 'busy' ? 3 : 2,
+      weight: (status === 'busy' ? 3 : 2) * this.#scale,
       fillColor: carerColour[status],
       fillOpacity: status === 'off' ? 0 : 0.9,
     }
@@ -147,14 +158,33 @@ export class BoardMap {
   fit(points: LatLon[]): void {
     if (this.#fitted || points.length === 0) return
     this.#fitted = true
-    this.#map.fitBounds(L.latLngBounds(points.map((p) => this.#ll(p))), { padding: [30, 30], maxZoom: 15 })
+    // a wall screen shows everything larger: one zoom level closer frames the same district alike
+    const maxZoom = this.#scale > 1.5 ? 16 : 15
+    this.#map.fitBounds(L.latLngBounds(points.map((p) => this.#ll(p))), { padding: [30, 30], maxZoom })
   }
 
-  focus(p: LatLon): void {
-    this.#map.setView(this.#ll(p), Math.max(this.#map.getZoom(), 15))
+  /**
+   * Centres the map on `p` in the part of it left uncovered: `coveredLeftPx` is how much of the map's
+   * left side a panel hides (the alarm detail), so the pin shows beside the panel, not under it.
+   */
+  focus(p: LatLon, coveredLeftPx = 0): void {
+    const zoom = Math.max(this.#map.getZoom(), 15)
+    const width = this.#map.getSize().x
+    const shift = Math.max(0, Math.min(coveredLeftPx, width - 40)) / 2
+    const at = this.#map.project(this.#ll(p), zoom).subtract([shift, 0])
+    this.#map.setView(this.#map.unproject(at, zoom), zoom)
   }
 
+  /** After a resize: the map's size, and pins and dots redrawn at the new scale when it changed. */
   invalidate(): void {
     this.#map.invalidateSize()
+    const scale = uiScale()
+    if (scale === this.#scale) return
+    this.#scale = scale
+    for (const known of this.#alarms.values()) known.marker.setIcon(pinIcon(known.html, scale))
+    for (const marker of this.#carers.values()) {
+      const c = marker.feature?.properties as LiveCarer | undefined
+      if (c) this.setCarer(c)
+    }
   }
 }
