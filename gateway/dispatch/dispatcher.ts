@@ -141,7 +141,8 @@ export class Dispatcher {
   /** After a close committed: tell withdrawn carers and free the assigned one. */
   afterClose(alarm: Alarm, withdrawn: readonly string[], previousCarer: string | undefined): void {
     for (const id of withdrawn) this.#sendTask('withdrawn', alarm, id)
-    if (previousCarer && previousCarer !== alarm.carerId) this.#sendTask('withdrawn', alarm, previousCarer)
+    // closed by the centre or the device, not by the carer's own `resolve`: the holder's phone must drop it
+    if (previousCarer && !withdrawn.includes(previousCarer)) this.#sendTask('withdrawn', alarm, previousCarer)
     if (previousCarer) this.#d.carers.setBusy(previousCarer, false)
   }
 

@@ -227,6 +227,29 @@ describe('the dispatch centre and the hotline', () => {
     expect(view.timeline.map((e) => e.type)).not.toContain('withdrawn')
   })
 
+  it('tells the carer holding an alarm when the centre closes it, and frees them', async () => {
+    await world.elder('E01')
+    const carer = await world.carer('C01', offset(HOME, 500, 0))
+    for (const action of ['cancel', 'resolve'] as const) {
+      const created = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E01' })
+      const id = created.body.id
+      const about = (action: string) => (r: Received) =>
+        r.message.action === action && r.message.alarmId === id
+      await carer.next(about('offer'))
+      await carer.publish('care/v1/carer/C01/reply', { alarmId: id, action: 'accept', ts: world.clock.now() })
+      await carer.next(about('assigned'))
+      const closed = await world.api('POST', `/api/v1/alarms/${id}/actions`, {
+        action,
+        ...(action === 'resolve' ? { outcome: 'assisted' } : {}),
+      })
+      expect(closed.status).toBe(200)
+      await carer.next(about('withdrawn'))
+      expect(carer.messages(about('withdrawn'))).toHaveLength(1)
+      const record = await world.api<{ busy: boolean }>('GET', '/api/v1/carers/C01')
+      expect(record.body.busy).toBe(false)
+    }
+  })
+
   it('answers 409 for an action the alarm’s state forbids, and 400 for a resolve without outcome', async () => {
     await world.elder('E01')
     const created = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E01' })
