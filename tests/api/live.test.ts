@@ -65,6 +65,7 @@ describe('GET /live', () => {
     await eventually(() => live.frames.length >= 1)
     expect(live.frames[0]).toMatchObject({
       type: 'snapshot',
+      at: world.clock.now(), // the gateway's clock, which ages on the board are timed from
       alarms: [expect.objectContaining({ id: before })],
     })
     await world.carer('C01', offset(HOME, 300, 0))

@@ -60,7 +60,7 @@ export class LiveStream {
     socket.onmessage = (e: MessageEvent<string>) => {
       const message = JSON.parse(e.data) as LiveMessage
       this.#lastSeq = message.seq
-      if (message.type !== 'snapshot') this.skewMs = message.at - Date.now()
+      this.skewMs = message.at - Date.now()
       this.#onMessage(message)
     }
     socket.onclose = () => {

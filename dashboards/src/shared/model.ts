@@ -50,7 +50,7 @@ export interface Elder {
 }
 
 export type LiveMessage =
-  | { type: 'snapshot'; seq: number; alarms: Alarm[]; carers: LiveCarer[] }
+  | { type: 'snapshot'; seq: number; at: number; alarms: Alarm[]; carers: LiveCarer[] }
   | { seq: number; at: number; type: 'alarm'; grid: string[]; alarm: Alarm; entry: TimelineEntry }
   | { seq: number; at: number; type: 'carer'; carer: LiveCarer }
   | { seq: number; at: number; type: 'device'; grid: string[]; device: { id: string; online: boolean } }

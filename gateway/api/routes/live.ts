@@ -70,5 +70,5 @@ function snapshot(ctx: ApiContext, viewer: LiveViewer) {
   const carers = [...ctx.carers.all()]
     .filter((c) => (viewer.role === 'carer' ? c.id === viewer.carerId : underGrid([], viewer.grid)))
     .map((c) => ({ id: c.id, name: c.name, duty: c.duty, busy: c.busy, mode: c.mode, position: c.position }))
-  return { type: 'snapshot', seq: ctx.live.seq, alarms, carers }
+  return { type: 'snapshot', seq: ctx.live.seq, at: ctx.clock.now(), alarms, carers }
 }
