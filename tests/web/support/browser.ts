@@ -16,7 +16,10 @@ export const CHROMIUM = '/usr/bin/chromium'
 export const haveChromium = existsSync(CHROMIUM)
 export const mustRun = process.env.CI === 'true'
 
-/** Screenshots: every one into a temp dir (artifacts), the ones named for the docs also into docs/img. */
+/**
+ * Screenshots: every one into a temp dir (artifacts); with CARE_WEB_DOCS_SHOTS=1 the ones named for the
+ * docs also into docs/img (a plain test run leaves the work tree as it found it).
+ */
 export const shotsDir = process.env.CARE_WEB_SHOTS ?? join(tmpdir(), 'care-web-shots')
 const docsImg = resolve(import.meta.dirname, '../../../docs/img')
 
@@ -59,7 +62,7 @@ export async function launch(): Promise<Browsing> {
 export async function screenshot(page: Page, name: string, forDocs = false): Promise<void> {
   mkdirSync(shotsDir, { recursive: true })
   await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-  if (forDocs) {
+  if (forDocs && process.env.CARE_WEB_DOCS_SHOTS === '1') {
     mkdirSync(docsImg, { recursive: true })
     await page.screenshot({ path: join(docsImg, `${name}.png`) })
   }
