@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -11,6 +11,8 @@ export interface Relay {
   pid: number
   /** Resident memory of the relay process, bytes. */
   rss(): Promise<number>
+  /** PUBLISH packets received from clients so far (raw Aedes only). */
+  received?(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -25,6 +27,46 @@ function freePort(): Promise<number> {
       s.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
     })
   })
+}
+
+/**
+ * Open files a server may hold: 20,000 connections need more than the usual
+ * 1,024 (or 20,000) descriptors. Servers start through `sh` with `ulimit -n`
+ * raised to this; without the privilege to raise the hard limit they get the
+ * hard limit, and `openFilesLimit` tells what they got.
+ */
+export const FD_LIMIT = 65_536
+
+/** Servers still running, ended if the bench itself ends early (an error, Ctrl-C). */
+const servers = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of servers) child.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+
+export function spawnLimited(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  const script = `ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`
+  const child = spawn('/bin/sh', ['-c', script, command, ...args], options)
+  servers.add(child)
+  child.once('exit', () => servers.delete(child))
+  return child
+}
+
+/** The soft limit on open files of a running process. */
+export async function openFilesLimit(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const limits = await readFile(`/proc/${pid}/limits`, 'utf8')
+  return Number(/Max open files\s+(\d+)/.exec(limits)?.[1] ?? 0)
+}
+
+/** CPU time a process (all its threads) has used so far, ms (user + system). */
+export async function procCpuMs(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // fields after the command name, which is in parentheses and may hold spaces
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return ticks * 10 // USER_HZ is 100 on Linux
 }
 
 export async function procRss(pid: number): Promise<number> {
@@ -43,12 +85,23 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 export async function startRawAedes(): Promise<Relay> {
-  const child = spawn(NODE, [join(BENCH, 'raw-aedes.ts')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawnLimited(NODE, [join(BENCH, 'raw-aedes.ts')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  let buffer = ''
+  const counts: ((n: number) => void)[] = []
+  let onPort: ((port: number) => void) | undefined
+  child.stdout?.on('data', (d: Buffer) => {
+    buffer += d.toString()
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl)
+      buffer = buffer.slice(nl + 1)
+      const port = /^port (\d+)/.exec(line)
+      if (port) onPort?.(Number(port[1]))
+      const count = /^count (\d+)/.exec(line)
+      if (count) counts.shift()?.(Number(count[1]))
+    }
+  })
   const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      const m = /port (\d+)/.exec(d.toString())
-      if (m) resolve(Number(m[1]))
-    })
+    onPort = resolve
     child.once('exit', (code) => reject(new Error(`raw aedes exited ${code}`)))
   })
   const pid = child.pid ?? 0
@@ -57,6 +110,11 @@ export async function startRawAedes(): Promise<Relay> {
     url: `mqtt://127.0.0.1:${port}`,
     pid,
     rss: () => procRss(pid),
+    received: () =>
+      new Promise<number>((resolve) => {
+        counts.push(resolve)
+        child.stdin?.write('count\n')
+      }),
     stop: stopper(child),
   }
 }
@@ -77,7 +135,7 @@ export async function startMosquitto(maxConnections = 30_000): Promise<Relay> {
       '',
     ].join('\n'),
   )
-  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' })
+  const child = spawnLimited('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' })
   const net = await import('node:net')
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -101,17 +159,24 @@ export async function startMosquitto(maxConnections = 30_000): Promise<Relay> {
 }
 
 /** Runs a bench script in its own process and parses the last JSON line it prints. */
-export function runJson<T>(script: string, args: string[], env: Record<string, string> = {}): Promise<T> {
+export function runJson<T>(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30 * 60_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [script, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...env },
     })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     let out = ''
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
     })
     child.once('exit', (code) => {
+      clearTimeout(timer)
       const line = out
         .trim()
         .split('\n')

@@ -3,7 +3,8 @@
  * `sos` devices (`P-D{i}`) pressing SOS one after another; measures device
  * PUBLISH → the first carer receives the offer. argv: mqttUrl sos carers.
  * With no carers it only opens the alarms (to seed a store).
- * Prints one JSON line.
+ * Prints one JSON line, with the wall-clock time of the slowest presses (to
+ * set beside the gateway's event-loop stalls and collections).
  */
 import mqtt, { type MqttClient } from 'mqtt'
 import type { SosPayload, TaskMessage } from '../../gateway/contract/payloads.ts'
@@ -38,7 +39,11 @@ for (let i = 0; i < Number(carerCount); i++) {
   })
 }
 const toOffer: number[] = []
+const presses: { at: number; ms: number }[] = []
 let missed = 0
+/** Presses with no `received` within 10 s (a healthy gateway never lets that happen). */
+let noReceipt = 0
+const firstAt = Date.now()
 for (let i = 0; i < Number(sosCount); i++) {
   const id = `P-D${i}`
   const d = await connect(id)
@@ -48,9 +53,17 @@ for (let i = 0; i < Number(sosCount); i++) {
     d.on('message', (_t, payload) => resolve((JSON.parse(payload.toString()) as { alarmId: string }).alarmId))
   })
   const sos: SosPayload = { id: `p${i}`, ts: Date.now() }
+  const sentAt = Date.now()
   const sent = performance.now()
   d.publish(topics.deviceUplink(id, 'sos'), JSON.stringify(sos), { qos: 1 })
-  const alarm = await alarmId
+  const alarm = await Promise.race([
+    alarmId,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+  ])
+  if (alarm === undefined) {
+    noReceipt++
+    continue
+  }
   if (Number(carerCount) === 0) continue
   if (!offers.has(alarm)) {
     await Promise.race([
@@ -60,19 +73,28 @@ for (let i = 0; i < Number(sosCount); i++) {
   }
   const at = offers.get(alarm)
   if (at === undefined) missed++
-  else toOffer.push(at - sent)
+  else {
+    toOffer.push(at - sent)
+    presses.push({ at: sentAt, ms: round(at - sent) })
+  }
 }
+const lastAt = Date.now()
 toOffer.sort((a, b) => a - b)
+const slowest = presses.sort((a, b) => b.ms - a.ms).slice(0, 20)
 process.stdout.write(
   `${JSON.stringify({
     sos: Number(sosCount),
     offers: toOffer.length,
     missed,
+    noReceipt,
     offerMs: {
       p50: round(percentile(toOffer, 50)),
       p99: round(percentile(toOffer, 99)),
       max: round(toOffer.at(-1) ?? 0),
     },
+    over25ms: toOffer.filter((ms) => ms > 25).length,
+    window: { from: firstAt, to: lastAt },
+    slowest,
   })}\n`,
 )
 await Promise.all(clients.map((c) => c.endAsync(true)))
