@@ -11,13 +11,18 @@ export interface SilenceWatchDeps {
 }
 
 /**
- * One deadline per device, moved forward by every message: a device that
- * stays silent past `factor` × its interval is reported once, and again
- * only after it has been heard from. No periodic sweep over all devices.
+ * One deadline per device: a device that stays silent past `factor` × its
+ * interval is reported once, and again only after it has been heard from.
+ * No periodic sweep over all devices. A message only notes the time heard
+ * (a map write); the deadline in the scheduler moves when it comes due and
+ * finds the device heard from since, so 5,000 messages a second do not leave
+ * 5,000 superseded deadlines a second in the scheduler's heap.
  */
 export class SilenceWatch {
   readonly #d: SilenceWatchDeps
   readonly #factor: number
+  /** Last time heard and the interval then, per device with a deadline armed. */
+  readonly #heard = new Map<string, { at: number; intervalS: number }>()
 
   constructor(deps: SilenceWatchDeps) {
     this.#d = deps
@@ -25,8 +30,12 @@ export class SilenceWatch {
   }
 
   seen(deviceId: string, intervalS: number, at: number): void {
-    const deadline = at + this.#factor * intervalS * 1000
-    this.#d.scheduler.at(key(deviceId), deadline, () => this.#d.onSilent(deviceId, at))
+    const heard = { at, intervalS }
+    this.#heard.set(deviceId, heard)
+    const due = this.#deadline(heard)
+    const armed = this.#d.scheduler.dueAt(key(deviceId))
+    // a later deadline waits for the armed one to come due; an earlier one (a shorter interval) is armed now
+    if (armed === undefined || due < armed) this.#arm(deviceId, due)
   }
 
   /** At start: re-arm from the last time the store heard the device (a deadline already past fires at once). */
@@ -35,11 +44,31 @@ export class SilenceWatch {
   }
 
   forget(deviceId: string): void {
+    this.#heard.delete(deviceId)
     this.#d.scheduler.cancel(key(deviceId))
   }
 
+  /** When the device counts as silent if nothing more is heard; undefined once reported. */
   dueAt(deviceId: string): number | undefined {
-    return this.#d.scheduler.dueAt(key(deviceId))
+    const heard = this.#heard.get(deviceId)
+    return heard ? this.#deadline(heard) : undefined
+  }
+
+  #deadline(heard: { at: number; intervalS: number }): number {
+    return heard.at + this.#factor * heard.intervalS * 1000
+  }
+
+  #arm(deviceId: string, due: number): void {
+    this.#d.scheduler.at(key(deviceId), due, () => this.#due(deviceId))
+  }
+
+  #due(deviceId: string): void {
+    const heard = this.#heard.get(deviceId)
+    if (!heard) return
+    const due = this.#deadline(heard)
+    if (due > this.#d.clock.now()) return this.#arm(deviceId, due)
+    this.#heard.delete(deviceId)
+    this.#d.onSilent(deviceId, heard.at)
   }
 }
 

@@ -55,6 +55,31 @@ describe('alarms derived from telemetry', () => {
     expect(watch.messages(notify('received'))).toHaveLength(0)
   })
 
+  it('applies an elder changed by PUT or by import at the next fix', async () => {
+    await world.elder('E01', { fence: { radiusM: 2_000 } })
+    const watch = await world.device('D01', 'E01', { kind: 'watch' })
+    await world.carer('C01', offset(HOME, 500, 0))
+    await fix(watch, 'D01', 450, 15)
+    await fix(watch, 'D01', 500, 15)
+    expect(await alarms()).toEqual([])
+    await world.elder('E01', { fence: { radiusM: 200 } })
+    await fix(watch, 'D01', 450, 15)
+    await fix(watch, 'D01', 500, 15)
+    expect((await alarms()).map((a) => a.kind)).toEqual(['fence_exit'])
+    // the same through a bulk import, for another elder
+    await world.elder('E02', { fence: { radiusM: 2_000 } })
+    const phone = await world.device('D02', 'E02', { kind: 'watch' })
+    await fix(phone, 'D02', 450, 15)
+    await fix(phone, 'D02', 500, 15)
+    const imported = await world.api<{ updated: number }>('POST', '/api/v1/import?type=elders', [
+      { id: 'E02', name: '王桂兰', home: HOME, fence: { radiusM: 200 } },
+    ])
+    expect(imported.body.updated).toBe(1)
+    await fix(phone, 'D02', 450, 15)
+    await fix(phone, 'D02', 500, 15)
+    expect((await alarms()).map((a) => a.kind)).toEqual(['fence_exit', 'fence_exit'])
+  })
+
   it('raises device_offline after 3 × the interval of silence, pushed back by any message', async () => {
     await world.elder('E01')
     const device = await world.device('D01', 'E01', { intervalS: 60 })

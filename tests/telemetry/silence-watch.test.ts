@@ -65,4 +65,26 @@ describe('the silence watch', () => {
     scheduler.advance(180_000)
     expect(silent.map((s) => s.id)).toEqual(['D01', 'D02'])
   })
+
+  it('holds one scheduler entry per device however often it reports', () => {
+    const { clock, scheduler, silent, w } = watch()
+    for (let i = 0; i < 1_000; i++) {
+      w.seen('D01', 60, clock.now())
+      w.seen('D02', 60, clock.now())
+      scheduler.advance(1_000)
+    }
+    expect(scheduler.size()).toBe(2)
+    expect(w.dueAt('D01')).toBe(clock.now() - 1_000 + 180_000)
+    scheduler.advance(180_000)
+    expect(silent.map((s) => s.id)).toEqual(['D01', 'D02'])
+    expect(silent[0]?.lastSeenAt).toBe(clock.now() - 181_000)
+  })
+
+  it('arms an earlier deadline at once when the interval shrinks', () => {
+    const { clock, scheduler, silent, w } = watch()
+    w.seen('D01', 600, clock.now())
+    w.seen('D01', 60, clock.now())
+    scheduler.advance(180_000)
+    expect(silent.map((s) => s.id)).toEqual(['D01'])
+  })
 })

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLogger } from '../../gateway/observe/log.ts'
+import { Metrics } from '../../gateway/observe/metrics.ts'
+import { Store } from '../../gateway/store/db.ts'
+import { TelemetryWriter } from '../../gateway/telemetry/positions.ts'
+
+describe('WAL checkpoints of a busy telemetry writer', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+
+  const autocheckpoint = (store: Store) =>
+    (store.db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint
+
+  it('move to a worker thread once positions stream in, and back at stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'care-ckpt-'))
+    dirs.push(dir)
+    const store = new Store(join(dir, 'care.db'))
+    store.open()
+    const metrics = new Metrics()
+    const writer = new TelemetryWriter(store, createLogger('silent'), metrics)
+    writer.start()
+    const t0 = Date.now()
+    const write = (from: number, count: number) => {
+      for (let i = from; i < from + count; i++) {
+        writer.position({ deviceId: `D${i % 2_000}`, ts: t0 + i, lat: 37.7, lon: 117.6, receivedAt: t0 })
+      }
+      writer.flush()
+    }
+    write(0, 5_000)
+    // a quiet writer leaves SQLite's own checkpoints alone
+    expect(autocheckpoint(store)).toBe(1_000)
+    write(5_000, 10_000)
+    expect(autocheckpoint(store)).toBe(20_000)
+    const deadline = Date.now() + 10_000
+    while (metrics.get('care_store_checkpointed_pages_total') === 0 && Date.now() < deadline) {
+      write(15_000 + (Date.now() % 100_000) * 10, 500)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(metrics.get('care_store_checkpointed_pages_total')).toBeGreaterThan(0)
+    expect(metrics.get('care_store_checkpoint_errors_total')).toBe(0)
+    writer.stop()
+    expect(autocheckpoint(store)).toBe(1_000)
+    const stored = store.db.prepare('SELECT count(*) AS n FROM positions').get() as { n: number }
+    expect(stored.n).toBeGreaterThanOrEqual(15_000)
+    store.close()
+    // let the worker close its connection before the directory goes
+    await new Promise((r) => setTimeout(r, 200))
+  })
+})
