@@ -11,4 +11,9 @@ npm run --silent typecheck
 echo "== lint"
 npx biome check .
 echo "== tests"
-npx vitest run "$@"
+npx vitest run --exclude 'tests/bench/**' "$@"
+# the benchmark smoke run loads the machine, so it runs alone, after the rest
+if [ $# -eq 0 ]; then
+  echo "== bench smoke"
+  npx vitest run tests/bench
+fi
