@@ -34,6 +34,12 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     app.log.info({ signal }, 'stopping')
+    // A stop that hangs (a client that never finishes its request, a flow that never closes) must
+    // not keep the process alive: a supervisor restarting it would wait forever.
+    setTimeout(() => {
+      app.log.error({ timeoutMs: config.stopTimeoutMs }, 'stop timed out; exiting anyway')
+      process.exit(1)
+    }, config.stopTimeoutMs).unref()
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,6 +1,5 @@
 import type { CancelPayload, Outcome } from '../contract/payloads.ts'
 import type { Dispatcher } from '../dispatch/dispatcher.ts'
-import type { OfferRecord } from '../dispatch/types.ts'
 import type { Logger } from '../observe/log.ts'
 import type { Metrics } from '../observe/metrics.ts'
 import type { Clock } from '../ports/clock.ts'
@@ -91,20 +90,6 @@ export class AlarmService {
 
   timeline(id: string): TimelineEntry[] {
     return this.#d.journal.store.timeline(id)
-  }
-
-  pendingOffersOf(carerId: string): { alarmId: string; offer: OfferRecord }[] {
-    return this.#d.journal.store.pendingOffersOf(carerId)
-  }
-
-  /** Distance and ETA the carer was given when accepted or assigned. */
-  routeOf(alarmId: string, carerId: string): { distanceM: number; etaMin: number } {
-    const entry = this.timeline(alarmId)
-      .reverse()
-      .find((e) => (e.type === 'accepted' || e.type === 'reassigned') && e.carerId === carerId)
-    const distanceM = Number(entry?.data?.distanceM ?? 0)
-    const etaMin = Number(entry?.data?.etaMin ?? 0)
-    return { distanceM, etaMin }
   }
 
   /**

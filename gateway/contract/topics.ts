@@ -85,3 +85,15 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
 }
 
 export type UplinkSchema = z.ZodType
+
+/** Whether an MQTT subscription filter (with `+` and a trailing `#`) covers a topic. */
+export function filterCovers(filter: string, topic: string): boolean {
+  const f = filter.split('/')
+  const t = topic.split('/')
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return i === f.length - 1
+    if (i >= t.length) return false
+    if (f[i] !== '+' && f[i] !== t[i]) return false
+  }
+  return f.length === t.length
+}

@@ -1,10 +1,10 @@
 import type { AlarmJournal, JournalWriter } from '../alarms/journal.ts'
 import { type Downlink, notifyMessage, taskMessage } from '../alarms/messages.ts'
-import type { Alarm } from '../alarms/model.ts'
+import type { Alarm, AlarmState } from '../alarms/model.ts'
 import { ok, type Result, refuse } from '../alarms/result.ts'
 import type { Locale } from '../alarms/texts.ts'
 import type { CarerBook } from '../carers/book.ts'
-import type { ReplyPayload } from '../contract/payloads.ts'
+import type { ReplyPayload, TaskMessage } from '../contract/payloads.ts'
 import type { Audit } from '../observe/audit.ts'
 import type { Logger } from '../observe/log.ts'
 import type { Metrics } from '../observe/metrics.ts'
@@ -129,6 +129,40 @@ export class Dispatcher {
     if (previous) this.#d.carers.setBusy(previous, false)
     this.#afterAccept(alarm, carerId, route, withdrawn)
     return ok(alarm)
+  }
+
+  /**
+   * A carer's open work: the alarms they hold (with the alarm's state), then the
+   * offers still standing, the oldest first. What `GET /carers/{id}/tasks`
+   * answers and what a phone is sent again when it subscribes.
+   */
+  openTasks(carerId: string): OpenTask[] {
+    const store = this.#d.journal.store
+    const now = this.#d.clock.now()
+    const held = store.list({ carerId, state: ['accepted', 'arrived'], limit: 50 }).items.map((alarm) => ({
+      ...taskMessage('assigned', alarm, this.#d.elderOf(alarm.elderId), this.#heldRoute(alarm, carerId)),
+      state: alarm.state,
+    }))
+    const offers = store.pendingOffersOf(carerId).flatMap(({ alarmId, offer }) => {
+      const alarm = store.get(alarmId)
+      // an offer past its deadline is about to be withdrawn by its expiry: not work to send
+      if (alarm?.state !== 'offered' || offer.expiresAt <= now) return []
+      return [taskMessage('offer', alarm, this.#d.elderOf(alarm.elderId), offer)]
+    })
+    return [...held, ...offers]
+  }
+
+  /**
+   * contract: offers survive dropped connections and restarts. The broker
+   * keeps queued downlinks only in memory, so when a carer's phone subscribes
+   * to its task topic it is sent its open work again; the messages are
+   * idempotent by `alarmId`, so a phone that already had them loses nothing.
+   */
+  resendOpenWork(carerId: string): number {
+    const tasks = this.openTasks(carerId)
+    for (const { state: _held, ...task } of tasks) this.#d.downlink.task(carerId, task)
+    if (tasks.length > 0) this.#d.metrics.inc('care_tasks_resent_total', undefined, tasks.length)
+    return tasks.length
   }
 
   /** Withdraw every pending offer and free the assigned carer: the alarm is closing. */
@@ -397,6 +431,15 @@ export class Dispatcher {
     return pending.map((o) => o.carerId)
   }
 
+  /** Distance and ETA the holder was given when they accepted or were assigned. */
+  #heldRoute(alarm: Alarm, carerId: string): { distanceM: number; etaMin: number } {
+    const entry = this.#d.journal.store
+      .timeline(alarm.id)
+      .reverse()
+      .find((e) => (e.type === 'accepted' || e.type === 'reassigned') && e.carerId === carerId)
+    return { distanceM: Number(entry?.data?.distanceM ?? 0), etaMin: Number(entry?.data?.etaMin ?? 0) }
+  }
+
   #route(alarm: Alarm, carerId: string): { distanceM: number; etaMin: number } {
     const c = this.#d.carers
       .candidates(alarm, this.#d.clock.now(), new Set())
@@ -415,6 +458,9 @@ export class Dispatcher {
     this.#d.downlink.task(carerId, taskMessage(action, alarm, this.#d.elderOf(alarm.elderId), r))
   }
 }
+
+/** A task as a carer's phone lists it: the downlink plus the alarm's state. */
+export type OpenTask = TaskMessage & { state?: AlarmState }
 
 /** How long past their ETA a carer who has not arrived is reminded. */
 const REMINDER_GRACE_MS = 5 * 60_000

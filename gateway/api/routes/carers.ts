@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { taskMessage } from '../../alarms/messages.ts'
 import { dutyPayload, replyPayload } from '../../contract/payloads.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
@@ -22,23 +21,7 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/carers/:id/tasks', { preHandler: carerOrCentre }, async (request) => {
     const id = ownId(request)
-    const offers = ctx.alarms.pendingOffersOf(id).flatMap(({ alarmId, offer }) => {
-      const alarm = ctx.alarms.get(alarmId)
-      if (!alarm) return []
-      return [taskMessage('offer', alarm, ctx.registry.getElder(alarm.elderId), offer)]
-    })
-    const assigned = ctx.alarms
-      .list({ carerId: id, state: ['accepted', 'arrived'], limit: 50 })
-      .items.map((alarm) => ({
-        ...taskMessage(
-          'assigned',
-          alarm,
-          ctx.registry.getElder(alarm.elderId),
-          ctx.alarms.routeOf(alarm.id, id),
-        ),
-        state: alarm.state,
-      }))
-    return { items: [...assigned, ...offers] }
+    return { items: ctx.dispatcher.openTasks(id) }
   })
 
   app.post('/carers/:id/reply', { preHandler: carerOrCentre }, async (request) => {
