@@ -14,7 +14,7 @@ import {
   type User,
   type UserBody,
 } from './schemas.ts'
-import { hashSecret, machineCost, passwordCost, sha256, verifySecret } from './secrets.ts'
+import { dummyVerify, hashSecret, machineCost, passwordCost, sha256, verifySecret } from './secrets.ts'
 
 export class RegistryError extends Error {
   readonly code: 'UNKNOWN_ELDER' | 'ID_TAKEN' | 'UNKNOWN_CARER'
@@ -254,7 +254,9 @@ export class Registry {
     const row = this.#store.db.prepare('SELECT pass_hash FROM users WHERE username = ?').get(username) as
       | { pass_hash: string }
       | undefined
-    if (!row || !(await verifySecret(password, row.pass_hash))) return undefined
+    // an unknown name costs the same derivation as a wrong password (docs/security.md: account probing)
+    if (!row) return dummyVerify(password, passwordCost).then(() => undefined)
+    if (!(await verifySecret(password, row.pass_hash))) return undefined
     return this.getUser(username)
   }
 

@@ -22,7 +22,15 @@ export const machineCost: ScryptCost = { N: 4_096, r: 8, p: 1 }
 
 const KEY_LEN = 32
 
+/** scrypt derivations since start, by cost parameter N: the tests prove which paths pay a hash. */
+const derivations = new Map<number, number>()
+
+export function scryptDerivations(cost: ScryptCost): number {
+  return derivations.get(cost.N) ?? 0
+}
+
 function derive(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  derivations.set(cost.N, (derivations.get(cost.N) ?? 0) + 1)
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, KEY_LEN, { ...cost, maxmem: 64 * 1024 * 1024 }, (error, key) =>
       error ? reject(error) : resolve(key),
@@ -46,6 +54,21 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
     p: Number(p),
   })
   return key.length === expected.length && timingSafeEqual(key, expected)
+}
+
+/** A salt no stored hash uses: the dummy check below derives with it and compares with nothing. */
+const DUMMY_SALT = randomBytes(16)
+const DUMMY_KEY = Buffer.alloc(KEY_LEN)
+
+/**
+ * The work `verifySecret` does for a real record, for an id that has none: one derivation at the
+ * same cost and a constant-time comparison, always false. An unknown user or principal must take
+ * as long to refuse as a wrong password, or the answer's timing tells which names exist.
+ */
+export async function dummyVerify(secret: string, cost: ScryptCost): Promise<false> {
+  const key = await derive(secret, DUMMY_SALT, cost)
+  timingSafeEqual(key, DUMMY_KEY)
+  return false
 }
 
 /** Constant-time comparison of two strings of any length. */
