@@ -22,6 +22,8 @@ export interface BrokerGate {
    * message is stored; if it throws, there is no PUBACK and the device retries.
    */
   onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void
+  /** A principal's subscriptions took effect (SUBACK sent; refused filters left out). */
+  onSubscribe?(principal: Principal, filters: readonly string[]): void
 }
 
 export interface BrokerDeps {
@@ -96,6 +98,17 @@ export class Broker {
         this.#refused('subscribe_denied', principal, { topic: subscription.topic })
         done(null, null) // SUBACK 0x80 for this filter; the connection stays
       },
+    })
+    aedes.on('subscribe', (subscriptions, client) => {
+      const principal = this.#principals.get(client)
+      // Aedes reports a refused filter with the SUBACK's 0x80 in place of its QoS
+      const granted = subscriptions.filter((s) => (s.qos as number) !== 0x80).map((s) => s.topic)
+      if (!principal || granted.length === 0) return
+      try {
+        this.#d.gate.onSubscribe?.(principal, granted)
+      } catch (error) {
+        this.#d.log.error({ err: error, principal: principal.id }, 'subscribe hook failed')
+      }
     })
     aedes.on('clientError', (client, error) => {
       this.#d.metrics.inc('care_mqtt_client_errors_total')

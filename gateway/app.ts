@@ -14,7 +14,7 @@ import { buildServer } from './api/server.ts'
 import { CarerBook } from './carers/book.ts'
 import type { Config } from './config.ts'
 import type { AlarmEventMessage } from './contract/payloads.ts'
-import { type ParsedTopic, topics } from './contract/topics.ts'
+import { filterCovers, type ParsedTopic, topics } from './contract/topics.ts'
 import { Dispatcher } from './dispatch/dispatcher.ts'
 import { type DispatchRules, defaultRules } from './dispatch/types.ts'
 import { Flows } from './flows/runtime.ts'
@@ -154,6 +154,13 @@ export class App {
         authenticate: (username, password) =>
           registry.verifyPrincipal(username, password?.toString('utf8') ?? ''),
         onPublish: (principal, topic, payload) => this.#onPublish(principal, topic, payload),
+        onSubscribe: (principal, filters) => {
+          // contract: a carer's phone that (re)subscribes gets its open offers and held alarm again
+          const task = topics.carerTask(principal.id)
+          if (principal.kind === 'carer' && filters.some((f) => filterCovers(f, task))) {
+            this.dispatcher.resendOpenWork(principal.id)
+          }
+        },
       },
     })
     this.broker = broker
