@@ -11,6 +11,7 @@ import { durableDeviceUplinks, type ParsedTopic, parseTopic } from '../gateway/c
 import type { Audit } from '../gateway/observe/audit.ts'
 import type { Logger } from '../gateway/observe/log.ts'
 import type { Metrics } from '../gateway/observe/metrics.ts'
+import type { Clock } from '../gateway/ports/clock.ts'
 import { PrincipalLimiter, type Verdict } from './limits.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
 
@@ -28,8 +29,8 @@ export interface BrokerGate {
 
 export interface BrokerDeps {
   config: Config
-  /** Monotonic milliseconds for the rate limits (tests may pass their own). */
-  now?: () => number
+  /** Time for the rate limits: the gateway's clock, so tests move it instead of sleeping. */
+  clock: Clock
   log: Logger
   metrics: Metrics
   audit: Audit
@@ -266,7 +267,7 @@ export class Broker {
   }
 
   #limit(client: Client, topic: ParsedTopic): Verdict {
-    const now = this.#d.now?.() ?? performance.now()
+    const now = this.#d.clock.now()
     let limiter = this.#limiters.get(client)
     if (!limiter) {
       const c = this.#d.config

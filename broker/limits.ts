@@ -1,4 +1,7 @@
-/** A token bucket: `rate` tokens a second up to `burst`; time comes from the caller. */
+/**
+ * A token bucket: `rate` tokens a second up to `burst`; time comes from the
+ * caller (the gateway's clock). A clock set back refills nothing and takes nothing.
+ */
 export class TokenBucket {
   readonly #rate: number
   readonly #burst: number
@@ -13,8 +16,9 @@ export class TokenBucket {
   }
 
   take(now: number): boolean {
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate)
-    this.#at = now
+    const elapsed = Math.max(0, now - this.#at)
+    this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed / 1000) * this.#rate)
+    this.#at = Math.max(this.#at, now)
     if (this.#tokens < 1) return false
     this.#tokens -= 1
     return true

@@ -147,6 +147,7 @@ export class App {
 
     const broker = new Broker({
       config,
+      clock,
       log: log.child({ part: 'broker' }),
       metrics,
       audit,

@@ -41,6 +41,38 @@ describe('a principal’s limits', () => {
   })
 })
 
+describe('limits on the gateway’s clock', () => {
+  let world: World
+  afterEach(async () => {
+    await world.stop()
+  })
+
+  it('refills a device’s bucket when the gateway’s clock moves, whatever the wall clock does', async () => {
+    world = await startWorld({ env: { CARE_MQTT_RATE_PER_S: '1', CARE_MQTT_BURST: '3' } })
+    await world.elder('E01')
+    const device = await world.device('D01', 'E01')
+    const t0 = world.clock.now() - 60_000
+    const fix = (i: number) =>
+      device.publish('care/v1/dev/D01/loc', { ts: t0 + i * 1000, lat: 37.38, lon: 117.97 }, 0)
+    // a weekly test press: its PUBACK comes after every QoS 0 message sent before it was handled
+    const barrier = (id: string) => device.publish('care/v1/dev/D01/sos', { id, ts: t0, test: true })
+    const stored = async () =>
+      ((await world.api('GET', `/api/v1/devices/D01/track?from=${t0 - 1}`)).body as { items: unknown[] })
+        .items.length
+
+    for (let i = 0; i < 5; i++) await fix(i)
+    await barrier('b1')
+    expect(await stored()).toBe(3)
+    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(2)
+
+    world.clock.set(world.clock.now() + 2_000) // two seconds at one a second: two more
+    for (let i = 5; i < 8; i++) await fix(i)
+    await barrier('b2')
+    expect(await stored()).toBe(5)
+    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(3)
+  })
+})
+
 describe('a flooding device in a real gateway', () => {
   let world: World
   afterEach(async () => {
