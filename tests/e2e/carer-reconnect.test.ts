@@ -111,7 +111,7 @@ describe('a carer reconnecting after the gateway was killed', () => {
     await first.kill()
     const second = await d.start()
     const again = await connect(second, 'C01')
-    const offer = again.next(taskOf(alarmId, 'offer'))
+    const offer = again.next(taskOf(alarmId, 'offer'), 15_000)
     await again.subscribe('care/v1/carer/C01/task')
     const message = (await offer).message
     expect(message).toMatchObject({ alarmId, action: 'offer', elder: { id: 'E01', name: '张秀英' } })
@@ -161,7 +161,7 @@ describe('a carer reconnecting after the gateway was killed', () => {
     await first.kill()
     const second = await d.start()
     const holderAgain = await connect(second, 'C03')
-    const assigned = holderAgain.next(taskOf(alarmId, 'assigned'))
+    const assigned = holderAgain.next(taskOf(alarmId, 'assigned'), 15_000)
     await holderAgain.subscribe('care/v1/carer/C03/task')
     expect((await assigned).message).toMatchObject({ alarmId, action: 'assigned', elder: { id: 'E01' } })
 

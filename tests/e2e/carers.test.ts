@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { TestClient } from '../support/mqtt.ts'
+import { eventually, TestClient } from '../support/mqtt.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
 
 const worlds: World[] = []
@@ -35,8 +35,10 @@ describe('carers’ duty and position', () => {
     const carer = await w.carer('C01', offset(HOME, 100, 0))
     await device.publish('care/v1/dev/D01/sos', { id: 'm1', ts: w.clock.now() })
     const offer = await carer.next((r) => r.message.action === 'offer')
+    const connected = w.app.broker.connections
     carer.client.stream.destroy()
-    await new Promise((r) => setTimeout(r, 50))
+    // the gateway has seen the phone go: only then does "duty unchanged" mean anything
+    await eventually(() => w.app.broker.connections === connected - 1, 5_000, 'the disconnect')
     expect(w.app.carers.get('C01')?.duty).toBe('on')
     const tasks = await w.api<{ items: { alarmId: string; action: string }[] }>(
       'GET',

@@ -50,8 +50,10 @@ describe('alarms derived from telemetry', () => {
     expect(list).toEqual([expect.objectContaining({ kind: 'fence_exit', priority: 2, state: 'offered' })])
     await carer.next(offer)
     // priority 2: one carer at a time
+    await world.settled(...world.clients)
     expect(world.clients.flatMap((c) => c.messages(offer))).toHaveLength(1)
     // a derived alarm is not spoken to the elder
+    await world.settled(watch)
     expect(watch.messages(notify('received'))).toHaveLength(0)
   })
 
@@ -132,6 +134,7 @@ describe('alarms from device events follow the priority table', () => {
       expect(list).toEqual([expect.objectContaining({ kind, priority })])
       if (priority === 4) {
         expect(list[0]?.state).toBe('open')
+        await world.settled(carer)
         expect(carer.messages(offer)).toHaveLength(0)
       } else {
         await carer.next(offer)
@@ -201,6 +204,7 @@ describe('test presses and cancels', () => {
     )
     expect(view.body.state).not.toBe('cancelled')
     expect(view.body.timeline.at(-1)?.type).toBe('note')
+    await world.settled(device)
     expect(device.messages(notify('cancelled'))).toHaveLength(0)
   })
 })

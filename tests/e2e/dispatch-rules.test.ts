@@ -52,6 +52,7 @@ describe('dispatch rules end to end', () => {
     const id = await sos('D01')
     await carers[0]?.next(task('offer'))
     await carers[1]?.next(task('offer'))
+    await world.settled(...carers.slice(2, 3))
     expect(carers[2]?.messages(task('offer'))).toHaveLength(0)
 
     world.scheduler.advance(59_999)
@@ -69,6 +70,7 @@ describe('dispatch rules end to end', () => {
     expect(view.timeline.filter((e) => e.type === 'offered')).toHaveLength(6)
     expect(view.timeline.filter((e) => e.type === 'offer_expired')).toHaveLength(6)
     expect(view.escalated).toBe(true)
+    await world.settled(...carers.slice(6, 7))
     expect(carers[6]?.messages(task('offer'))).toHaveLength(0)
   })
 
@@ -83,6 +85,7 @@ describe('dispatch rules end to end', () => {
       const offer = await c.next(task('offer'))
       expect(offer.message.expiresAt).toBe(raisedAt + 30_000)
     }
+    await world.settled(...carers.slice(3, 4))
     expect(carers[3]?.messages(task('offer'))).toHaveLength(0)
     world.scheduler.advance(30_000)
     await carers[3]?.next(task('offer'))
@@ -97,6 +100,7 @@ describe('dispatch rules end to end', () => {
     const c = await world.carer('C03', offset(HOME, 300, 0))
     const id = await sos('D01')
     await a.publish('care/v1/carer/C01/reply', { alarmId: id, action: 'decline', ts: world.clock.now() })
+    await world.settled(c)
     expect(c.messages(task('offer'))).toHaveLength(0)
     await b.publish('care/v1/carer/C02/reply', { alarmId: id, action: 'decline', ts: world.clock.now() })
     await c.next(task('offer'))
@@ -113,6 +117,7 @@ describe('dispatch rules end to end', () => {
     await device.publish('care/v1/dev/D01/event', { id: 'w1', ts: at, type: 'water' })
     const offer = await a.next(task('offer'))
     expect(offer.message).toMatchObject({ alarm: { kind: 'water', priority: 2 }, expiresAt: at + 120_000 })
+    await world.settled(b)
     expect(b.messages(task('offer'))).toHaveLength(0)
     world.scheduler.advance(120_000)
     await b.next(task('offer'))
@@ -125,6 +130,7 @@ describe('dispatch rules end to end', () => {
     const driver = await world.carer('C02', offset(HOME, 4_000, 0), { mode: 'car' })
     await sos('D01')
     await walker.next(task('offer'))
+    await world.settled(driver)
     expect(driver.messages(task('offer'))).toHaveLength(0)
   })
 
@@ -143,7 +149,9 @@ describe('dispatch rules end to end', () => {
     const second = await sos('D02', 'm2')
     const offer = await free.next((r) => task('offer')(r) && r.message.alarmId === second)
     expect(offer.message.alarmId).toBe(second)
+    await world.settled(busy)
     expect(busy.messages((r) => r.message.alarmId === second)).toHaveLength(0)
+    await world.settled(off)
     expect(off.messages(task('offer'))).toHaveLength(0)
   })
 
@@ -172,11 +180,13 @@ describe('reminders', () => {
     const assigned = await late.next(task('assigned'))
     const etaMs = (assigned.message.etaMin as number) * 60_000
     world.scheduler.advance(etaMs + 5 * 60_000 - 5_000) // the task shows the ETA to 0.1 min
+    await world.settled(late)
     expect(late.messages(task('reminder'))).toHaveLength(0)
     world.scheduler.advance(10_000)
     const reminder = await late.next(task('reminder'))
     expect(reminder.message.alarmId).toBe(id)
     world.scheduler.advance(3_600_000)
+    await world.settled(late)
     expect(late.messages(task('reminder'))).toHaveLength(1)
   })
 
@@ -194,6 +204,7 @@ describe('reminders', () => {
       ...HOME,
     })
     world.scheduler.advance(3_600_000)
+    await world.settled(carer)
     expect(carer.messages(task('reminder'))).toHaveLength(0)
   })
 })
@@ -223,6 +234,7 @@ describe('the dispatch centre and the hotline', () => {
     const view = await alarm(id)
     expect(view).toMatchObject({ state: 'accepted', carerId: 'C01' })
     // the carer assigned is not also told their offer was withdrawn
+    await world.settled(carer)
     expect(carer.messages(task('withdrawn'))).toHaveLength(0)
     expect(view.timeline.map((e) => e.type)).not.toContain('withdrawn')
   })
@@ -244,6 +256,7 @@ describe('the dispatch centre and the hotline', () => {
       })
       expect(closed.status).toBe(200)
       await carer.next(about('withdrawn'))
+      await world.settled(carer)
       expect(carer.messages(about('withdrawn'))).toHaveLength(1)
       const record = await world.api<{ busy: boolean }>('GET', '/api/v1/carers/C01')
       expect(record.body.busy).toBe(false)

@@ -44,6 +44,7 @@ describe('an SOS from press to resolution', () => {
     expect(offer1.message.distanceM).toBeLessThan(320)
     expect(offer1.message.expiresAt).toBe(world.clock.now() + 60_000)
     expect(offer2.message.alarmId).toBe(alarmId)
+    await world.settled(third)
     expect(third.messages(isTask('offer'))).toHaveLength(0)
 
     await second.publish('care/v1/carer/C02/reply', { alarmId, action: 'accept', ts: world.clock.now() })
@@ -119,6 +120,7 @@ describe('an SOS from press to resolution', () => {
     await eventually(() => device.messages(isNotify('received')).length >= 1)
     const { body } = await world.api<{ items: unknown[] }>('GET', '/api/v1/alarms')
     expect(body.items).toHaveLength(1)
+    await world.settled(device)
     expect(device.messages(isNotify('received'))).toHaveLength(1)
   })
 

@@ -1,5 +1,8 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 
+/** The key of a barrier message: `{"__barrier": id}`. */
+export const BARRIER = '__barrier'
+
 export interface Received {
   topic: string
   message: Record<string, unknown>
@@ -10,7 +13,10 @@ export interface Received {
 export class TestClient {
   readonly client: MqttClient
   readonly received: Received[] = []
+  /** Filters this client subscribed to, in order (a barrier is sent on the first literal one). */
+  readonly subscriptions: string[] = []
   readonly #waiters: { match: (r: Received) => boolean; resolve: (r: Received) => void }[] = []
+  readonly #barriers = new Map<string, () => void>()
 
   private constructor(client: MqttClient) {
     this.client = client
@@ -20,6 +26,11 @@ export class TestClient {
         message = JSON.parse(payload.toString('utf8')) as Record<string, unknown>
       } catch {
         message = { raw: payload.toString('utf8') }
+      }
+      // a barrier (tests/support/barrier.ts) is the test's own marker, never part of what was received
+      if (typeof message[BARRIER] === 'string') {
+        this.#barriers.get(message[BARRIER] as string)?.()
+        return
       }
       const r = { topic, message, at: performance.now() }
       this.received.push(r)
@@ -57,6 +68,7 @@ export class TestClient {
   async subscribe(topic: string): Promise<number[]> {
     try {
       const granted = await this.client.subscribeAsync(topic, { qos: 1 })
+      this.subscriptions.push(topic)
       return granted.map((g) => g.qos)
     } catch (error) {
       const packet = (error as { packet?: { granted?: (number | { qos: number })[] } }).packet
@@ -89,6 +101,21 @@ export class TestClient {
           )
         }
       }, timeoutMs)
+    })
+  }
+
+  /** Resolves when the barrier message `id` reaches this client (see tests/support/barrier.ts). */
+  awaitBarrier(id: string, timeoutMs = 5_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#barriers.delete(id)
+        reject(new Error(`barrier ${id} never arrived`))
+      }, timeoutMs)
+      this.#barriers.set(id, () => {
+        clearTimeout(timer)
+        this.#barriers.delete(id)
+        resolve()
+      })
     })
   }
 

@@ -8,6 +8,7 @@ import type { Logger } from '../../gateway/observe/log.ts'
 import { ManualClock } from '../../gateway/ports/clock.ts'
 import { sequentialIds } from '../../gateway/ports/ids.ts'
 import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
+import { settled } from './barrier.ts'
 import { TestClient } from './mqtt.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'
@@ -41,6 +42,8 @@ export interface World {
   device(id: string, elderId: string, over?: Record<string, unknown>): Promise<TestClient>
   carer(id: string, at: { lat: number; lon: number }, over?: Record<string, unknown>): Promise<TestClient>
   clients: TestClient[]
+  /** Proves quiet: every downlink the gateway sent these clients so far has arrived (support/barrier.ts). */
+  settled(...clients: TestClient[]): Promise<void>
   stop(): Promise<void>
 }
 
@@ -105,6 +108,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     mqttUrl,
     api,
     clients,
+    settled: (...those) => settled(app.broker, ...those),
     async elder(id, over = {}) {
       await must('PUT', `/api/v1/elders/${id}`, {
         name: `老人${id}`,
