@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full test suite: test servers, types, lint, then every test.
-# Under CI=true a test that needs a server fails (never skips) when it is missing.
+# Under CI (any value but false or 0) a test that needs a server fails (never skips) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { underCi } from './ci.ts'
 
 /**
  * Time-series servers from Debian, started by the
@@ -13,13 +14,13 @@ export const VICTORIA = '/usr/bin/victoria-metrics'
 export const INFLUXD = '/usr/bin/influxd'
 
 /**
- * `undefined` when the server is installed. Under CI=true a missing server
+ * `undefined` when the server is installed. Under CI a missing server
  * fails the test (never a silent skip); elsewhere the caller may skip with this reason.
  */
 export function missingServer(bin: string): string | undefined {
   if (existsSync(bin)) return undefined
   const reason = `${bin} not installed (run scripts/setup-test-servers.sh)`
-  if (process.env.CI === 'true') throw new Error(`CI=true: ${reason}`)
+  if (underCi()) throw new Error(`CI=${process.env.CI}: ${reason}`)
   return reason
 }
 
