@@ -84,12 +84,22 @@ export class Auth {
     return caller
   }
 
-  /** A preHandler admitting only these roles; it carries them, so the route table can list who may call. */
+  /**
+   * A guard admitting only these roles; it carries them, so the route table can list who may call.
+   * Routes name it as `preHandler`, and the route table moves it to `onRequest` (route-table.ts):
+   * the token and the role are checked on the request's head, before any of the body is read.
+   */
   allow(...roles: Role[]): RoleGuard {
-    const guard = async (request: FastifyRequest, _reply: FastifyReply) => {
-      const caller = this.#authenticate(request)
-      if (!roles.includes(caller.role)) throw new ApiError('FORBIDDEN', `${caller.role} may not do this`)
-      request.caller = caller
+    const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const caller = this.#authenticate(request)
+        if (!roles.includes(caller.role)) throw new ApiError('FORBIDDEN', `${caller.role} may not do this`)
+        request.caller = caller
+      } catch (error) {
+        // a refused request's body is never read: close rather than drain what the client still sends
+        if (hasBody(request)) reply.header('connection', 'close')
+        throw error
+      }
     }
     return Object.assign(guard, { roles: Object.freeze([...roles]) })
   }
@@ -103,6 +113,11 @@ export class Auth {
     if (!caller) throw new ApiError('UNAUTHENTICATED', 'token unknown or expired')
     return caller
   }
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
 }
 
 function queryToken(request: FastifyRequest): string | undefined {

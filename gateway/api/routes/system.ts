@@ -8,16 +8,12 @@ export const loginBody = z
   .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
   .strict()
 
-/** contract: GET /health (no auth), POST /auth/login; plus logout and metrics. */
+/** contract: GET /health (no auth), POST /auth/login; plus logout (metrics: ./metrics.ts). */
 export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', { config: { public: true } }, async (_request, reply) => {
     const health = ctx.health()
     return reply.code(health.status === 'ok' ? 200 : 503).send(health)
   })
-
-  app.get('/metrics', { preHandler: ctx.auth.allow('admin') }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()),
-  )
 
   // Login attempts: at most 20 a minute from one address and 5 a minute for one username.
   const perAddress = app.rateLimit({ max: 20, timeWindow: 60_000 })
@@ -26,7 +22,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     timeWindow: 60_000,
     keyGenerator: (request) => `user:${loginBody.safeParse(request.body).data?.username ?? ''}`,
   })
-  app.post('/auth/login', { onRequest: perAddress }, async (request) => {
+  app.post('/auth/login', { onRequest: perAddress, config: { public: true } }, async (request) => {
     // A second limiter on the same request has to be applied by hand: the plugin runs one per request.
     const limit = await perUser(request)
     if (!limit.isAllowed && limit.isExceeded) {
