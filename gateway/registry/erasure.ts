@@ -64,6 +64,12 @@ export function eraseElder(store: Store, elderId: string, pseudonym: string): Er
     db.prepare(
       'UPDATE alarm_timeline SET note = NULL WHERE alarm_id IN (SELECT id FROM alarms WHERE elder_id = ?)',
     ).run(elderId)
+    // a device that raised or cancelled an alarm is the actor of that entry: it goes under the pseudonym too
+    for (const id of devices) {
+      db.prepare(
+        'UPDATE alarm_timeline SET actor = ? WHERE actor = ? AND alarm_id IN (SELECT id FROM alarms WHERE elder_id = ?)',
+      ).run(pseudonym, id, elderId)
+    }
     const kept = db
       .prepare('UPDATE alarms SET elder_id = ?, device_id = NULL WHERE elder_id = ?')
       .run(pseudonym, elderId)
