@@ -14,7 +14,7 @@ import { buildServer } from './api/server.ts'
 import { CarerBook } from './carers/book.ts'
 import type { Config } from './config.ts'
 import type { AlarmEventMessage } from './contract/payloads.ts'
-import { filterCovers, type ParsedTopic, topics } from './contract/topics.ts'
+import { durableDeviceUplinks, filterCovers, type ParsedTopic, topics } from './contract/topics.ts'
 import { Dispatcher } from './dispatch/dispatcher.ts'
 import { type DispatchRules, defaultRules } from './dispatch/types.ts'
 import { Flows } from './flows/runtime.ts'
@@ -23,12 +23,14 @@ import { CarerIngest } from './ingest/carers.ts'
 import { DeviceIngest } from './ingest/devices.ts'
 import { LiveHub } from './live/hub.ts'
 import { Audit } from './observe/audit.ts'
+import { watchGauges } from './observe/gauges.ts'
 import { createLogger, type Logger } from './observe/log.ts'
 import { Metrics } from './observe/metrics.ts'
 import { type Clock, systemClock } from './ports/clock.ts'
 import { type Ids, randomIds } from './ports/ids.ts'
 import { type Scheduler, TimerScheduler } from './ports/scheduler.ts'
 import { Registry } from './registry/registry.ts'
+import { StatsQueries } from './stats/queries.ts'
 import { Store } from './store/db.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
@@ -309,7 +311,13 @@ export class App {
       },
       health: () => this.health(),
     }
-    this.http = await buildServer(context, { log, corsOrigin: config.corsOrigin })
+    metrics.start()
+    watchGauges(metrics, { broker, carers, alarms: new StatsQueries(store.db) })
+    this.http = await buildServer(context, {
+      log,
+      corsOrigin: config.corsOrigin,
+      metricsToken: config.metricsToken,
+    })
     broker.registerWebSocketRoute(this.http)
     await this.flows.mount(this.http)
     await broker.start()
@@ -339,6 +347,7 @@ export class App {
     this.#telemetry?.stop()
     await this.history?.stop()
     this.store?.close()
+    this.metrics.stop()
   }
 
   health(): Health {
@@ -378,8 +387,14 @@ export class App {
   #carerIngest: CarerIngest | undefined
 
   #onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void {
-    if (topic.kind === 'device') this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
-    else if (topic.kind === 'carer') this.#carerIngest?.handle(principal.id, topic.leaf, payload)
+    if (topic.kind === 'carer') this.#carerIngest?.handle(principal.id, topic.leaf, payload)
+    if (topic.kind !== 'device') return
+    // the store-before-ack path of sos/event/cancel, timed for care_mqtt_store_ack_seconds
+    const t0 = durableDeviceUplinks.has(topic.leaf) ? performance.now() : -1
+    this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
+    if (t0 < 0) return
+    const seconds = (performance.now() - t0) / 1000
+    this.metrics.observe('care_mqtt_store_ack_seconds', { topic: topic.leaf }, seconds)
   }
 }
 

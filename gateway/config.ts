@@ -25,6 +25,8 @@ const shape = {
   host: z.string().min(1).default('127.0.0.1'),
   dataDir: z.string().min(1).default('./data'),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A bearer token accepted on `GET /api/v1/metrics` only, for Prometheus (docs/operations.md). */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   influxUrl: z.url().optional(),
   influxToken: optionalText,
   influxOrg: optionalText,

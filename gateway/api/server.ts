@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.ts'
 import { carerRoutes } from './routes/carers.ts'
 import { importRoutes } from './routes/import.ts'
 import { liveRoutes } from './routes/live.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { privacyRoutes } from './routes/privacy.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
@@ -23,6 +24,8 @@ export interface ServerOptions {
   /** Comma-separated origins for CORS; unset leaves CORS off. */
   corsOrigin?: string | undefined
   bodyLimit?: number
+  /** CARE_METRICS_TOKEN: a bearer token for GET /metrics alone. */
+  metricsToken?: string | undefined
 }
 
 /** The HTTP side, built apart from `listen` so tests can `inject`. */
@@ -51,6 +54,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   await app.register(
     (api, _options, done) => {
       systemRoutes(api, ctx)
+      metricsRoutes(api, ctx, { token: options.metricsToken })
       auditRoutes(api, ctx)
       registryRoutes(api, ctx)
       alarmRoutes(api, ctx)

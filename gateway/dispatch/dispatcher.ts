@@ -238,6 +238,8 @@ export class Dispatcher {
           }
         })
         this.#armExpiry(alarm.id, decision.round, decision.expiresAt)
+        if (past.length === 0)
+          this.#d.metrics.span('care_alarm_first_offer_seconds', alarm, alarm.raisedAt, now)
         for (const c of decision.offers) {
           this.#d.downlink.task(
             c.carerId,
@@ -330,6 +332,7 @@ export class Dispatcher {
       }
     })
     this.#d.scheduler.cancel(expiryKey(alarm.id))
+    this.#d.metrics.span('care_offer_accept_seconds', alarm, offer?.offeredAt, clock.now())
     this.#afterAccept(alarm, carerId, route, decision.withdraw)
     return ok(alarm)
   }
@@ -397,6 +400,7 @@ export class Dispatcher {
       })
     })
     if (check.flagged) this.#d.metrics.inc('care_arrivals_flagged_total')
+    this.#d.metrics.span('care_accept_arrive_seconds', alarm, alarm.acceptedAt, clock.now())
     if (alarm.deviceId)
       this.#d.downlink.notify(alarm.deviceId, notifyMessage(this.#d.locale, alarm.id, 'arrived'))
     return ok(alarm)

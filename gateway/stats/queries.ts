@@ -159,6 +159,15 @@ export class StatsQueries {
     }))
   }
 
+  /** Alarms not yet closed, per state, now (the `care_alarms_open` gauge); the state index answers it. */
+  openByState(): Record<string, number> {
+    const out: Record<string, number> = { open: 0, offered: 0, accepted: 0, arrived: 0 }
+    const sql = `SELECT state, count(*) AS n FROM alarms
+      WHERE state IN ('open', 'offered', 'accepted', 'arrived') GROUP BY state`
+    for (const r of this.#all(sql, {})) out[String(r.state)] = Number(r.n)
+    return out
+  }
+
   /** Devices of the elders under the prefix, as they are now (not windowed: the store keeps only the latest). */
   devices(w: Window, byChild: boolean): { k: string; devices: number; online: number; silent: number }[] {
     const sql = `SELECT ${keyOf(byChild, 'e.grid')} AS k, count(*) AS devices,

@@ -1,0 +1,113 @@
+/**
+ * Every series the gateway exposes at `/api/v1/metrics`, with its HELP text and label names
+ * (docs/operations.md, "Metrics"). A name used in code but missing here is still exposed, with a
+ * placeholder help; `tests/observe/catalog.test.ts` keeps the two in step.
+ */
+
+export interface SeriesDoc {
+  help: string
+  labels?: readonly string[]
+}
+
+export const counters: Readonly<Record<string, SeriesDoc>> = {
+  care_uplinks_total: { help: 'MQTT uplinks accepted for handling, by topic leaf', labels: ['topic'] },
+  care_uplinks_rejected_total: {
+    help: 'MQTT uplinks dropped as invalid (acknowledged, not stored), by topic and reason',
+    labels: ['topic', 'reason'],
+  },
+  care_messages_duplicate_total: { help: 'sos/event/cancel messages whose id was already handled' },
+  care_test_presses_total: { help: 'Weekly test presses answered with test_ok' },
+  care_events_history_only_total: { help: 'Device events kept as history only (door)', labels: ['type'] },
+  care_mqtt_refused_total: {
+    help: 'MQTT connections, publishes or subscriptions refused, by reason',
+    labels: ['reason'],
+  },
+  care_mqtt_throttled_total: {
+    help: 'Telemetry publishes over the per-device rate, acknowledged and dropped',
+  },
+  care_mqtt_store_failures_total: { help: 'Durable publishes not stored (no PUBACK; the device retries)' },
+  care_mqtt_client_errors_total: { help: 'MQTT client errors reported by the broker' },
+  care_mqtt_connection_errors_total: { help: 'MQTT connection errors before a client was identified' },
+  care_downlink_errors_total: { help: 'Downlinks (notify, task) the broker failed to publish' },
+  care_alarms_raised_total: { help: 'Alarms opened, by kind and priority', labels: ['kind', 'priority'] },
+  care_alarms_escalated_total: {
+    help: 'Alarms escalated to the dispatch centre, by reason',
+    labels: ['reason'],
+  },
+  care_offers_total: { help: 'Offers sent to carers, by alarm priority', labels: ['priority'] },
+  care_offers_expired_total: { help: 'Offers that lapsed unanswered' },
+  care_replies_refused_total: { help: 'Carer replies refused, by error code', labels: ['code'] },
+  care_reminders_total: { help: 'Reminders sent to carers past their ETA' },
+  care_tasks_resent_total: { help: 'Open tasks sent again to a carer phone that subscribed' },
+  care_arrivals_flagged_total: {
+    help: 'Arrivals checked in too far from the elder (flagged for supervision)',
+  },
+  care_listener_errors_total: { help: 'Alarm listeners that threw, by listener', labels: ['listener'] },
+  care_timer_errors_total: { help: 'Deadline tasks that threw' },
+  care_audit_total: { help: 'Audit entries recorded, by action', labels: ['action'] },
+  care_audit_errors_total: { help: 'Audit entries that could not be stored' },
+  care_live_dropped_total: { help: 'Live-stream clients dropped for falling behind' },
+  care_flow_errors_total: { help: 'Errors logged by the embedded flows' },
+  care_positions_stored_total: { help: 'Positions written to the store' },
+  care_telemetry_write_errors_total: { help: 'Telemetry batches that could not be stored' },
+  care_store_checkpointed_pages_total: { help: 'WAL pages checkpointed into the store file' },
+  care_store_checkpoint_errors_total: { help: 'WAL checkpoints that failed' },
+  care_history_points_written_total: { help: 'History points confirmed by the TSDB' },
+  care_history_points_retried_total: { help: 'History points written after at least one failed attempt' },
+  care_history_points_requeued_total: { help: 'Alarm history points queued again at start' },
+  care_history_points_rejected_total: {
+    help: 'History points the TSDB refused, by measurement',
+    labels: ['measurement'],
+  },
+  care_history_points_dropped_total: {
+    help: 'History points dropped past the outbox limit, by measurement',
+    labels: ['measurement'],
+  },
+  care_history_write_failures_total: { help: 'Failed TSDB writes, by HTTP status', labels: ['status'] },
+  care_history_outbox_errors_total: { help: 'History points that could not be queued' },
+  care_history_pruned_total: { help: 'Embedded positions and vitals removed past retention' },
+  care_history_erasures_total: { help: 'Erasures confirmed by the TSDB' },
+  care_history_erasure_failures_total: { help: 'Erasure attempts the TSDB refused (retried later)' },
+}
+
+export const gauges: Readonly<Record<string, SeriesDoc>> = {
+  care_mqtt_connections: { help: 'MQTT clients connected now' },
+  care_alarms_open: { help: 'Alarms not yet resolved or cancelled, by state', labels: ['state'] },
+  care_carers_on_duty: { help: 'Carers on duty now' },
+  care_history_outbox_depth: { help: 'History points waiting in the outbox for the TSDB' },
+}
+
+export interface HistogramDoc extends SeriesDoc {
+  labels: readonly string[]
+  /** Upper bounds, in seconds. */
+  buckets: readonly number[]
+}
+
+/**
+ * Latencies of the alarm path. The store-before-ack time is measured on the monotonic clock; the three
+ * dispatch intervals come from the alarm's recorded times in the domain's clock, observed as they happen.
+ */
+export const histograms = {
+  care_mqtt_store_ack_seconds: {
+    help: 'Time a durable uplink (sos, event, cancel) spends being stored before its PUBACK',
+    labels: ['topic'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  },
+  care_alarm_first_offer_seconds: {
+    help: 'From an alarm raised to its first offer to a carer, by alarm kind',
+    labels: ['kind'],
+    buckets: [0.01, 0.05, 0.25, 1, 5, 15, 60, 300, 900],
+  },
+  care_offer_accept_seconds: {
+    help: 'From an offer to the carer who accepted it, to the accept, by alarm kind',
+    labels: ['kind'],
+    buckets: [5, 10, 20, 30, 60, 120, 300, 600],
+  },
+  care_accept_arrive_seconds: {
+    help: 'From an accept (or assignment) to the carer checking in, by alarm kind',
+    labels: ['kind'],
+    buckets: [60, 180, 300, 600, 900, 1200, 1800, 3600],
+  },
+} as const satisfies Record<string, HistogramDoc>
+
+export type HistogramName = keyof typeof histograms
