@@ -17,6 +17,7 @@ import { privacyRoutes } from './routes/privacy.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
+import { installSecurityHeaders } from './security-headers.ts'
 import { webRoutes } from './web.ts'
 
 export interface ServerOptions {
@@ -45,12 +46,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   if (options.corsOrigin) {
     await app.register(fastifyCors, { origin: options.corsOrigin.split(',').map((o) => o.trim()) })
   }
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    reply.header('x-frame-options', 'DENY')
-    return payload
-  })
+  // CSP and the usual security headers on every response (gateway/api/security-headers.ts)
+  await installSecurityHeaders(app)
   await app.register(
     (api, _options, done) => {
       systemRoutes(api, ctx)

@@ -36,6 +36,13 @@ export async function webRoutes(app: FastifyInstance, dir = DEFAULT_WEB_DIR): Pr
     })
   }
   if (!built) return
+  // browsers ask for /favicon.ico by themselves: the carer page's icon answers for every page
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply
+      .type('image/svg+xml')
+      .header('cache-control', 'public, max-age=86400')
+      .send(await readFile(join(dir, 'carer-icon.svg'))),
+  )
   // hashed assets, the manifest and the service worker; files only, no directory listing
   await app.register(fastifyStatic, {
     root: dir,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Auth } from '../api/auth.ts'
+import { FLOWS_CSP } from '../api/security-headers.ts'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
 
@@ -40,6 +41,8 @@ export function flowsGate(
     if (req.headers.upgrade?.toLowerCase() === 'websocket' && upgrade(req)) return
     const handler = admin()
     if (!handler) return refuse(res, 503, 'UNAVAILABLE', 'flows are starting or down')
+    // the editor is Node-RED's page, with inline scripts of its own: the looser policy, here only
+    res.setHeader('content-security-policy', FLOWS_CSP)
     handler(req, res, next)
   }
 }

@@ -246,7 +246,7 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !dialog.open) detail.close()
 })
 // a handle for the browser tests and bench/board.ts
-Object.assign(window, { careBoard: { live, state } })
+Object.assign(window, { careBoard: { live, state, map } })
 map.showHomesOnZoom(loadElders)
 startBlinking()
 live.start()

@@ -21,6 +21,16 @@ function pinIcon(html: string, scale: number): L.DivIcon {
   return L.divIcon({ className: 'alarm-pin', html, iconSize: [34 * scale, 22 * scale] })
 }
 
+/**
+ * Leaflet writes a string tooltip as HTML; names and addresses are anyone's free text (STYLE.md 19:
+ * user text is always text), so a tooltip gets an element whose text is set as text.
+ */
+function textTip(text: string): HTMLElement {
+  const el = document.createElement('span')
+  el.textContent = text
+  return el
+}
+
 /** The board's map: alarms as labelled pins (P1 pulses), carers as dots on a canvas layer. */
 export class BoardMap {
   readonly #map: L.Map
@@ -113,7 +123,7 @@ export class BoardMap {
       const now = marker.feature?.properties as LiveCarer
       const label = now.duty === 'off' ? t('offDuty') : now.busy ? t('busy') : t('onDuty')
       const age = now.position ? t('lastFix', { age: clock(this.#now() - now.position.at) }) : ''
-      return `${now.name} · ${label} · ${age}`
+      return textTip(`${now.name} · ${label} · ${age}`)
     })
     marker.addTo(this.#map)
     this.#carers.set(c.id, marker)
@@ -144,7 +154,7 @@ export class BoardMap {
             fillColor: '#fff',
             fillOpacity: 1,
           })
-            .bindTooltip(`${t('home')}: ${e.name}${e.address ? ` · ${e.address}` : ''}`)
+            .bindTooltip(() => textTip(`${t('home')}: ${e.name}${e.address ? ` · ${e.address}` : ''}`))
             .addTo(layer)
         }
       }
@@ -173,6 +183,13 @@ export class BoardMap {
     const shift = Math.max(0, Math.min(coveredLeftPx, width - 40)) / 2
     const at = this.#map.project(this.#ll(p), zoom).subtract([shift, 0])
     this.#map.setView(this.#map.unproject(at, zoom), zoom)
+  }
+
+  /** Where `p` lies on the page, in CSS pixels (the browser tests point at dots and rings with it). */
+  pagePoint(p: LatLon): { x: number; y: number } {
+    const box = this.#map.getContainer().getBoundingClientRect()
+    const at = this.#map.latLngToContainerPoint(this.#ll(p))
+    return { x: box.left + at.x, y: box.top + at.y }
   }
 
   /** After a resize: the map's size, and pins and dots redrawn at the new scale when it changed. */

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { vi } from 'vitest'
+import { type Browser, type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core'
+import { afterEach, vi } from 'vitest'
+import { underCi } from '../../support/ci.ts'
 import { ADMIN_TOKEN, type World } from '../../support/world.ts'
 
 /**
@@ -14,7 +15,7 @@ vi.setConfig({ expect: { poll: { timeout: 5_000, interval: 50 } } })
 export const CHROMIUM = '/usr/bin/chromium'
 /** Under CI a missing Chromium is a failure, never a skip. */
 export const haveChromium = existsSync(CHROMIUM)
-export const mustRun = process.env.CI === 'true'
+export const mustRun = underCi()
 
 /**
  * Screenshots: every one into a temp dir (artifacts); with CARE_WEB_DOCS_SHOTS=1 the ones named for the
@@ -22,6 +23,48 @@ export const mustRun = process.env.CI === 'true'
  */
 export const shotsDir = process.env.CARE_WEB_SHOTS ?? join(tmpdir(), 'care-web-shots')
 const docsImg = resolve(import.meta.dirname, '../../../docs/img')
+
+/**
+ * A page that throws or logs an error fails the test it happened in: every page of every context made
+ * with `launch()` is watched, and the errors are checked after each test. A refusal the page asked for
+ * and handles (an API 4xx: a wrong password, an unknown token) is not an error of the page; a test
+ * that provokes anything else on purpose says so with `tolerate`.
+ */
+const pageErrors: string[] = []
+let tolerated: RegExp[] = []
+
+/** For the current test only: errors matching `pattern` are expected (e.g. a blocked injection). */
+export function tolerate(pattern: RegExp): void {
+  tolerated.push(pattern)
+}
+
+afterEach(() => {
+  const errors = pageErrors.splice(0).filter((e) => !tolerated.some((p) => p.test(e)))
+  tolerated = []
+  if (errors.length > 0) throw new Error(`errors in the page:\n  ${errors.join('\n  ')}`)
+})
+
+function expectedRefusal(message: ConsoleMessage): boolean {
+  const where = message.location().url
+  return (
+    /Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) &&
+    new URL(where || 'about:blank', 'http://x').pathname.startsWith('/api/')
+  )
+}
+
+export function watchPage(page: Page): Page {
+  const label = () => new URL(page.url() || 'about:blank', 'http://x').pathname
+  page.on('pageerror', (error) => pageErrors.push(`[${label()}] uncaught: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() !== 'error' || expectedRefusal(message)) return
+    pageErrors.push(`[${label()}] console: ${message.text()} (${message.location().url})`)
+  })
+  page.on('dialog', (dialog) => {
+    pageErrors.push(`[${label()}] dialog: ${dialog.message()}`)
+    void dialog.dismiss().catch(() => undefined)
+  })
+  return page
+}
 
 export interface Browsing {
   browser: Browser
@@ -51,6 +94,13 @@ export async function launch(): Promise<Browsing> {
       '--lang=zh-CN',
     ],
   })
+  // every context's pages are watched (see `watchPage`), whoever opens them
+  const open = browser.newContext.bind(browser)
+  browser.newContext = async (options) => {
+    const context = await open(options)
+    context.on('page', watchPage)
+    return context
+  }
   return {
     browser,
     async close() {
@@ -87,7 +137,6 @@ export async function login(
   lang: 'zh-CN' | 'en' = 'zh-CN',
 ): Promise<Page> {
   const page = await context.newPage()
-  page.on('pageerror', (error) => console.error(`[page ${username}]`, error.message))
   const base = `http://127.0.0.1:${world.app.httpPort}`
   await page.goto(`${base}/login`)
   await page.evaluate(`localStorage.setItem('care.lang', ${JSON.stringify(lang)})`)
