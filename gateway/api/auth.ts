@@ -25,9 +25,18 @@ export type RoleGuard = ((request: FastifyRequest, reply: FastifyReply) => Promi
   roles: readonly Role[]
 }
 
+/** Why a login was refused: the route answers both the same way, the audit log tells them apart. */
+export type LoginResult =
+  | { ok: true; token: string; role: Role; expiresAt: number }
+  | { ok: false; reason: 'bad_credentials' | 'disabled' }
+
+/** The settings row that says the bootstrap admin token was retired, and when. */
+export const RETIRED_KEY = 'admin_token_retired_at'
+
 /**
- * Bearer tokens: the bootstrap admin token from config, or a session token
- * from `POST /auth/login` (random, 192 bits, stored hashed with an expiry).
+ * Bearer tokens: the bootstrap admin token from config (until it is retired), or a session token
+ * from `POST /auth/login` (random, 192 bits, stored hashed with an expiry). A session stands for
+ * its user as the user is now: a disabled or deleted user's sessions are refused at once.
  */
 export class Auth {
   readonly #store: Store
@@ -35,6 +44,7 @@ export class Auth {
   readonly #clock: Clock
   /** sha256 of the bootstrap admin token: the token itself is never stored. */
   readonly #adminTokenHash: string
+  #retiredAt: number | undefined
   /** Service tokens (sha256 → principal), admitted as dispatchers; held in memory, new at every start. */
   readonly #services = new Map<string, string>()
 
@@ -43,24 +53,56 @@ export class Auth {
     this.#registry = registry
     this.#clock = clock
     this.#adminTokenHash = adminTokenHash
+    const retired = store.db.prepare('SELECT value FROM settings WHERE key = ?').get(RETIRED_KEY) as
+      | { value: string }
+      | undefined
+    this.#retiredAt = retired ? Number(retired.value) : undefined
   }
 
-  async login(
-    username: string,
-    password: string,
-  ): Promise<{ token: string; role: Role; expiresAt: number } | undefined> {
+  async login(username: string, password: string): Promise<LoginResult> {
     const user = await this.#registry.verifyUser(username, password)
-    if (!user) return undefined
+    if (!user) return { ok: false, reason: 'bad_credentials' }
+    if (user.disabled) return { ok: false, reason: 'disabled' }
     const token = randomToken()
     const expiresAt = this.#clock.now() + SESSION_MS
     this.#store.db
       .prepare('INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)')
       .run(sha256(token), username, expiresAt)
-    return { token, role: user.role, expiresAt }
+    return { ok: true, token, role: user.role, expiresAt }
   }
 
-  logout(token: string): void {
+  /**
+   * Ends the session of this token. The bootstrap token and service tokens are not sessions:
+   * nothing can end them here (`not_a_session`), and the caller must be told so.
+   */
+  logout(token: string): 'ended' | 'not_a_session' {
+    if (this.#isBootstrap(token) || this.#services.has(sha256(token))) return 'not_a_session'
     this.#store.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token))
+    return 'ended'
+  }
+
+  /** Ends every session of a web user (a new password or role, disabled, deleted). */
+  endSessionsOf(username: string): number {
+    return Number(this.#store.db.prepare('DELETE FROM sessions WHERE username = ?').run(username).changes)
+  }
+
+  get bootstrapRetired(): boolean {
+    return this.#retiredAt !== undefined
+  }
+
+  /**
+   * Retires the bootstrap admin token for good: refused from now on, and at every later start
+   * even with CARE_ADMIN_TOKEN still set (docs/decisions.md). Returns when it was retired.
+   */
+  retireBootstrap(): number {
+    if (this.#retiredAt !== undefined) return this.#retiredAt
+    const at = this.#clock.now()
+    this.#store.tx(() => {
+      this.#store.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run(RETIRED_KEY, String(at))
+      this.#store.db.prepare("DELETE FROM settings WHERE key = 'admin_token_hash'").run()
+    })
+    this.#retiredAt = at
+    return at
   }
 
   /** docs/decisions.md: an in-process integration (the embedded flows) calls the API as a dispatcher. */
@@ -69,7 +111,8 @@ export class Auth {
   }
 
   resolve(token: string): Caller | undefined {
-    if (sameText(sha256(token), this.#adminTokenHash)) return { username: 'admin', role: 'admin' }
+    if (this.#isBootstrap(token))
+      return this.#retiredAt === undefined ? { username: 'admin', role: 'admin' } : undefined
     const service = this.#services.get(sha256(token))
     if (service) return { username: service, role: 'dispatcher' }
     const row = this.#store.db
@@ -77,11 +120,15 @@ export class Auth {
       .get(sha256(token)) as { username: string; expires_at: number } | undefined
     if (!row || row.expires_at <= this.#clock.now()) return undefined
     const user = this.#registry.getUser(row.username)
-    if (!user) return undefined
+    if (!user || user.disabled) return undefined
     const caller: Caller = { username: user.username, role: user.role }
     if (user.grid) caller.grid = user.grid
     if (user.carerId) caller.carerId = user.carerId
     return caller
+  }
+
+  #isBootstrap(token: string): boolean {
+    return this.#adminTokenHash !== '' && sameText(sha256(token), this.#adminTokenHash)
   }
 
   /**
@@ -110,8 +157,11 @@ export class Auth {
       bearer(request) ?? (request.headers.upgrade === 'websocket' ? queryToken(request) : undefined)
     if (!token) throw new ApiError('UNAUTHENTICATED', 'send Authorization: Bearer <token>')
     const caller = this.resolve(token)
-    if (!caller) throw new ApiError('UNAUTHENTICATED', 'token unknown or expired')
-    return caller
+    if (caller) return caller
+    if (this.#retiredAt !== undefined && this.#isBootstrap(token)) {
+      throw new ApiError('UNAUTHENTICATED', 'the bootstrap admin token was retired; sign in as an admin user')
+    }
+    throw new ApiError('UNAUTHENTICATED', 'token unknown or expired')
   }
 }
 

@@ -34,6 +34,14 @@ export const errorCodes = {
   NOT_ASSIGNED: { status: 409, what: 'this carer is not assigned to the alarm' },
   INVALID_STATE: { status: 409, what: 'the alarm\u2019s state does not allow this action' },
   CARER_BUSY: { status: 409, what: 'the carer is on another alarm' },
+  NOT_A_SESSION: {
+    status: 409,
+    what: 'logout was called with the bootstrap admin token or a service token, which logout cannot end',
+  },
+  LAST_ADMIN: {
+    status: 409,
+    what: 'the change would leave no way in as an admin (no enabled admin user and no bootstrap token)',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, what: 'the body is larger than the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, what: 'the body is not JSON' },
   RATE_LIMITED: { status: 429, what: 'too many requests' },

@@ -212,13 +212,29 @@ export class Registry {
     return (this.#store.db.prepare('SELECT * FROM carers').all() as Dict[]).map(carerOf)
   }
 
-  async putUser(username: string, body: UserBody): Promise<{ created: boolean; user: User }> {
+  /**
+   * Creates or replaces a web user. `credentialsChanged` says whether what a session stands for
+   * changed — the password, the role, the grid or the carer — so the caller can end the user's
+   * sessions (docs/security.md); a new name alone does not. A disabled user stays disabled.
+   */
+  async putUser(
+    username: string,
+    body: UserBody,
+  ): Promise<{ created: boolean; user: User; credentialsChanged: boolean }> {
     if (body.carerId !== undefined && !this.#exists('carers', body.carerId)) {
       throw new RegistryError('UNKNOWN_CARER', `no carer ${body.carerId}`)
     }
+    const before = this.#store.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as
+      | Dict
+      | undefined
     const passHash = await hashSecret(body.password, passwordCost)
+    const credentialsChanged =
+      before !== undefined &&
+      (before.role !== body.role ||
+        before.grid !== (body.grid ? JSON.stringify(body.grid) : null) ||
+        before.carer_id !== (body.carerId ?? null) ||
+        !(await verifySecret(body.password, String(before.pass_hash))))
     const now = this.#clock.now()
-    const created = !this.#exists('users', username, 'username')
     this.#store.db
       .prepare(
         `INSERT INTO users (username, role, pass_hash, name, grid, carer_id, created_at, updated_at)
@@ -236,7 +252,34 @@ export class Registry {
         now,
         now,
       )
-    return { created, user: this.getUser(username) as User }
+    return { created: before === undefined, user: this.getUser(username) as User, credentialsChanged }
+  }
+
+  /** Disables or enables a web user; undefined when there is no such user. */
+  setUserDisabled(username: string, disabled: boolean): User | undefined {
+    const now = this.#clock.now()
+    this.#store.db
+      .prepare(
+        `UPDATE users SET disabled_at = CASE WHEN ? THEN coalesce(disabled_at, ?) END, updated_at = ?
+         WHERE username = ?`,
+      )
+      .run(disabled ? 1 : 0, now, now, username)
+    return this.getUser(username)
+  }
+
+  /** Deletes a web user; the audit log keeps naming them (its rows hold the name as text). */
+  deleteUser(username: string): boolean {
+    return this.#store.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0
+  }
+
+  /** Enabled admin users, besides `except` (the one about to change). */
+  enabledAdmins(except?: string): number {
+    const row = this.#store.db
+      .prepare(
+        "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND username IS NOT ?",
+      )
+      .get(except ?? null) as { n: number }
+    return row.n
   }
 
   getUser(username: string): User | undefined {
@@ -404,7 +447,12 @@ function carerOf(row: Dict): Carer {
 }
 
 function userOf(row: Dict): User {
-  const user: User = { username: String(row.username), role: row.role as User['role'], ...stamps(row) }
+  const user: User = {
+    username: String(row.username),
+    role: row.role as User['role'],
+    disabled: row.disabled_at !== null && row.disabled_at !== undefined,
+    ...stamps(row),
+  }
   if (typeof row.name === 'string') user.name = row.name
   if (typeof row.grid === 'string') user.grid = JSON.parse(row.grid) as string[]
   if (typeof row.carer_id === 'string') user.carerId = row.carer_id

@@ -112,7 +112,13 @@ export type Carer = Omit<CarerBody, 'secret'> & {
   duty: 'on' | 'off'
   position?: { lat: number; lon: number; at: number }
 }
-export type User = Omit<UserBody, 'password'> & { username: string; createdAt: number; updatedAt: number }
+export type User = Omit<UserBody, 'password'> & {
+  username: string
+  /** A disabled user cannot log in and their tokens are refused (POST /users/{username}/disable). */
+  disabled: boolean
+  createdAt: number
+  updatedAt: number
+}
 
 /** Grid paths are stored joined, with a trailing separator, so a prefix match never splits a name. */
 export function gridKey(grid: readonly string[] | undefined): string {

@@ -219,4 +219,9 @@ export const migrations: readonly string[] = [
     last_error TEXT
   );
   `,
+  // 4: a web user can be disabled (kept, refused at login and on every token); sessions ended by user
+  `
+  ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+  CREATE INDEX sessions_username ON sessions(username);
+  `,
 ]

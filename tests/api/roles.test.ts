@@ -27,6 +27,9 @@ beforeAll(async () => {
   const closed = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E02' })
   closedAlarm = closed.body.id
   await world.api('POST', `/api/v1/alarms/${closedAlarm}/actions`, { action: 'cancel' })
+  for (const victim of ['victim', 'victim-deleted']) {
+    await world.api('PUT', `/api/v1/users/${victim}`, { role: 'dispatcher', password: `password-${victim}` })
+  }
   tokens.admin = 'test-admin-token-0123456789'
   // a session that has expired: logged in, then 12 hours and a second pass
   await world.api('PUT', '/api/v1/users/old', { role: 'dispatcher', password: 'password-old' })
@@ -81,7 +84,19 @@ const requests: Record<string, (caller: Caller) => Call> = {
     body: { username: 'supervisor1', password: 'password-supervisor' },
     ok: [200],
   }),
-  'POST /api/v1/auth/logout': () => ({ url: '/api/v1/auth/logout', ok: [204] }),
+  // the bootstrap token is not a session: logout says so instead of pretending
+  'POST /api/v1/auth/logout': (caller) => ({
+    url: '/api/v1/auth/logout',
+    ok: caller === 'admin' ? [409] : [204],
+  }),
+  // no admin user exists here, so retiring the bootstrap token is refused (LAST_ADMIN), past the role check
+  'POST /api/v1/auth/bootstrap-token/retire': () => ({
+    url: '/api/v1/auth/bootstrap-token/retire',
+    ok: [409],
+  }),
+  'POST /api/v1/users/:username/disable': () => ({ url: '/api/v1/users/victim/disable', ok: [200] }),
+  'POST /api/v1/users/:username/enable': () => ({ url: '/api/v1/users/victim/enable', ok: [200] }),
+  'DELETE /api/v1/users/:username': () => ({ url: '/api/v1/users/victim-deleted', ok: [204] }),
   'GET /api/v1/metrics': () => ({ url: '/api/v1/metrics', ok: [200] }),
   'GET /api/v1/audit': () => ({ url: '/api/v1/audit?limit=5', ok: [200] }),
   'PUT /api/v1/elders/:id': () => ({

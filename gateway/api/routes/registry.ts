@@ -8,6 +8,7 @@ import {
   gridPath,
   resourceId,
   serviceBody,
+  type User,
   userBody,
 } from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
@@ -126,12 +127,90 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.code(created ? 201 : 200).send(service)
   })
 
+  // A user's sessions stand for what the user was when they logged in: a new password, role, grid or
+  // carer ends them (docs/security.md), and so do disabling and deleting.
   app.put('/users/:username', { preHandler: write }, async (request, reply) => {
     const { username } = userParams.parse(request.params)
-    const { created, user } = await ctx.registry.putUser(username, userBody.parse(request.body)).catch(domain)
-    audit(request, 'user.put', username, created)
+    const body = userBody.parse(request.body)
+    if (body.role !== 'admin') keepAnAdmin(username)
+    const { created, user, credentialsChanged } = await ctx.registry.putUser(username, body).catch(domain)
+    const sessionsEnded = credentialsChanged ? ctx.auth.endSessionsOf(username) : 0
+    ctx.audit.record({
+      actor: request.caller?.username,
+      action: 'user.put',
+      target: username,
+      source: request.ip,
+      detail: { created, sessionsEnded },
+    })
     return reply.code(created ? 201 : 200).send(user)
   })
+  for (const [verb, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post(
+      `/users/:username/${verb}`,
+      {
+        preHandler: write,
+        config: {
+          doc: {
+            summary: disabled
+              ? 'Disable a web user: their sessions end and they cannot log in'
+              : 'Enable a disabled web user again',
+          },
+        },
+      },
+      async (request) => {
+        const { username } = userParams.parse(request.params)
+        if (!ctx.registry.getUser(username)) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
+        if (disabled) keepAnAdmin(username)
+        const user = ctx.registry.setUserDisabled(username, disabled) as User
+        const sessionsEnded = disabled ? ctx.auth.endSessionsOf(username) : 0
+        ctx.audit.record({
+          actor: request.caller?.username,
+          action: `user.${verb}`,
+          target: username,
+          source: request.ip,
+          detail: { sessionsEnded },
+        })
+        return user
+      },
+    )
+  }
+  app.delete(
+    '/users/:username',
+    {
+      preHandler: write,
+      config: { doc: { summary: 'Delete a web user and end their sessions (the audit log keeps the name)' } },
+    },
+    async (request, reply) => {
+      const { username } = userParams.parse(request.params)
+      if (!ctx.registry.getUser(username)) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
+      keepAnAdmin(username)
+      ctx.registry.deleteUser(username)
+      const sessionsEnded = ctx.auth.endSessionsOf(username)
+      ctx.audit.record({
+        actor: request.caller?.username,
+        action: 'user.delete',
+        target: username,
+        source: request.ip,
+        detail: { sessionsEnded },
+      })
+      return reply.code(204).send()
+    },
+  )
+
+  /** Refuses a change that takes `username` away as an admin when nobody else could get in as one. */
+  function keepAnAdmin(username: string): void {
+    const user = ctx.registry.getUser(username)
+    if (user?.role !== 'admin' || user.disabled) return
+    if (ctx.auth.bootstrapRetired && ctx.registry.enabledAdmins(username) === 0) {
+      throw new ApiError(
+        'LAST_ADMIN',
+        `${username} is the last enabled admin and the bootstrap token is retired`,
+      )
+    }
+  }
   app.get('/users', { preHandler: write }, async (request) =>
     ctx.registry.listUsers(listQuery.parse(request.query)),
   )

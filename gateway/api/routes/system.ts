@@ -30,12 +30,15 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
       throw new ApiError('RATE_LIMITED', 'too many login attempts for this user; wait a minute')
     }
     const { username, password } = loginBody.parse(request.body)
-    const session = await ctx.auth.login(username, password)
-    if (!session) {
-      ctx.audit.record({ actor: username, action: 'auth.login_failed', source: request.ip })
+    const result = await ctx.auth.login(username, password)
+    if (!result.ok) {
+      // a disabled account gets the answer a wrong password gets; the audit log says which it was
+      const action = result.reason === 'disabled' ? 'auth.login_disabled' : 'auth.login_failed'
+      ctx.audit.record({ actor: username, action, source: request.ip })
       throw new ApiError('BAD_CREDENTIALS', 'wrong username or password')
     }
     ctx.audit.record({ actor: username, action: 'auth.login', source: request.ip })
+    const { ok: _ok, ...session } = result
     return session
   })
 
@@ -43,9 +46,36 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/auth/logout',
     { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') },
     async (request, reply) => {
-      const token = bearer(request)
-      if (token) ctx.auth.logout(token)
+      const token = bearer(request) ?? ''
+      if (ctx.auth.logout(token) === 'not_a_session') {
+        throw new ApiError(
+          'NOT_A_SESSION',
+          'this token is not a session and logout cannot end it; the bootstrap admin token is ended with ' +
+            'POST /api/v1/auth/bootstrap-token/retire',
+        )
+      }
       return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/auth/bootstrap-token/retire',
+    {
+      preHandler: ctx.auth.allow('admin'),
+      config: { doc: { summary: 'Retire the bootstrap admin token for good, once an admin user exists' } },
+    },
+    async (request) => {
+      // docs/security.md: never lock every admin out
+      if (ctx.registry.enabledAdmins() === 0) {
+        throw new ApiError('LAST_ADMIN', 'create an enabled admin user before retiring the bootstrap token')
+      }
+      const retiredAt = ctx.auth.retireBootstrap()
+      ctx.audit.record({
+        actor: request.caller?.username,
+        action: 'auth.bootstrap_retired',
+        source: request.ip,
+      })
+      return { retiredAt }
     },
   )
 }
