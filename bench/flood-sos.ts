@@ -1,18 +1,27 @@
 /**
- * Others' SOS latency while one device floods (issue: floods and slow
- * clients). The gateway and the flooder run as separate processes; this
- * process is the well-behaved elder pressing SOS. Prints one JSON line.
+ * Others' SOS latency while one client attacks. The gateway and the
+ * attacker run as separate processes; this process is the well-behaved
+ * elder pressing SOS. Attacks (BENCH_FLOOD_MODES, comma-separated, all by
+ * default): `qos0` (loc at QoS 0 as fast as the socket takes it), `qos1`
+ * (loc at QoS 1 with BENCH_FLOOD_WINDOW unacknowledged, a backlog upload that
+ * never ends), `memory` (BENCH_FLOOD_SOCKETS sockets announcing a 256 MiB
+ * packet before any CONNECT and streaming zeros). For each: the SOS PUBACK
+ * and `received` latency, and the gateway's RSS. Prints one JSON line.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type MqttClient } from 'mqtt'
+import { procRss } from './suite/servers.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const TOKEN = 'bench-admin-token-0123456789'
 const PRESSES = Number(process.env.BENCH_SOS ?? 300)
 const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 15)
+const MODES = (process.env.BENCH_FLOOD_MODES ?? 'qos0,qos1,memory').split(',')
+const WINDOW = Number(process.env.BENCH_FLOOD_WINDOW ?? 1_000)
+const SOCKETS = Number(process.env.BENCH_FLOOD_SOCKETS ?? 8)
 
 function startGateway(dataDir: string): Promise<{ child: ChildProcess; http: string; mqtt: string }> {
   const child = spawn(process.execPath, [join(ROOT, 'gateway', 'main.ts')], {
@@ -50,9 +59,16 @@ function connect(url: string, id: string): Promise<MqttClient> {
   })
 }
 
+interface Press {
+  /** PUBLISH → PUBACK: the gateway stored the SOS. */
+  puback: number
+  /** PUBLISH → `received` notify. */
+  received: number
+}
+
 /** One elder presses SOS `n` times (a new alarm each: the last one is resolved first). */
-async function presses(http: string, device: MqttClient, n: number, tag: string): Promise<number[]> {
-  const latencies: number[] = []
+async function presses(http: string, device: MqttClient, n: number, tag: string): Promise<Press[]> {
+  const out: Press[] = []
   for (let i = 0; i < n; i++) {
     const got = new Promise<string>((resolve) => {
       const onMessage = (_t: string, payload: Buffer) => {
@@ -64,24 +80,64 @@ async function presses(http: string, device: MqttClient, n: number, tag: string)
       device.on('message', onMessage)
     })
     const t0 = performance.now()
-    device.publish('care/v1/dev/B0001/sos', JSON.stringify({ id: `${tag}${i}`, ts: Date.now() }), { qos: 1 })
+    let puback = Number.NaN
+    device.publish(
+      'care/v1/dev/B0001/sos',
+      JSON.stringify({ id: `${tag}${i}`, ts: Date.now() }),
+      { qos: 1 },
+      () => {
+        puback = performance.now() - t0
+      },
+    )
     const alarmId = await got
-    latencies.push(performance.now() - t0)
+    const received = performance.now() - t0
+    out.push({ puback: Number.isNaN(puback) ? received : puback, received })
     await fetch(`${http}/api/v1/alarms/${alarmId}/actions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ action: 'resolve', outcome: 'false_alarm' }),
     })
   }
-  return latencies.sort((a, b) => a - b)
+  return out
 }
 
 const pct = (s: number[], p: number) =>
   Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) * 100) / 100
 
+function summary(values: number[]): { p50: number; p99: number; max: number } {
+  const s = [...values].sort((a, b) => a - b)
+  return { p50: pct(s, 50), p99: pct(s, 99), max: pct(s, 100) }
+}
+
+function latencies(ps: Press[]) {
+  return { receivedMs: summary(ps.map((p) => p.received)), pubackMs: summary(ps.map((p) => p.puback)) }
+}
+
+/** The gateway's resident memory, sampled every 100 ms while `during` runs: before and the most seen. */
+async function rssDuring<T>(
+  pid: number,
+  during: Promise<T>,
+): Promise<{ value: T; rssMb: { before: number; max: number } }> {
+  const mb = (bytes: number) => Math.round(bytes / 1_048_576)
+  const before = await procRss(pid)
+  let max = before
+  let done = false
+  const sampling = (async () => {
+    while (!done) {
+      max = Math.max(max, await procRss(pid).catch(() => 0))
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })()
+  const value = await during
+  done = true
+  await sampling
+  return { value, rssMb: { before: mb(before), max: mb(max) } }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'care-flood-'))
   const gw = await startGateway(dataDir)
+  const pid = gw.child.pid ?? 0
   const put = (path: string, body: unknown) =>
     fetch(`${gw.http}/api/v1${path}`, {
       method: 'PUT',
@@ -93,41 +149,75 @@ async function main(): Promise<void> {
   await put('/devices/F0001', { kind: 'phone', elderId: 'E0001', secret: 'secret-F0001' })
   const device = await connect(gw.mqtt, 'B0001')
   await device.subscribeAsync('care/v1/dev/B0001/notify', { qos: 1 })
+  const metrics = async () => {
+    const text = await (
+      await fetch(`${gw.http}/api/v1/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text()
+    return (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      )
+  }
 
-  const quiet = await presses(gw.http, device, PRESSES, 'q')
-  const flooder = spawn(
-    process.execPath,
-    [join(ROOT, 'bench', 'lib', 'flooder.ts'), gw.mqtt, 'F0001', 'secret-F0001', String(FLOOD_S)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  let floodOut = ''
-  flooder.stdout?.on('data', (d: Buffer) => {
-    floodOut += d.toString()
-  })
-  await new Promise((r) => setTimeout(r, 1_000))
-  const flooded = await presses(gw.http, device, PRESSES, 'f')
-  await new Promise<void>((r) => flooder.once('exit', () => r()))
-  const metrics = await (
-    await fetch(`${gw.http}/api/v1/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
-  ).text()
-  const metric = (name: string) =>
-    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(metrics)?.[1] ?? 0)
-  const flood = JSON.parse(floodOut.trim() || '{}') as { sent?: number; connects?: number; seconds?: number }
+  const quiet = await rssDuring(pid, presses(gw.http, device, PRESSES, 'q'))
+  const attacks: Record<string, unknown> = {}
+  for (const mode of MODES) {
+    const m0 = await metrics()
+    const window = mode === 'memory' ? SOCKETS : WINDOW
+    const flooder = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bench', 'lib', 'flooder.ts'),
+        gw.mqtt,
+        'F0001',
+        'secret-F0001',
+        String(FLOOD_S),
+        mode,
+        String(window),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let floodOut = ''
+    flooder.stdout?.on('data', (d: Buffer) => {
+      floodOut += d.toString()
+    })
+    const exited = new Promise<void>((r) => flooder.once('exit', () => r()))
+    const run = (async () => {
+      await new Promise((r) => setTimeout(r, 2_000)) // the attack under way
+      const flooded = await presses(gw.http, device, PRESSES, `${mode}-`)
+      await exited
+      return flooded
+    })()
+    const { value: flooded, rssMb } = await rssDuring(pid, run)
+    const m1 = await metrics()
+    const delta = (name: string) => m1(name) - m0(name)
+    const flood = JSON.parse(floodOut.trim() || '{}') as Record<string, number>
+    attacks[mode] = {
+      ...latencies(flooded),
+      rssMb,
+      flooder: {
+        window,
+        offeredPerS: Math.round((flood.sent ?? 0) / FLOOD_S),
+        ackedPerS: Math.round((flood.acked ?? 0) / FLOOD_S),
+        mbPerS: Math.round((flood.bytes ?? 0) / 1_048_576 / FLOOD_S),
+        connects: flood.connects,
+      },
+      gateway: {
+        throttled: delta('care_mqtt_throttled_total'),
+        held: delta('care_mqtt_held_total'),
+        refused: delta('care_mqtt_refused_total'),
+      },
+    }
+  }
   process.stdout.write(
     `${JSON.stringify({
       bench: 'flood-sos',
       node: process.version,
       presses: PRESSES,
-      quietMs: { p50: pct(quiet, 50), p99: pct(quiet, 99), max: pct(quiet, 100) },
-      floodedMs: { p50: pct(flooded, 50), p99: pct(flooded, 99), max: pct(flooded, 100) },
-      flooder: {
-        offeredPerS: Math.round((flood.sent ?? 0) / (flood.seconds ?? 1)),
-        connects: flood.connects,
-        throttled: metric('care_mqtt_throttled_total'),
-        disconnectedForRate: metric('care_mqtt_refused_total'),
-      },
+      floodS: FLOOD_S,
+      quiet: { ...latencies(quiet.value), rssMb: quiet.rssMb },
+      attacks,
     })}\n`,
   )
   await device.endAsync(true)

@@ -12,7 +12,9 @@ import type { Audit } from '../gateway/observe/audit.ts'
 import type { Logger } from '../gateway/observe/log.ts'
 import type { Metrics } from '../gateway/observe/metrics.ts'
 import type { Clock } from '../gateway/ports/clock.ts'
-import { PrincipalLimiter, type Verdict } from './limits.ts'
+import type { Scheduler } from '../gateway/ports/scheduler.ts'
+import { Backlog } from './backlog.ts'
+import { PrincipalLimiter } from './limits.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
 
 /** What the broker asks of the gateway: who someone is, and what to do with a publish. */
@@ -31,6 +33,8 @@ export interface BrokerDeps {
   config: Config
   /** Time for the rate limits: the gateway's clock, so tests move it instead of sleeping. */
   clock: Clock
+  /** Releases publishes held back for the rate, at the gateway's clock. */
+  scheduler: Scheduler
   log: Logger
   metrics: Metrics
   audit: Audit
@@ -51,7 +55,8 @@ export class Broker {
   readonly #d: BrokerDeps
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #wills = new WeakMap<Client, string>()
-  readonly #limiters = new WeakMap<Client, PrincipalLimiter>()
+  readonly #flows = new WeakMap<Client, Flow>()
+  #flowSerial = 0
   /** Connections holding a place under the cap: admitted, or having their secret checked. */
   readonly #admitted = new Set<Client>()
   /** Every open socket, so that `stop()` can end those that never sent a CONNECT. */
@@ -92,7 +97,7 @@ export class Broker {
           done(Object.assign(new Error(), { returnCode: code }) as AuthenticateError, false)
         })
       },
-      authorizePublish: (client, packet, done) => done(this.#authorizePublish(client, packet)),
+      authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => {
         const principal = this.#principals.get(client)
         if (principal && maySubscribe(principal, subscription.topic)) return done(null, subscription)
@@ -221,44 +226,72 @@ export class Broker {
   /**
    * contract: only one's own uplinks, at most `maxPayloadBytes`. MQTT 3.1.1
    * has no negative PUBACK, so a refused publish closes the connection —
-   * which also stops a device from believing it was stored.
+   * which also stops a device from believing it was stored. `done` may be
+   * held back: Aedes acknowledges a QoS 1 publish only when it is called.
    */
-  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+  #authorizePublish(
+    client: Client | null,
+    packet: PublishPacket,
+    done: (error?: Error | null) => void,
+  ): void {
     if (client === null) {
       // A will published for a client gone from another broker: only a device's offline status.
       const topic = parseTopic(packet.topic)
-      return topic?.kind === 'device' && topic.leaf === 'status' ? null : new Error('not authorized')
+      return done(topic?.kind === 'device' && topic.leaf === 'status' ? null : new Error('not authorized'))
     }
     const principal = this.#principals.get(client)
-    if (!principal) return new Error('not authenticated')
+    if (!principal) return done(new Error('not authenticated'))
     const size = packet.payload.length
     if (size > this.#d.config.maxPayloadBytes) {
       this.#refused('payload_too_large', principal, { topic: packet.topic, bytes: size })
-      return new Error('payload too large')
+      return done(new Error('payload too large'))
     }
     const verdict = mayPublish(principal, packet.topic)
     if (!verdict.ok) {
       this.#refused('publish_denied', principal, { topic: packet.topic, reason: verdict.reason })
-      return new Error('not authorized')
+      return done(new Error('not authorized'))
     }
     const topic = verdict.topic
     // A will comes once, as its connection closes: never throttled, or a device cut off for flooding stays online.
-    const limit = client.closed ? 'pass' : this.#limit(client, topic)
-    if (limit === 'disconnect') {
-      this.#refused('rate_limited', principal, { topic: packet.topic })
-      return new Error('rate limited')
+    if (client.closed) return done(this.#store(principal, topic, packet))
+    const flow = this.#flow(client, principal)
+    const limit = flow.limiter.check(
+      isAlarmMessage(topic),
+      packet.qos,
+      this.#d.clock.now(),
+      flow.backlog.size,
+    )
+    switch (limit) {
+      case 'pass':
+        return done(this.#store(principal, topic, packet))
+      case 'drop':
+        // QoS 0 telemetry over the rate: nothing was promised, so it is dropped and counted
+        this.#d.metrics.inc('care_mqtt_throttled_total')
+        return done(null)
+      case 'hold':
+        // contract: PUBACK means kept — over the rate a QoS 1 publish waits for its turn, unacknowledged
+        this.#d.metrics.inc('care_mqtt_held_total')
+        flow.backlog.push({ pass: () => done(this.#store(principal, topic, packet)), refuse: done })
+        if (flow.backlog.size === 1) this.#releaseLater(flow)
+        return
+      default:
+        this.#refused('rate_limited', principal, {
+          topic: packet.topic,
+          reason: limit,
+          held: flow.backlog.size,
+        })
+        flow.backlog.clear() // never acknowledged: the device sends them again
+        return done(new Error('rate limited'))
     }
-    if (limit === 'drop') {
-      // telemetry over the rate: acknowledged, not stored, counted
-      this.#d.metrics.inc('care_mqtt_throttled_total')
-      return null
-    }
+  }
+
+  /** Hand a publish to the gateway; an error (not stored) means no PUBACK, so the device sends it again. */
+  #store(principal: Principal, topic: ParsedTopic, packet: PublishPacket): Error | null {
     if (packet.retain && !(topic.kind === 'device' && topic.leaf === 'status')) packet.retain = false
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     try {
       this.#d.gate.onPublish(principal, topic, payload)
     } catch (error) {
-      // Not stored: no PUBACK, so the device sends it again.
       this.#d.metrics.inc('care_mqtt_store_failures_total')
       this.#d.log.error({ err: error, principal: principal.id, topic: packet.topic }, 'publish not stored')
       return new Error('not stored')
@@ -266,24 +299,55 @@ export class Broker {
     return null
   }
 
-  #limit(client: Client, topic: ParsedTopic): Verdict {
-    const now = this.#d.clock.now()
-    let limiter = this.#limiters.get(client)
-    if (!limiter) {
-      const c = this.#d.config
-      limiter = new PrincipalLimiter(
-        {
-          ratePerS: c.mqttRatePerS,
-          burst: c.mqttBurst,
-          alarmRatePerS: c.mqttAlarmRatePerS,
-          alarmBurst: c.mqttAlarmBurst,
-          dropsBeforeDisconnect: c.mqttBurst * 2,
-        },
-        now,
-      )
-      this.#limiters.set(client, limiter)
+  /** The connection's limits and held publishes, made at its first publish and forgotten when it closes. */
+  #flow(client: Client, principal: Principal): Flow {
+    const known = this.#flows.get(client)
+    if (known) return known
+    const c = this.#d.config
+    const limiter = new PrincipalLimiter(
+      {
+        ratePerS: c.mqttRatePerS,
+        burst: c.mqttBurst,
+        alarmRatePerS: c.mqttAlarmRatePerS,
+        alarmBurst: c.mqttAlarmBurst,
+        dropsBeforeDisconnect: c.mqttBurst * 2,
+        maxHeld: c.mqttMaxHeld,
+        maxHoldMs: c.mqttHoldMaxS * 1000,
+      },
+      this.#d.clock.now(),
+    )
+    const flow: Flow = {
+      client,
+      principal,
+      limiter,
+      backlog: new Backlog(),
+      key: `mqtt-held:${++this.#flowSerial}`,
     }
-    return limiter.check(isAlarmMessage(topic), now)
+    this.#flows.set(client, flow)
+    client.conn.once('close', () => {
+      this.#d.scheduler.cancel(flow.key)
+      flow.backlog.clear()
+    })
+    return flow
+  }
+
+  /** Wake when the rate allows the oldest held publish, on the gateway's scheduler. */
+  #releaseLater(flow: Flow): void {
+    const now = this.#d.clock.now()
+    this.#d.scheduler.at(flow.key, flow.limiter.nextAt(now), () => this.#release(flow))
+  }
+
+  #release(flow: Flow): void {
+    if (flow.client.closed) return flow.backlog.clear()
+    const now = this.#d.clock.now()
+    const waiting = flow.backlog.release(() => flow.limiter.release(now))
+    if (!waiting) return flow.limiter.drained()
+    if (flow.limiter.heldTooLong(now)) {
+      // a flood that never stops: a backlog is taken at the rate, but not forever
+      this.#refused('rate_limited', flow.principal, { reason: 'held_too_long', held: flow.backlog.size })
+      return flow.backlog.abort(new Error('held back too long'))
+    }
+    this.#releaseLater(flow)
   }
 
   #refused(reason: string, principal: Principal | undefined, detail: Record<string, unknown>): void {
@@ -297,6 +361,16 @@ export class Broker {
       detail,
     })
   }
+}
+
+/** One connection's rate limits and the publishes it has waiting. */
+interface Flow {
+  client: Client
+  principal: Principal
+  limiter: PrincipalLimiter
+  backlog: Backlog
+  /** Its release deadline in the scheduler. */
+  key: string
 }
 
 /** Messages that open, close or move an alarm: never dropped after a PUBACK. */

@@ -150,6 +150,7 @@ export class App {
     const broker = new Broker({
       config,
       clock,
+      scheduler: this.scheduler,
       log: log.child({ part: 'broker' }),
       metrics,
       audit,

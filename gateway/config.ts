@@ -49,6 +49,10 @@ const shape = {
   mqttBurst: z.coerce.number().int().min(1).default(200),
   mqttAlarmRatePerS: z.coerce.number().positive().default(5),
   mqttAlarmBurst: z.coerce.number().int().min(1).default(50),
+  /** QoS 1 telemetry over the rate waits unacknowledged (backpressure): at most this many at once per connection... */
+  mqttMaxHeld: z.coerce.number().int().min(1).default(5_000),
+  /** ...and a connection held back for longer than this without a break is closed. */
+  mqttHoldMaxS: seconds.default(60),
   /** Origins allowed to call the API from a browser (comma-separated); unset: no CORS at all. */
   corsOrigin: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,7 +3,15 @@ import { PrincipalLimiter, TokenBucket } from '../../broker/limits.ts'
 import { eventually } from '../support/mqtt.ts'
 import { startWorld, type World } from '../support/world.ts'
 
-const limits = { ratePerS: 10, burst: 20, alarmRatePerS: 1, alarmBurst: 5, dropsBeforeDisconnect: 30 }
+const limits = {
+  ratePerS: 10,
+  burst: 20,
+  alarmRatePerS: 1,
+  alarmBurst: 5,
+  dropsBeforeDisconnect: 30,
+  maxHeld: 100,
+  maxHoldMs: 60_000,
+}
 
 describe('the token bucket', () => {
   it('allows a burst, then the rate', () => {
@@ -15,29 +23,81 @@ describe('the token bucket', () => {
     expect(bucket.take(100)).toBe(true)
     expect(bucket.take(100)).toBe(false)
   })
+
+  it('says when the next token comes, and gives it then', () => {
+    const bucket = new TokenBucket(4, 1, 0)
+    expect(bucket.readyAt(0)).toBe(0)
+    expect(bucket.take(0)).toBe(true)
+    expect(bucket.readyAt(0)).toBe(250)
+    expect(bucket.take(249)).toBe(false)
+    expect(bucket.take(250)).toBe(true)
+  })
+
+  it('gives nothing for a clock set back', () => {
+    const bucket = new TokenBucket(1, 1, 10_000)
+    expect(bucket.take(10_000)).toBe(true)
+    expect(bucket.take(0)).toBe(false)
+    expect(bucket.take(10_999)).toBe(false)
+    expect(bucket.take(11_000)).toBe(true)
+  })
 })
 
 describe('a principal’s limits', () => {
-  it('drops telemetry over the rate, then disconnects a flood that goes on', () => {
+  it('drops QoS 0 telemetry over the rate, then disconnects a flood that goes on', () => {
     const limiter = new PrincipalLimiter(limits, 0)
-    const verdicts = Array.from({ length: 60 }, () => limiter.check(false, 0))
+    const verdicts = Array.from({ length: 60 }, () => limiter.check(false, 0, 0, 0))
     expect(verdicts.slice(0, 20).every((v) => v === 'pass')).toBe(true)
     expect(verdicts.slice(20, 50).every((v) => v === 'drop')).toBe(true)
-    expect(verdicts[50]).toBe('disconnect')
+    expect(verdicts[50]).toBe('flood')
+  })
+
+  it('holds QoS 1 telemetry over the rate instead of dropping it', () => {
+    const limiter = new PrincipalLimiter(limits, 0)
+    for (let i = 0; i < 20; i++) expect(limiter.check(false, 1, 0, 0)).toBe('pass')
+    expect(limiter.check(false, 1, 0, 0)).toBe('hold')
+    expect(limiter.nextAt(0)).toBe(100)
+    expect(limiter.release(99)).toBe(false)
+    expect(limiter.release(100)).toBe(true)
+  })
+
+  it('keeps a device’s order: while anything waits, a new publish waits behind it', () => {
+    const limiter = new PrincipalLimiter(limits, 0)
+    for (let i = 0; i < 20; i++) limiter.check(false, 1, 0, 0)
+    expect(limiter.check(false, 1, 0, 0)).toBe('hold')
+    // a second later the bucket is full again, but one publish still waits
+    expect(limiter.check(false, 1, 1_000, 1)).toBe('hold')
+    expect(limiter.check(false, 0, 1_000, 1)).toBe('drop')
+  })
+
+  it('disconnects past the most it may hold at once, or when held back too long without a break', () => {
+    const many = new PrincipalLimiter(limits, 0)
+    for (let i = 0; i < 20; i++) many.check(false, 1, 0, 0)
+    expect(many.check(false, 1, 0, 99)).toBe('hold')
+    expect(many.check(false, 1, 0, 100)).toBe('held_too_many')
+
+    const long = new PrincipalLimiter(limits, 0)
+    for (let i = 0; i < 20; i++) long.check(false, 1, 0, 0)
+    expect(long.check(false, 1, 0, 0)).toBe('hold')
+    expect(long.heldTooLong(60_000)).toBe(false)
+    expect(long.heldTooLong(60_001)).toBe(true)
+    expect(long.check(false, 1, 60_001, 5)).toBe('held_too_long')
+    // a backlog that emptied starts its clock again
+    long.drained()
+    expect(long.heldTooLong(120_000)).toBe(false)
   })
 
   it('forgives a device that slows down', () => {
     const limiter = new PrincipalLimiter(limits, 0)
-    for (let i = 0; i < 40; i++) limiter.check(false, 0)
-    expect(limiter.check(false, 1_000)).toBe('pass')
-    for (let t = 1_000; t < 10_000; t += 100) expect(limiter.check(false, t)).toBe('pass')
+    for (let i = 0; i < 40; i++) limiter.check(false, 0, 0, 0)
+    expect(limiter.check(false, 0, 1_000, 0)).toBe('pass')
+    for (let t = 1_000; t < 10_000; t += 100) expect(limiter.check(false, 1, t, 0)).toBe('pass')
   })
 
-  it('never drops an alarm message: past its own burst the connection closes', () => {
+  it('never drops or holds an alarm message: past its own burst the connection closes', () => {
     const limiter = new PrincipalLimiter(limits, 0)
-    for (let i = 0; i < 100; i++) limiter.check(false, 0)
-    const alarms = Array.from({ length: 6 }, () => limiter.check(true, 0))
-    expect(alarms).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'disconnect'])
+    for (let i = 0; i < 100; i++) limiter.check(false, 0, 0, 0)
+    const alarms = Array.from({ length: 6 }, () => limiter.check(true, 1, 0, 50))
+    expect(alarms).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'alarm_rate'])
   })
 })
 
@@ -79,7 +139,7 @@ describe('a flooding device in a real gateway', () => {
     await world.stop()
   })
 
-  it('is throttled and disconnected while another device’s SOS goes through', async () => {
+  it('drops and counts a QoS 0 flood, then disconnects it, while another device’s SOS goes through', async () => {
     world = await startWorld({ env: { CARE_MQTT_RATE_PER_S: '20', CARE_MQTT_BURST: '50' } })
     await world.elder('E01')
     await world.elder('E02')
@@ -89,12 +149,19 @@ describe('a flooding device in a real gateway', () => {
     flooder.client.on('close', () => {
       closed = true
     })
-    const loc = JSON.stringify({ ts: world.clock.now(), lat: 37.38, lon: 117.97 })
-    for (let i = 0; i < 2_000 && !closed; i++) flooder.client.publish('care/v1/dev/D01/loc', loc, { qos: 0 })
+    const t0 = world.clock.now() - 3_600_000
+    for (let i = 0; i < 2_000 && !closed; i++) {
+      const loc = JSON.stringify({ ts: t0 + i, lat: 37.38, lon: 117.97 })
+      flooder.client.publish('care/v1/dev/D01/loc', loc, { qos: 0 })
+    }
     await eventually(() => closed, 5_000)
-    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBeGreaterThan(0)
-    expect(world.app.metrics.get('care_mqtt_refused_total', { reason: 'rate_limited' })).toBe(1)
     await elder.publish('care/v1/dev/D02/sos', { id: 's1', ts: world.clock.now() })
     await elder.next((r) => r.message.state === 'received')
+    // on a clock that stands still: the burst stored, twice the burst dropped and counted, then the door
+    const track = await world.api('GET', `/api/v1/devices/D01/track?from=${t0}`)
+    expect((track.body as { items: unknown[] }).items).toHaveLength(50)
+    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(100)
+    expect(world.app.metrics.get('care_mqtt_held_total')).toBe(0)
+    expect(world.app.metrics.get('care_mqtt_refused_total', { reason: 'rate_limited' })).toBe(1)
   })
 })
