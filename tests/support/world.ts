@@ -54,7 +54,14 @@ export interface WorldOptions {
   keepData?: boolean
   /** A logger of the test's own (e.g. writing to memory); silent otherwise. */
   log?: Logger
+  /** Where the manual clock starts (a restarted world goes on from where the first one stopped). */
+  clockAt?: number
+  /** Prefix of the predictable alarm ids (a restarted world must not reuse the first one's). */
+  idPrefix?: string
 }
+
+/** Where every world's manual clock starts unless told otherwise: a Monday, 08:00 UTC. */
+export const WORLD_START = Date.UTC(2026, 0, 5, 8, 0, 0)
 
 /** A whole gateway on loopback (real Aedes, real SQLite file), with a manual clock for its deadlines. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -71,13 +78,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     file: join(dataDir, 'no-config.json'),
   })
-  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0))
+  const clock = new ManualClock(options.clockAt ?? WORLD_START)
   const scheduler = new ManualScheduler(clock)
   const app = new App({
     config,
     clock,
     scheduler,
-    ids: sequentialIds(),
+    ids: sequentialIds(options.idPrefix),
     ...(options.log ? { log: options.log } : {}),
     ...(options.rules ? { rules: options.rules } : {}),
   })
