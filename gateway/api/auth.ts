@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { LiveViewer } from '../live/hub.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { Role } from '../registry/schemas.ts'
@@ -11,6 +12,14 @@ export interface Caller {
   role: Role
   grid?: string[]
   carerId?: string
+}
+
+/** The caller as the live stream's rules see them (gateway/live/hub.ts), for the REST routes to apply the same. */
+export function viewerOf(caller: Caller): LiveViewer {
+  const viewer: LiveViewer = { role: caller.role }
+  if (caller.grid) viewer.grid = caller.grid
+  if (caller.carerId) viewer.carerId = caller.carerId
+  return viewer
 }
 
 declare module 'fastify' {

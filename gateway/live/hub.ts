@@ -130,10 +130,15 @@ export function visible(event: LiveEvent, viewer: LiveViewer): boolean {
     case 'device':
       return viewer.role !== 'carer' && underGrid(event.grid, viewer.grid)
     case 'carer':
-      if (viewer.role === 'carer') return event.carer.id === viewer.carerId
-      // carers belong to no grid: a supervisor scoped to one does not see them
-      return !viewer.grid || viewer.grid.length === 0
+      return seesCarer(viewer, event.carer.id)
   }
+}
+
+/** Which carers a viewer sees, on this stream and in `GET /carers` alike (one rule for both). */
+export function seesCarer(viewer: LiveViewer, carerId: string): boolean {
+  if (viewer.role === 'carer') return carerId === viewer.carerId
+  // carers belong to no grid: a supervisor scoped to one does not see them
+  return !viewer.grid || viewer.grid.length === 0
 }
 
 export function underGrid(grid: readonly string[], scope: readonly string[] | undefined): boolean {

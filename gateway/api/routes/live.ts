@@ -2,8 +2,9 @@ import type { WebSocket } from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { openStates } from '../../alarms/model.ts'
-import { type LiveSubscriber, type LiveViewer, underGrid } from '../../live/hub.ts'
+import { type LiveSubscriber, type LiveViewer, seesCarer } from '../../live/hub.ts'
 import { gridKey } from '../../registry/schemas.ts'
+import { viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 
 export const liveQuery = z
@@ -36,9 +37,7 @@ export function liveRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const caller = request.caller
       if (!caller) return socket.close(1008, 'unauthenticated')
       const q = liveQuery.safeParse(request.query)
-      const viewer: LiveViewer = { role: caller.role }
-      if (caller.grid) viewer.grid = caller.grid
-      if (caller.carerId) viewer.carerId = caller.carerId
+      const viewer = viewerOf(caller)
       const subscriber: LiveSubscriber = {
         viewer,
         send(json) {
@@ -68,7 +67,7 @@ function snapshot(ctx: ApiContext, viewer: LiveViewer) {
       ? ctx.alarms.list({ carerId: viewer.carerId, state: [...openStates], limit: 500 }).items
       : ctx.alarms.list({ state: [...openStates], grid, limit: 500 }).items
   const carers = [...ctx.carers.all()]
-    .filter((c) => (viewer.role === 'carer' ? c.id === viewer.carerId : underGrid([], viewer.grid)))
+    .filter((c) => seesCarer(viewer, c.id))
     .map((c) => ({ id: c.id, name: c.name, duty: c.duty, busy: c.busy, mode: c.mode, position: c.position }))
   return { type: 'snapshot', seq: ctx.live.seq, at: ctx.clock.now(), alarms, carers }
 }

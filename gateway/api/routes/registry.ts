@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { seesCarer } from '../../live/hub.ts'
 import { RegistryError } from '../../registry/registry.ts'
 import {
   carerBody,
@@ -11,6 +12,7 @@ import {
   type User,
   userBody,
 } from '../../registry/schemas.ts'
+import { type Caller, viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 
@@ -28,6 +30,12 @@ export const listQuery = z
   .strict()
 export const idParams = z.object({ id: resourceId })
 const userParams = z.object({ username: resourceId })
+
+/** The caller a role guard put on the request (every route here has one). */
+function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new ApiError('UNAUTHENTICATED', 'no caller')
+  return request.caller
+}
 
 function domain(error: unknown): never {
   if (error instanceof RegistryError) throw new ApiError(error.code, error.message)
@@ -92,17 +100,24 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     audit(request, 'carer.put', id, created)
     return reply.code(created ? 201 : 200).send(carer)
   })
+  // Which carers a caller sees is the live stream's rule (seesCarer): a supervisor scoped to a grid sees
+  // none, neither their phones nor where they are; a carer sees themself.
   app.get('/carers', { preHandler: read }, async (request) => {
     const q = listQuery.parse(request.query)
-    return ctx.registry.listCarers(q)
+    const viewer = viewerOf(callerOf(request))
+    const page = ctx.registry.listCarers(q)
+    const items = page.items.filter((c) => seesCarer(viewer, c.id))
+    return items.length === page.items.length ? page : { items }
   })
   app.get(
     '/carers/:id',
     { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') },
     async (request) => {
       const { id } = idParams.parse(request.params)
-      if (request.caller?.role === 'carer' && request.caller.carerId !== id) {
-        throw new ApiError('FORBIDDEN', 'a carer sees only their own record')
+      const viewer = viewerOf(callerOf(request))
+      if (!seesCarer(viewer, id)) {
+        if (viewer.role === 'carer') throw new ApiError('FORBIDDEN', 'a carer sees only their own record')
+        throw new ApiError('CARER_NOT_FOUND', `no carer ${id}`)
       }
       const carer = ctx.registry.getCarer(id)
       if (!carer) throw new ApiError('CARER_NOT_FOUND', `no carer ${id}`)
