@@ -1,5 +1,7 @@
+import { html, nothing, render, type TemplateResult } from 'lit-html'
+import { live } from 'lit-html/directives/live.js'
+import { repeat } from 'lit-html/directives/repeat.js'
 import { api } from '../shared/api.ts'
-import { h } from '../shared/dom.ts'
 import { clock, dateTime, meters, minutes, word } from '../shared/format.ts'
 import { t } from '../shared/i18n.ts'
 import type { Alarm, Elder, LiveCarer, TimelineEntry } from '../shared/model.ts'
@@ -16,12 +18,26 @@ export interface DetailContext {
 
 type Full = Alarm & { timeline: TimelineEntry[] }
 
-/** The alarm detail panel: elder file, timeline, candidates, and the centre's one-click actions. */
+/** What the dispatcher has typed or chosen and not sent yet, kept for the alarm open. */
+interface Draft {
+  note: string
+  outcome: string
+}
+
+const freshDraft = (): Draft => ({ note: '', outcome: outcomes[0] })
+
+/**
+ * The alarm detail panel: elder file, timeline, candidates, and the centre's one-click actions.
+ * Drawn with lit-html (STYLE.md 19): each live event and each redraw of the candidates patches only
+ * what changed, so a half-typed note, the chosen outcome and the focus stay where they are; every
+ * piece of user text goes in as a text binding, never as HTML.
+ */
 export class AlarmDetail {
   readonly #root: HTMLElement
   readonly #ctx: DetailContext
   #alarm: Full | undefined
   #elder: Elder | undefined
+  #draft: Draft = freshDraft()
 
   constructor(root: HTMLElement, ctx: DetailContext) {
     this.#root = root
@@ -34,6 +50,7 @@ export class AlarmDetail {
 
   async open(id: string): Promise<void> {
     const alarm = await api<Full>('GET', `/alarms/${encodeURIComponent(id)}`)
+    if (this.#alarm?.id !== alarm.id) this.#draft = freshDraft()
     this.#alarm = alarm
     this.#elder = await api<Elder>('GET', `/elders/${encodeURIComponent(alarm.elderId)}`).catch(
       () => undefined,
@@ -45,7 +62,8 @@ export class AlarmDetail {
 
   close(): void {
     this.#alarm = undefined
-    this.#root.replaceChildren()
+    this.#draft = freshDraft()
+    render(nothing, this.#root)
     this.#root.classList.add('hidden')
   }
 
@@ -61,221 +79,175 @@ export class AlarmDetail {
 
   /** Candidates move with the carers; redraw them now and then, not on every fix. */
   refreshCandidates(): void {
-    if (!this.#alarm) return
-    const old = this.#root.querySelector('.candidates')
-    old?.replaceWith(this.#candidates(this.#alarm))
+    this.render()
   }
 
   render(): void {
     const a = this.#alarm
     if (!a) return
     this.#root.classList.remove('hidden')
+    render(this.#panel(a), this.#root)
+  }
+
+  #panel(a: Full): TemplateResult {
     const closed = a.state === 'resolved' || a.state === 'cancelled'
-    this.#root.replaceChildren(
-      h(
-        'header',
-        { class: 'detail-head' },
-        h(
-          'h2',
-          { tabindex: -1 },
-          h('span', { class: `prio prio-${a.priority}` }, `P${a.priority}`),
-          ` ${word('kind', a.kind)} · ${a.id}`,
-        ),
-        h('button', { type: 'button', 'aria-label': t('close'), onclick: () => this.close() }, '✕'),
-      ),
-      h(
-        'p',
-        { class: 'detail-state', id: 'detail-state', dataset: { state: a.state } },
-        `${t('state')}: ${word('state', a.state)}`,
-        a.escalated ? ` · ⚑ ${t('escalatedFlag')}` : '',
-        a.carerId ? ` · ${t('carer')}: ${this.#ctx.carerName(a.carerId)}` : '',
-        ` · ${clock(this.#ctx.now() - a.raisedAt)}`,
-      ),
-      this.#elderFile(),
-      closed ? h('p', {}, word('state', a.state)) : this.#actions(a),
-      closed ? h('div') : this.#candidates(a),
-      this.#timeline(a),
-    )
+    return html`
+      <header class="detail-head">
+        <h2 tabindex="-1">
+          <span class="prio prio-${a.priority}">P${a.priority}</span> ${word('kind', a.kind)} · ${a.id}
+        </h2>
+        <button type="button" aria-label=${t('close')} @click=${() => this.close()}>✕</button>
+      </header>
+      <p class="detail-state" id="detail-state" data-state=${a.state}>
+        ${t('state')}: ${word('state', a.state)}${a.escalated ? ` · ⚑ ${t('escalatedFlag')}` : ''}${
+          a.carerId ? ` · ${t('carer')}: ${this.#ctx.carerName(a.carerId)}` : ''
+        } · ${clock(this.#ctx.now() - a.raisedAt)}
+      </p>
+      ${this.#elderFile()}
+      ${closed ? html`<p>${word('state', a.state)}</p>` : this.#actions(a)}
+      ${closed ? nothing : this.#candidates(a)}
+      ${this.#timeline(a)}
+    `
   }
 
-  #elderFile(): HTMLElement {
+  #elderFile(): TemplateResult {
     const e = this.#elder
-    if (!e)
-      return h(
-        'section',
-        { class: 'elder' },
-        h('h3', {}, t('elderFile')),
-        h('p', {}, this.#alarm?.elderId ?? ''),
-      )
-    const tel = (phone: string | undefined) => (phone ? h('a', { href: `tel:${phone}` }, phone) : '')
-    return h(
-      'section',
-      { class: 'elder' },
-      h('h3', {}, `${t('elderFile')}: ${e.name}`),
-      h(
-        'dl',
-        {},
-        h('dt', {}, t('phone')),
-        h('dd', {}, tel(e.phone)),
-        h('dt', {}, t('address')),
-        h('dd', {}, e.address ?? ''),
-        h('dt', {}, t('grid')),
-        h('dd', {}, (e.grid ?? []).join(' / ')),
-        h('dt', {}, t('risk')),
-        h('dd', {}, word('risk', e.risk ?? 'medium')),
-        e.notes ? h('dt', {}, t('notes')) : undefined,
-        e.notes ? h('dd', {}, e.notes) : undefined,
-        h('dt', {}, t('contacts')),
-        h(
-          'dd',
-          {},
-          h(
-            'ul',
-            { class: 'contacts' },
-            ...(e.contacts ?? []).map((c) =>
-              h('li', {}, `${c.name}${c.relation ? ` (${c.relation})` : ''} `, tel(c.phone)),
-            ),
-          ),
-        ),
-      ),
-    )
+    if (!e) {
+      return html`<section class="elder"><h3>${t('elderFile')}</h3><p>${this.#alarm?.elderId ?? ''}</p></section>`
+    }
+    const tel = (phone: string | undefined) => (phone ? html`<a href="tel:${phone}">${phone}</a>` : nothing)
+    return html`
+      <section class="elder">
+        <h3>${t('elderFile')}: ${e.name}</h3>
+        <dl>
+          <dt>${t('phone')}</dt>
+          <dd>${tel(e.phone)}</dd>
+          <dt>${t('address')}</dt>
+          <dd>${e.address ?? ''}</dd>
+          <dt>${t('grid')}</dt>
+          <dd>${(e.grid ?? []).join(' / ')}</dd>
+          <dt>${t('risk')}</dt>
+          <dd>${word('risk', e.risk ?? 'medium')}</dd>
+          ${e.notes ? html`<dt>${t('notes')}</dt><dd>${e.notes}</dd>` : nothing}
+          <dt>${t('contacts')}</dt>
+          <dd>
+            <ul class="contacts">
+              ${(e.contacts ?? []).map(
+                (c) => html`<li>${c.name}${c.relation ? ` (${c.relation})` : ''} ${tel(c.phone)}</li>`,
+              )}
+            </ul>
+          </dd>
+        </dl>
+      </section>
+    `
   }
 
-  #candidates(a: Alarm): HTMLElement {
+  #candidates(a: Alarm): TemplateResult {
     const list = rankCandidates(a, this.#ctx.carers(), this.#ctx.now())
     const verb = a.carerId ? t('reassign') : t('assign')
-    return h(
-      'section',
-      { class: 'candidates' },
-      h('h3', {}, t('candidates')),
-      list.length === 0
-        ? h('p', { class: 'muted' }, t('noCandidates'))
-        : h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', {}, t('carer')),
-                h('th', {}, t('distance')),
-                h('th', {}, t('eta')),
-                h('th', {}),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...list.map((c) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, c.carer.name),
-                  h('td', {}, meters(c.distanceM)),
-                  h('td', {}, minutes(c.etaMin)),
-                  h(
-                    'td',
-                    {},
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: 'primary assign',
-                        dataset: { carer: c.carer.id },
-                        onclick: () => this.#act({ action: 'assign', carerId: c.carer.id }),
-                      },
-                      verb,
-                    ),
-                  ),
-                ),
-              ),
-            ),
-          ),
-    )
+    // keyed by carer: a row, and the button with the focus, moves with its carer when the order changes
+    return html`
+      <section class="candidates">
+        <h3>${t('candidates')}</h3>
+        ${
+          list.length === 0
+            ? html`<p class="muted">${t('noCandidates')}</p>`
+            : html`<table>
+              <thead>
+                <tr><th>${t('carer')}</th><th>${t('distance')}</th><th>${t('eta')}</th><th></th></tr>
+              </thead>
+              <tbody>
+                ${repeat(
+                  list,
+                  (c) => c.carer.id,
+                  (c) => html`<tr>
+                    <td>${c.carer.name}</td>
+                    <td>${meters(c.distanceM)}</td>
+                    <td>${minutes(c.etaMin)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="primary assign"
+                        data-carer=${c.carer.id}
+                        @click=${() => this.#act({ action: 'assign', carerId: c.carer.id })}
+                      >${verb}</button>
+                    </td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+        }
+      </section>
+    `
   }
 
-  #actions(a: Alarm): HTMLElement {
-    const outcome = h(
-      'select',
-      { name: 'outcome', 'aria-label': t('outcome') },
-      ...outcomes.map((o) => h('option', { value: o }, word('outcome', o))),
-    )
-    const note = h('input', {
-      name: 'note',
-      'aria-label': t('note'),
-      placeholder: t('note'),
-      maxlength: 2000,
-    })
-    return h(
-      'section',
-      { class: 'actions' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          id: 'act-escalate',
-          onclick: () => this.#act({ action: 'escalate' }),
-        },
-        t('escalate'),
-      ),
-      h(
-        'form',
-        {
-          class: 'inline',
-          onsubmit: (e: Event) => {
-            e.preventDefault()
-            void this.#act({
-              action: 'resolve',
-              outcome: outcome.value,
-              ...(note.value ? { note: note.value } : {}),
-            })
-          },
-        },
-        outcome,
-        note,
-        h('button', { type: 'submit', id: 'act-resolve' }, t('resolve')),
-        h(
-          'button',
-          {
-            type: 'button',
-            id: 'act-note',
-            onclick: () => {
-              if (note.value) void this.#act({ action: 'note', note: note.value })
-            },
-          },
-          t('addNote'),
-        ),
-      ),
-      a.state === 'open' || a.state === 'offered'
-        ? h('button', { type: 'button', onclick: () => this.#act({ action: 'cancel' }) }, t('cancelAlarm'))
-        : undefined,
-    )
+  #actions(a: Alarm): TemplateResult {
+    const draft = this.#draft
+    const resolve = (e: Event) => {
+      e.preventDefault()
+      void this.#act({
+        action: 'resolve',
+        outcome: draft.outcome,
+        ...(draft.note ? { note: draft.note } : {}),
+      })
+    }
+    const note = () => {
+      if (draft.note) void this.#act({ action: 'note', note: draft.note })
+    }
+    return html`
+      <section class="actions">
+        <button type="button" class="danger" id="act-escalate" @click=${() => this.#act({ action: 'escalate' })}>
+          ${t('escalate')}
+        </button>
+        <form class="inline" @submit=${resolve}>
+          <select
+            name="outcome"
+            aria-label=${t('outcome')}
+            @change=${(e: Event) => {
+              draft.outcome = (e.target as HTMLSelectElement).value
+            }}
+          >
+            ${outcomes.map((o) => html`<option value=${o} .selected=${live(o === draft.outcome)}>${word('outcome', o)}</option>`)}
+          </select>
+          <input
+            name="note"
+            aria-label=${t('note')}
+            placeholder=${t('note')}
+            maxlength="2000"
+            .value=${live(draft.note)}
+            @input=${(e: Event) => {
+              draft.note = (e.target as HTMLInputElement).value
+            }}
+          />
+          <button type="submit" id="act-resolve">${t('resolve')}</button>
+          <button type="button" id="act-note" @click=${note}>${t('addNote')}</button>
+        </form>
+        ${
+          a.state === 'open' || a.state === 'offered'
+            ? html`<button type="button" @click=${() => this.#act({ action: 'cancel' })}>${t('cancelAlarm')}</button>`
+            : nothing
+        }
+      </section>
+    `
   }
 
-  #timeline(a: Full): HTMLElement {
-    return h(
-      'section',
-      { class: 'timeline' },
-      h('h3', {}, t('timeline')),
-      h(
-        'ol',
-        { id: 'timeline' },
-        ...a.timeline.map((e) =>
-          h(
-            'li',
-            { dataset: { type: e.type } },
-            h('time', {}, dateTime(e.at)),
-            ` ${word('tl', e.type)}`,
-            e.carerId ? ` · ${this.#ctx.carerName(e.carerId)}` : '',
-            e.actor ? ` · ${e.actor}` : '',
-            e.note ? ` · ${e.note}` : '',
-          ),
-        ),
-      ),
-    )
+  #timeline(a: Full): TemplateResult {
+    return html`
+      <section class="timeline">
+        <h3>${t('timeline')}</h3>
+        <ol id="timeline">
+          ${repeat(
+            a.timeline,
+            (e) => e.seq,
+            (e) => html`<li data-type=${e.type}>
+              <time>${dateTime(e.at)}</time> ${word('tl', e.type)}${
+                e.carerId ? ` · ${this.#ctx.carerName(e.carerId)}` : ''
+              }${e.actor ? ` · ${e.actor}` : ''}${e.note ? ` · ${e.note}` : ''}
+            </li>`,
+          )}
+        </ol>
+      </section>
+    `
   }
 
   async #act(body: Record<string, string>): Promise<void> {
@@ -283,6 +255,8 @@ export class AlarmDetail {
     if (!id) return
     try {
       this.#alarm = await api<Full>('POST', `/alarms/${encodeURIComponent(id)}/actions`, body)
+      // what was sent is done with: the note field is empty again for the next one
+      if (body.action === 'note' || body.action === 'resolve') this.#draft.note = ''
       this.render()
     } catch (error) {
       this.#ctx.onError(error instanceof Error ? error.message : String(error))

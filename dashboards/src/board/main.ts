@@ -13,7 +13,7 @@ import { requireSession } from '../shared/session.ts'
 import { AlarmDetail } from './detail.ts'
 import { manualAlarmDialog } from './manual.ts'
 import { BoardMap } from './map.ts'
-import { QueueTable, tickTimers } from './queue.ts'
+import { QueueTable } from './queue.ts'
 import { BoardState } from './state.ts'
 
 const session = requireSession(['admin', 'dispatcher'])
@@ -238,7 +238,7 @@ function onStatus(s: LiveStatus): void {
 }
 
 setInterval(() => {
-  tickTimers(queueBody, live.now())
+  queueTable.tick(live.now())
   detail.refreshCandidates()
 }, 1000)
 window.addEventListener('resize', () => map.invalidate())

@@ -1,4 +1,5 @@
-import { h } from '../shared/dom.ts'
+import { html, render } from 'lit-html'
+import { repeat } from 'lit-html/directives/repeat.js'
 import { clock, word } from '../shared/format.ts'
 import { t } from '../shared/i18n.ts'
 import type { Alarm, LiveCarer } from '../shared/model.ts'
@@ -13,16 +14,14 @@ export interface QueueView {
 }
 
 /**
- * The open-alarm queue as a table; each row opens the alarm (click, Enter
- * or Space). Rows are kept by alarm id and rebuilt only when what they show
- * changed, and the table is re-ordered only when the order changed: with
- * 500 alarms, rebuilding everything on each event costs whole frames.
+ * The open-alarm queue as a table; each row opens the alarm (click, Enter or Space). Drawn with
+ * lit-html, rows keyed by alarm id (STYLE.md 19): an event patches the cells that changed and moves
+ * rows when the order changed, so a row keeps its element, and the keyboard focus, across updates.
  */
 export class QueueTable {
   readonly #body: HTMLTableSectionElement
   readonly #open: (id: string) => void
-  readonly #rows = new Map<string, { row: HTMLTableRowElement; signature: string }>()
-  #order = ''
+  #view: QueueView | undefined
 
   constructor(body: HTMLTableSectionElement, open: (id: string) => void) {
     this.#body = body
@@ -30,71 +29,52 @@ export class QueueTable {
   }
 
   render(view: QueueView): void {
-    const seen = new Set<string>()
-    const rows = view.alarms.map((a) => {
-      seen.add(a.id)
-      const carer = a.carerId ? (view.carers.get(a.carerId)?.name ?? a.carerId) : ''
-      const signature = [
-        a.priority,
-        a.kind,
-        a.state,
-        a.escalated,
-        carer,
-        view.elderNames.get(a.elderId) ?? '',
-        view.unseen.has(a.id),
-        a.id === view.selected,
-      ].join('|')
-      const known = this.#rows.get(a.id)
-      if (known && known.signature === signature) return known.row
-      const row = this.#row(a, carer, view)
-      known?.row.replaceWith(row)
-      this.#rows.set(a.id, { row, signature })
-      return row
-    })
-    for (const id of this.#rows.keys()) if (!seen.has(id)) this.#rows.delete(id)
-    const order = view.alarms.map((a) => a.id).join(',')
-    if (order === this.#order && rows.length > 0) return
-    this.#order = order
-    if (rows.length === 0) rows.push(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('noAlarms'))))
-    this.#body.replaceChildren(...rows)
+    this.#view = view
+    const rows =
+      view.alarms.length === 0
+        ? html`<tr><td colspan="6" class="muted">${t('noAlarms')}</td></tr>`
+        : repeat(
+            view.alarms,
+            (a) => a.id,
+            (a) => this.#row(a, view),
+          )
+    render(rows, this.#body)
   }
 
-  #row(a: Alarm, carer: string, view: QueueView): HTMLTableRowElement {
-    const row = h(
-      'tr',
-      {
-        tabindex: 0,
-        class: `alarm-row${view.unseen.has(a.id) ? ' flash' : ''}${a.id === view.selected ? ' selected' : ''}`,
-        dataset: { id: a.id, priority: String(a.priority), state: a.state },
-        'aria-selected': a.id === view.selected ? 'true' : 'false',
-      },
-      h('td', {}, h('span', { class: `prio prio-${a.priority}` }, `P${a.priority}`)),
-      h('td', {}, word('kind', a.kind)),
-      h('td', {}, view.elderNames.get(a.elderId) ?? a.elderId),
-      h(
-        'td',
-        {},
-        word('state', a.state),
-        a.escalated && h('span', { class: 'flag', title: t('escalatedFlag') }, ` ⚑ ${t('escalatedFlag')}`),
-      ),
-      h('td', {}, carer),
-      h('td', { class: 'timer', dataset: { raised: String(a.raisedAt) } }, clock(view.now - a.raisedAt)),
-    )
-    row.addEventListener('click', () => this.#open(a.id))
-    row.addEventListener('keydown', (e) => {
+  /** Once a second: the same rows, their timers moved on. */
+  tick(now: number): void {
+    if (this.#view) this.render({ ...this.#view, now })
+  }
+
+  #row(a: Alarm, view: QueueView) {
+    const carer = a.carerId ? (view.carers.get(a.carerId)?.name ?? a.carerId) : ''
+    const selected = a.id === view.selected
+    const keydown = (e: KeyboardEvent) => {
       if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault()
         this.#open(a.id)
       }
-    })
-    return row
-  }
-}
-
-/** Once a second: only the timer texts change. */
-export function tickTimers(body: HTMLElement, now: number): void {
-  for (const cell of body.querySelectorAll<HTMLElement>('td.timer')) {
-    const text = clock(now - Number(cell.dataset.raised))
-    if (cell.textContent !== text) cell.textContent = text
+    }
+    return html`<tr
+      tabindex="0"
+      class="alarm-row${view.unseen.has(a.id) ? ' flash' : ''}${selected ? ' selected' : ''}"
+      data-id=${a.id}
+      data-priority=${a.priority}
+      data-state=${a.state}
+      aria-selected=${selected ? 'true' : 'false'}
+      @click=${() => this.#open(a.id)}
+      @keydown=${keydown}
+    >
+      <td><span class="prio prio-${a.priority}">P${a.priority}</span></td>
+      <td>${word('kind', a.kind)}</td>
+      <td>${view.elderNames.get(a.elderId) ?? a.elderId}</td>
+      <td>${word('state', a.state)}${
+        a.escalated
+          ? html`<span class="flag" title=${t('escalatedFlag')}> ⚑ ${t('escalatedFlag')}</span>`
+          : ''
+      }</td>
+      <td>${carer}</td>
+      <td class="timer">${clock(view.now - a.raisedAt)}</td>
+    </tr>`
   }
 }

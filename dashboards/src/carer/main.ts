@@ -1,5 +1,7 @@
 import '../shared/style.css'
 import './carer.css'
+import { html, render as litRender, nothing, type TemplateResult } from 'lit-html'
+import { repeat } from 'lit-html/directives/repeat.js'
 import { api } from '../shared/api.ts'
 import { byId, h } from '../shared/dom.ts'
 import { meters, minutes, word } from '../shared/format.ts'
@@ -246,12 +248,13 @@ function alert(): void {
   }
 }
 
-/** The control the carer was on in the list, kept while a re-render takes it away (disabled, gone). */
+/** The control the carer was on in the list, kept while an update takes it away (disabled, gone). */
 let focusMemory: { id: string; alarm: string | undefined } | undefined
 
 /**
- * Draws the list again. What the carer was doing survives it: the focused control (or the next
- * step of the same task, once the one pressed is gone) and a half-written resolve note.
+ * Draws the list with lit-html (STYLE.md 19): cards keyed by alarm, so an update patches what changed
+ * and a half-written note, the chosen outcome and the focused control stay as they are. When the
+ * control pressed is gone (the task moved on), focus goes to the task's next step.
  */
 function render(): void {
   const active = document.activeElement instanceof HTMLElement ? document.activeElement : undefined
@@ -260,20 +263,22 @@ function render(): void {
   } else if (active && active !== document.body) {
     focusMemory = undefined // the carer moved on to something else
   }
-  const drafts = new Map<string, string>()
-  for (const field of list.querySelectorAll<HTMLTextAreaElement | HTMLSelectElement>('[data-draft]')) {
-    drafts.set(field.id, field.value)
-  }
-  list.replaceChildren(
-    h('h2', { id: 'tasks-title', tabindex: -1 }, t('myTasks')),
-    ...(tasks.length === 0 ? [h('p', { class: 'muted', id: 'no-tasks' }, t('noTasks'))] : tasks.map(card)),
-  )
-  for (const [id, value] of drafts) {
-    const field = document.getElementById(id) as HTMLTextAreaElement | HTMLSelectElement | null
-    if (field) field.value = value
-  }
+  draw()
   if (focusMemory) refocus(focusMemory)
   alert()
+}
+
+/** The list as it is now; also once a second, for the countdowns. */
+function draw(): void {
+  litRender(
+    html`<h2 id="tasks-title" tabindex="-1">${t('myTasks')}</h2>
+      ${
+        tasks.length === 0
+          ? html`<p class="muted" id="no-tasks">${t('noTasks')}</p>`
+          : repeat(tasks, (task) => task.alarmId, card)
+      }`,
+    list,
+  )
 }
 
 document.addEventListener('pointerdown', (e) => {
@@ -282,7 +287,10 @@ document.addEventListener('pointerdown', (e) => {
 
 function refocus(memory: { id: string; alarm: string | undefined }): void {
   const same = memory.id ? document.getElementById(memory.id) : null
-  if (same && !same.matches(':disabled')) return same.focus()
+  if (same && !same.matches(':disabled')) {
+    if (document.activeElement !== same) same.focus()
+    return
+  }
   const article = memory.alarm
     ? list.querySelector<HTMLElement>(`article.task[data-alarm="${CSS.escape(memory.alarm)}"]`)
     : null
@@ -295,149 +303,110 @@ function refocus(memory: { id: string; alarm: string | undefined }): void {
   byId('tasks-title').focus()
 }
 
-function card(task: Task): HTMLElement {
+function card(task: Task): TemplateResult {
   const isOffer = task.action === 'offer'
   const left =
     task.expiresAt !== undefined ? Math.max(0, Math.round((task.expiresAt - mode.now()) / 1000)) : 0
   const state = pending.get(task.alarmId) === 'confirming' ? 'confirming' : (task.state ?? task.action)
-  return h(
-    'article',
-    {
-      class: `task${isOffer ? ' offer' : ''}${task.reminded ? ' reminded' : ''}`,
-      dataset: { alarm: task.alarmId, state },
-      'aria-label': `P${task.alarm.priority} ${word('kind', task.alarm.kind)} ${task.elder.name}`,
-    },
-    h(
-      'header',
-      {},
-      h('span', { class: `prio prio-${task.alarm.priority}` }, `P${task.alarm.priority}`),
-      ` ${word('kind', task.alarm.kind)} · `,
-      isOffer ? h('strong', {}, t('offer')) : word('state', task.state ?? 'accepted'),
-      isOffer && task.expiresAt !== undefined
-        ? h(
-            'span',
-            { class: 'countdown', dataset: { expires: String(task.expiresAt) } },
-            ` ${t('expiresIn', { s: left })}`,
-          )
-        : undefined,
-    ),
-    task.reminded ? h('p', { class: 'reminder' }, t('reminder')) : undefined,
-    h(
-      'p',
-      { class: 'elder-name' },
-      task.elder.name,
-      ` · ${meters(task.distanceM)} · ${minutes(task.etaMin)}`,
-    ),
-    h('p', {}, task.elder.address),
-    task.elder.notes ? h('p', { class: 'muted' }, task.elder.notes) : undefined,
-    h(
-      'div',
-      { class: 'links' },
-      task.elder.phone
-        ? h('a', { class: 'button', href: `tel:${task.elder.phone}` }, `☎ ${t('call')}`)
-        : undefined,
-      h('a', { class: 'button', href: geoLink(task) }, `➤ ${t('navigate')}`),
-      h('a', { class: 'button', href: amapLink(task), target: '_blank', rel: 'noopener' }, t('navigateAmap')),
-      ...task.elder.contacts.map((c) =>
-        h(
-          'a',
-          { class: 'button', href: `tel:${c.phone}` },
-          `☎ ${c.name}${c.relation ? `（${c.relation}）` : ''}`,
-        ),
-      ),
-    ),
-    isOffer ? offerButtons(task) : progressButtons(task),
-  )
+  const elder = task.elder
+  return html`<article
+    class="task${isOffer ? ' offer' : ''}${task.reminded ? ' reminded' : ''}"
+    data-alarm=${task.alarmId}
+    data-state=${state}
+    aria-label=${`P${task.alarm.priority} ${word('kind', task.alarm.kind)} ${elder.name}`}
+  >
+    <header>
+      <span class="prio prio-${task.alarm.priority}">P${task.alarm.priority}</span>
+      ${word('kind', task.alarm.kind)} ·
+      ${isOffer ? html`<strong>${t('offer')}</strong>` : word('state', task.state ?? 'accepted')}
+      ${
+        isOffer && task.expiresAt !== undefined
+          ? html`<span class="countdown">${t('expiresIn', { s: left })}</span>`
+          : nothing
+      }
+    </header>
+    ${task.reminded ? html`<p class="reminder">${t('reminder')}</p>` : nothing}
+    <p class="elder-name">${elder.name} · ${meters(task.distanceM)} · ${minutes(task.etaMin)}</p>
+    <p>${elder.address}</p>
+    ${elder.notes ? html`<p class="muted">${elder.notes}</p>` : nothing}
+    <div class="links">
+      ${elder.phone ? html`<a class="button" href="tel:${elder.phone}">☎ ${t('call')}</a>` : nothing}
+      <a class="button" href=${geoLink(task)}>➤ ${t('navigate')}</a>
+      <a class="button" href=${amapLink(task)} target="_blank" rel="noopener">${t('navigateAmap')}</a>
+      ${elder.contacts.map(
+        (c) =>
+          html`<a class="button" href="tel:${c.phone}">☎ ${c.name}${c.relation ? `（${c.relation}）` : ''}</a>`,
+      )}
+    </div>
+    ${isOffer ? offerButtons(task) : progressButtons(task)}
+  </article>`
 }
 
-function waiting(task: Task): HTMLElement | undefined {
+function waiting(task: Task): TemplateResult | typeof nothing {
   const p = pending.get(task.alarmId)
-  return p ? h('p', { class: 'muted pending', role: 'status' }, t(p)) : undefined
+  return p ? html`<p class="muted pending" role="status">${t(p)}</p>` : nothing
 }
 
-function offerButtons(task: Task): HTMLElement {
+function offerButtons(task: Task): TemplateResult {
   const busy = pending.has(task.alarmId)
-  return h(
-    'div',
-    { class: 'buttons' },
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'primary big',
-        id: `accept-${task.alarmId}`,
-        disabled: busy,
-        onclick: () => reply(task, 'accept'),
-      },
-      t('accept'),
-    ),
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'big',
-        id: `decline-${task.alarmId}`,
-        disabled: busy,
-        onclick: () => reply(task, 'decline'),
-      },
-      t('decline'),
-    ),
-    waiting(task),
-  )
+  return html`<div class="buttons">
+    <button
+      type="button"
+      class="primary big"
+      id="accept-${task.alarmId}"
+      ?disabled=${busy}
+      @click=${() => reply(task, 'accept')}
+    >${t('accept')}</button>
+    <button
+      type="button"
+      class="big"
+      id="decline-${task.alarmId}"
+      ?disabled=${busy}
+      @click=${() => reply(task, 'decline')}
+    >${t('decline')}</button>
+    ${waiting(task)}
+  </div>`
 }
 
-function progressButtons(task: Task): HTMLElement {
+function progressButtons(task: Task): TemplateResult {
   const busy = pending.has(task.alarmId)
   if (task.state !== 'arrived') {
-    return h(
-      'div',
-      { class: 'buttons' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'primary big',
-          id: `arrive-${task.alarmId}`,
-          disabled: busy,
-          onclick: () => arrive(task),
-        },
-        t('arrive'),
-      ),
-      waiting(task),
-    )
+    return html`<div class="buttons">
+      <button
+        type="button"
+        class="primary big"
+        id="arrive-${task.alarmId}"
+        ?disabled=${busy}
+        @click=${() => arrive(task)}
+      >${t('arrive')}</button>
+      ${waiting(task)}
+    </div>`
   }
-  const outcome = h(
-    'select',
-    { 'aria-label': t('outcome'), name: 'outcome', id: `outcome-${task.alarmId}`, 'data-draft': true },
-    ...outcomes.map((o) => h('option', { value: o }, word('outcome', o))),
-  )
-  const note = h('textarea', {
-    'aria-label': t('note'),
-    placeholder: t('note'),
-    rows: 2,
-    name: 'note',
-    id: `note-${task.alarmId}`,
-    'data-draft': true,
-    maxlength: 1000,
-  })
-  return h(
-    'form',
-    {
-      class: 'buttons resolve',
-      onsubmit: (e: Event) => {
-        e.preventDefault()
-        void reply(task, 'resolve', { outcome: outcome.value, ...(note.value ? { note: note.value } : {}) })
-      },
-    },
-    outcome,
-    note,
-    h(
-      'button',
-      { type: 'submit', class: 'primary big', id: `resolve-${task.alarmId}`, disabled: busy },
-      t('resolve'),
-    ),
-    waiting(task),
-  )
+  const submit = (e: Event) => {
+    e.preventDefault()
+    const form = e.currentTarget as HTMLFormElement
+    const outcome = (form.elements.namedItem('outcome') as HTMLSelectElement).value
+    const note = (form.elements.namedItem('note') as HTMLTextAreaElement).value
+    void reply(task, 'resolve', { outcome, ...(note ? { note } : {}) })
+  }
+  // the fields keep what the carer chose and wrote: the same elements stay across updates
+  return html`<form class="buttons resolve" @submit=${submit}>
+    <select aria-label=${t('outcome')} name="outcome" id="outcome-${task.alarmId}">
+      ${outcomes.map((o) => html`<option value=${o}>${word('outcome', o)}</option>`)}
+    </select>
+    <textarea
+      aria-label=${t('note')}
+      placeholder=${t('note')}
+      rows="2"
+      name="note"
+      id="note-${task.alarmId}"
+      maxlength="1000"
+    ></textarea>
+    <button type="submit" class="primary big" id="resolve-${task.alarmId}" ?disabled=${busy}>
+      ${t('resolve')}
+    </button>
+    ${waiting(task)}
+  </form>`
 }
 
 /** "Arrived" takes the phone's position for the check-in (contract: arrive records the distance). */
@@ -478,10 +447,8 @@ async function reply(
 }
 
 setInterval(() => {
-  for (const el of list.querySelectorAll<HTMLElement>('.countdown')) {
-    const s = Math.max(0, Math.round((Number(el.dataset.expires) - mode.now()) / 1000))
-    el.textContent = ` ${t('expiresIn', { s })}`
-  }
+  // the countdowns move on; nothing else changes, and focus and fields are left alone
+  if (tasks.some((task) => task.action === 'offer')) draw()
   if (ringer.ringing && offers().length === 0) alert()
 }, 1000)
 
