@@ -14,6 +14,7 @@ import type { Metrics } from '../gateway/observe/metrics.ts'
 import type { Clock } from '../gateway/ports/clock.ts'
 import type { Scheduler } from '../gateway/ports/scheduler.ts'
 import { Backlog } from './backlog.ts'
+import { ClientIds } from './client-ids.ts'
 import { PrincipalLimiter } from './limits.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
 
@@ -42,6 +43,7 @@ export interface BrokerDeps {
 }
 
 /** MQTT 3.1.1 CONNACK return codes (contract: a refusal for bad credentials). */
+const IDENTIFIER_REJECTED = 2
 const SERVER_UNAVAILABLE = 3
 const BAD_CREDENTIALS = 4
 const NOT_AUTHORIZED = 5
@@ -56,6 +58,7 @@ export class Broker {
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #wills = new WeakMap<Client, string>()
   readonly #flows = new WeakMap<Client, Flow>()
+  readonly #clientIds = new ClientIds()
   #flowSerial = 0
   /** Connections holding a place under the cap: admitted, or having their secret checked. */
   readonly #admitted = new Set<Client>()
@@ -219,6 +222,16 @@ export class Broker {
       this.#refused('will_denied', principal, { topic: will })
       return NOT_AUTHORIZED
     }
+    // security: a session belongs to its principal — another's client id would take over its
+    // connection and its queued messages (Aedes keys both by client id alone)
+    const owner = this.#clientIds.owner(client.id)
+    if (owner !== undefined && owner !== principal.id) {
+      this.#refused('client_id_taken', principal, { clientId: client.id })
+      return IDENTIFIER_REJECTED
+    }
+    if (client.conn.destroyed) return SERVER_UNAVAILABLE // gone while its secret was checked
+    this.#clientIds.claim(client.id, principal.id, client.clean)
+    client.conn.once('close', () => this.#clientIds.release(client.id))
     this.#principals.set(client, principal)
     return 0
   }
