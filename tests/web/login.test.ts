@@ -91,3 +91,75 @@ describe.skipIf(!haveChromium && !mustRun)('the login page on a fresh gateway: t
     await expect.poll(() => page.textContent('#login-error')).toBe('Unknown or expired token')
   })
 })
+
+describe.skipIf(!haveChromium && !mustRun)('the login page’s `next`: only a path on this gateway', () => {
+  let world: World
+  let browsing: Browsing
+  let context: BrowserContext
+  let base = ''
+  /** Every request the browser tried to send anywhere but the gateway (aborted, so nothing leaves). */
+  const elsewhere: string[] = []
+
+  beforeAll(async () => {
+    world = await startWorld()
+    base = `http://127.0.0.1:${world.app.httpPort}`
+    browsing = await launch()
+    context = await browsing.browser.newContext({ locale: 'zh-CN' })
+    await context.route('**/*', (route) => {
+      const url = route.request().url()
+      if (url.startsWith(`${base}/`)) return route.continue()
+      elsewhere.push(url)
+      return route.abort()
+    })
+  })
+
+  afterAll(async () => {
+    await browsing?.close()
+    await world?.stop()
+  })
+
+  /**
+   * Signs in with the admin token from /login?next=…; says where the page went and what it tried to
+   * reach off the gateway meanwhile.
+   */
+  async function signInWithNext(next: string): Promise<{ went: URL; left: string[] }> {
+    const page = await context.newPage()
+    const before = elsewhere.length
+    const login = `${base}/login?mode=token&next=${encodeURIComponent(next)}`
+    try {
+      await page.goto(login)
+      await page.fill('#login-token input[name=token]', ADMIN_TOKEN)
+      // the click leads to one navigation, wherever it goes: wait for it to settle (or be aborted)
+      await Promise.all([
+        page.waitForEvent('framenavigated', {
+          predicate: (f) => f === page.mainFrame() && f.url() !== login,
+        }),
+        page.click('#login-token button[type=submit]'),
+      ])
+      await page.waitForLoadState().catch(() => undefined)
+      return { went: new URL(page.url()), left: elsewhere.slice(before) }
+    } finally {
+      await page.close()
+    }
+  }
+
+  it('follows a path on the gateway', async () => {
+    const { went, left } = await signInWithNext('/supervision?grid=Haifeng')
+    expect(left).toEqual([])
+    expect(went.origin).toBe(base)
+    expect(went.pathname + went.search).toBe('/supervision?grid=Haifeng')
+  })
+
+  it.each([
+    ['a backslash, which browsers read as a slash', '/\\example.com/x'],
+    ['a protocol-relative URL', '//example.com'],
+    ['a tab the URL parser drops', '/\t/example.com'],
+    ['a script URL', 'javascript:document.title="owned"'],
+    ['an absolute URL elsewhere', 'https://example.com/'],
+  ])('stays on the gateway for %s, landing on the role’s home', async (_what, next) => {
+    const { went, left } = await signInWithNext(next)
+    expect(left).toEqual([])
+    expect(went.origin).toBe(base)
+    expect(went.pathname).toBe('/')
+  })
+})

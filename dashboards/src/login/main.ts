@@ -5,6 +5,7 @@ import { byId, h } from '../shared/dom.ts'
 import { type Key, lang, setLang, t, translate } from '../shared/i18n.ts'
 import { checkCarerLogin } from '../shared/mqtt.ts'
 import { homeOf, type Session, saveSession } from '../shared/session.ts'
+import { safeNext } from './next.ts'
 
 /**
  * Login, three ways in: a username and password (every role), a carer's phone login over MQTT
@@ -115,8 +116,8 @@ function render(): void {
           error.textContent = outcome.failure
           return
         }
-        const next = new URLSearchParams(location.search).get('next')
-        location.href = next?.startsWith('/') && !next.startsWith('//') ? next : homeOf(outcome.role)
+        const next = safeNext(new URLSearchParams(location.search).get('next'), location.origin)
+        location.href = next ?? homeOf(outcome.role)
       } catch (err) {
         error.textContent = String(err)
       } finally {
