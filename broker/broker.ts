@@ -13,10 +13,12 @@ import type { Logger } from '../gateway/observe/log.ts'
 import type { Metrics } from '../gateway/observe/metrics.ts'
 import type { Clock } from '../gateway/ports/clock.ts'
 import type { Scheduler } from '../gateway/ports/scheduler.ts'
-import { Backlog } from './backlog.ts'
 import { ClientIds } from './client-ids.ts'
-import { PrincipalLimiter } from './limits.ts'
+import { Doorway } from './doorway.ts'
+import type { FrameRefusal } from './frames.ts'
+import { Pacer } from './pacer.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
+import { RefusalTally, type TallyRow } from './tally.ts'
 
 /** What the broker asks of the gateway: who someone is, and what to do with a publish. */
 export interface BrokerGate {
@@ -49,6 +51,15 @@ const BAD_CREDENTIALS = 4
 const NOT_AUTHORIZED = 5
 
 /**
+ * Room in a packet beyond its payload: fixed header (5), topic length and
+ * message id (4), the longest topic the contract allows (under 100 bytes),
+ * and more than enough for a CONNECT's client id, user name and secret.
+ */
+const PACKET_OVERHEAD = 512
+/** How long a window of refusals anyone can cause is audited as one (`RefusalTally`). */
+const TALLY_WINDOW_MS = 60_000
+
+/**
  * Aedes in the gateway's process: TCP, TLS and WebSocket listeners in front
  * of one broker whose hooks enforce the contract — who may connect, what
  * each principal may publish and subscribe, how big a payload may be.
@@ -57,13 +68,14 @@ export class Broker {
   readonly #d: BrokerDeps
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #wills = new WeakMap<Client, string>()
-  readonly #flows = new WeakMap<Client, Flow>()
   readonly #clientIds = new ClientIds()
-  #flowSerial = 0
-  /** Connections holding a place under the cap: admitted, or having their secret checked. */
-  readonly #admitted = new Set<Client>()
-  /** Every open socket, so that `stop()` can end those that never sent a CONNECT. */
-  readonly #sockets = new Set<Connection>()
+  /** Who is on the other end of each logged-in socket (for refusals seen before Aedes reads a packet). */
+  readonly #connPrincipals = new WeakMap<Connection, Principal>()
+  /** Each socket's source address. */
+  readonly #addresses = new WeakMap<Connection, string>()
+  #doorway: Doorway | undefined
+  #tally: RefusalTally | undefined
+  #pacer: Pacer | undefined
   #aedes: Aedes | undefined
   #tcp: Server | undefined
   #tls: TlsServer | undefined
@@ -86,9 +98,34 @@ export class Broker {
   }
 
   async start(): Promise<void> {
-    const { config } = this.#d
+    const { config, clock, scheduler } = this.#d
+    this.#tally = new RefusalTally(clock, scheduler, TALLY_WINDOW_MS, (row) => this.#audit(row))
+    this.#pacer = new Pacer({
+      limits: {
+        ratePerS: config.mqttRatePerS,
+        burst: config.mqttBurst,
+        alarmRatePerS: config.mqttAlarmRatePerS,
+        alarmBurst: config.mqttAlarmBurst,
+        dropsBeforeDisconnect: config.mqttBurst * 2,
+        maxHeld: config.mqttMaxHeld,
+        maxHoldMs: config.mqttHoldMaxS * 1000,
+      },
+      clock,
+      scheduler,
+      metrics: this.#d.metrics,
+      onDisconnect: (client, reason, detail) =>
+        this.#refused('rate_limited', this.#principals.get(client), { reason, ...detail }),
+    })
+    this.#doorway = new Doorway({
+      limit: config.maxConnections,
+      maxPacketBytes: config.maxPayloadBytes + PACKET_OVERHEAD,
+      onRefused: (conn, refusal) => this.#frameRefused(conn, refusal),
+      onTurnedAway: (conn) => this.#tallied('connection_cap', conn, { limit: config.maxConnections }),
+    })
     const aedes = await Aedes.createBroker({
       drainTimeout: config.drainTimeoutMs,
+      // security: a socket that has not sent its CONNECT within this is closed (Aedes' default is 30 s)
+      connectTimeout: config.connectTimeoutMs,
       preConnect: (client, packet, done) => {
         if (packet.will) this.#wills.set(client, packet.will.topic)
         done(null, true)
@@ -123,9 +160,11 @@ export class Broker {
       this.#d.metrics.inc('care_mqtt_client_errors_total')
       this.#d.log.debug({ client: client.id, err: error.message }, 'client error')
     })
-    aedes.on('connectionError', (_client, error) => {
+    aedes.on('connectionError', (client, error) => {
       this.#d.metrics.inc('care_mqtt_connection_errors_total')
       this.#d.log.debug({ err: error.message }, 'connection error')
+      // Aedes' own words for its connect timeout: a socket that never logged in
+      if (/connect did not arrive/.test(error.message)) this.#tallied('connect_timeout', client.conn, {})
     })
     this.#aedes = aedes
 
@@ -174,36 +213,45 @@ export class Broker {
     // Stop listening first; a server's close waits for its sockets, which closing the broker ends.
     const closed = Promise.all([close(this.#tcp), close(this.#tls)])
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()))
-    for (const socket of this.#sockets) socket.destroy()
+    // sockets that never sent a CONNECT are not Aedes' clients yet
+    for (const socket of this.#doorway?.sockets() ?? []) socket.destroy()
+    this.#tally?.flush()
     await closed
   }
 
   #accept(conn: Connection, request?: IncomingMessage): void {
     const aedes = this.#aedes
-    if (!aedes) return void conn.destroy()
-    this.#sockets.add(conn)
-    conn.once('close', () => this.#sockets.delete(conn))
-    aedes.handle(conn, request)
+    const doorway = this.#doorway
+    if (!aedes || !doorway) return void conn.destroy()
+    const address = request?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress
+    this.#addresses.set(conn, address ?? 'unknown')
+    if (doorway.admit(conn)) aedes.handle(conn, request)
+  }
+
+  /** A packet refused on its fixed header: too large, or anything but CONNECT first. */
+  #frameRefused(conn: Connection, refusal: FrameRefusal): void {
+    const { reason, ...detail } = refusal
+    const principal = this.#connPrincipals.get(conn)
+    // a logged-in principal answers for itself; before login only the address is known
+    if (principal) this.#refused(reason, principal, detail)
+    else this.#tallied(reason, conn, detail)
   }
 
   async #authenticate(client: Client, username?: string, password?: Buffer): Promise<number> {
     // Over the cap, refuse before spending a hash on the secret: CONNACK 3, "server unavailable".
-    const limit = this.#d.config.maxConnections
+    // The place was taken when the socket was accepted, so sockets arriving together all fit under the cap.
     if (client.conn.destroyed) return SERVER_UNAVAILABLE // gone already: no CONNACK will be written
-    if (this.#admitted.size >= limit) {
-      this.#refused('connection_cap', undefined, { username, limit })
+    if (!this.#doorway?.placed(client.conn)) {
+      this.#tallied('connection_cap', client.conn, { username, limit: this.#d.config.maxConnections })
       return SERVER_UNAVAILABLE
     }
-    // The place is taken before the (slow) secret check, or connections arriving together all fit under the cap.
-    this.#admitted.add(client)
-    client.conn.once('close', () => this.#admitted.delete(client))
     let code = SERVER_UNAVAILABLE
     try {
       code = await this.#verify(client, username, password)
     } catch (error) {
       this.#d.log.error({ err: error }, 'authentication failed')
     }
-    if (code !== 0) this.#admitted.delete(client)
+    if (code !== 0) this.#doorway?.release(client.conn) // a refused login keeps no place
     return code
   }
 
@@ -233,6 +281,7 @@ export class Broker {
     this.#clientIds.claim(client.id, principal.id, client.clean)
     client.conn.once('close', () => this.#clientIds.release(client.id))
     this.#principals.set(client, principal)
+    this.#connPrincipals.set(client.conn, principal)
     return 0
   }
 
@@ -267,35 +316,11 @@ export class Broker {
     const topic = verdict.topic
     // A will comes once, as its connection closes: never throttled, or a device cut off for flooding stays online.
     if (client.closed) return done(this.#store(principal, topic, packet))
-    const flow = this.#flow(client, principal)
-    const limit = flow.limiter.check(
-      isAlarmMessage(topic),
-      packet.qos,
-      this.#d.clock.now(),
-      flow.backlog.size,
+    this.#pacer?.admit(
+      client,
+      { alarm: isAlarmMessage(topic), qos: packet.qos, store: () => this.#store(principal, topic, packet) },
+      done,
     )
-    switch (limit) {
-      case 'pass':
-        return done(this.#store(principal, topic, packet))
-      case 'drop':
-        // QoS 0 telemetry over the rate: nothing was promised, so it is dropped and counted
-        this.#d.metrics.inc('care_mqtt_throttled_total')
-        return done(null)
-      case 'hold':
-        // contract: PUBACK means kept — over the rate a QoS 1 publish waits for its turn, unacknowledged
-        this.#d.metrics.inc('care_mqtt_held_total')
-        flow.backlog.push({ pass: () => done(this.#store(principal, topic, packet)), refuse: done })
-        if (flow.backlog.size === 1) this.#releaseLater(flow)
-        return
-      default:
-        this.#refused('rate_limited', principal, {
-          topic: packet.topic,
-          reason: limit,
-          held: flow.backlog.size,
-        })
-        flow.backlog.clear() // never acknowledged: the device sends them again
-        return done(new Error('rate limited'))
-    }
   }
 
   /** Hand a publish to the gateway; an error (not stored) means no PUBACK, so the device sends it again. */
@@ -312,55 +337,27 @@ export class Broker {
     return null
   }
 
-  /** The connection's limits and held publishes, made at its first publish and forgotten when it closes. */
-  #flow(client: Client, principal: Principal): Flow {
-    const known = this.#flows.get(client)
-    if (known) return known
-    const c = this.#d.config
-    const limiter = new PrincipalLimiter(
-      {
-        ratePerS: c.mqttRatePerS,
-        burst: c.mqttBurst,
-        alarmRatePerS: c.mqttAlarmRatePerS,
-        alarmBurst: c.mqttAlarmBurst,
-        dropsBeforeDisconnect: c.mqttBurst * 2,
-        maxHeld: c.mqttMaxHeld,
-        maxHoldMs: c.mqttHoldMaxS * 1000,
-      },
-      this.#d.clock.now(),
-    )
-    const flow: Flow = {
-      client,
-      principal,
-      limiter,
-      backlog: new Backlog(),
-      key: `mqtt-held:${++this.#flowSerial}`,
-    }
-    this.#flows.set(client, flow)
-    client.conn.once('close', () => {
-      this.#d.scheduler.cancel(flow.key)
-      flow.backlog.clear()
+  /**
+   * A refusal anyone can cause at will (a socket that never logs in, a wrong
+   * secret): counted every time, audited once per key — the address unless
+   * given — and window, with a count (`RefusalTally`).
+   */
+  #tallied(reason: string, conn: Connection, detail: Record<string, unknown>, key?: string): void {
+    this.#d.metrics.inc('care_mqtt_refused_total', { reason })
+    const address = this.#addresses.get(conn) ?? 'unknown'
+    const written = this.#tally?.note(reason, key ?? address, { ...detail, address })
+    if (!written) this.#d.log.debug({ reason, address, ...detail }, 'mqtt refused again')
+  }
+
+  #audit(row: TallyRow): void {
+    const detail = { ...row.detail, count: row.count, ...(row.to ? { from: row.from, to: row.to } : {}) }
+    this.#d.log.warn({ reason: row.action, ...detail }, row.to ? 'mqtt refused, repeatedly' : 'mqtt refused')
+    this.#d.audit.record({
+      actor: typeof row.detail.username === 'string' ? row.detail.username : undefined,
+      action: `mqtt.${row.action}`,
+      source: 'mqtt',
+      detail,
     })
-    return flow
-  }
-
-  /** Wake when the rate allows the oldest held publish, on the gateway's scheduler. */
-  #releaseLater(flow: Flow): void {
-    const now = this.#d.clock.now()
-    this.#d.scheduler.at(flow.key, flow.limiter.nextAt(now), () => this.#release(flow))
-  }
-
-  #release(flow: Flow): void {
-    if (flow.client.closed) return flow.backlog.clear()
-    const now = this.#d.clock.now()
-    const waiting = flow.backlog.release(() => flow.limiter.release(now))
-    if (!waiting) return flow.limiter.drained()
-    if (flow.limiter.heldTooLong(now)) {
-      // a flood that never stops: a backlog is taken at the rate, but not forever
-      this.#refused('rate_limited', flow.principal, { reason: 'held_too_long', held: flow.backlog.size })
-      return flow.backlog.abort(new Error('held back too long'))
-    }
-    this.#releaseLater(flow)
   }
 
   #refused(reason: string, principal: Principal | undefined, detail: Record<string, unknown>): void {
@@ -374,16 +371,6 @@ export class Broker {
       detail,
     })
   }
-}
-
-/** One connection's rate limits and the publishes it has waiting. */
-interface Flow {
-  client: Client
-  principal: Principal
-  limiter: PrincipalLimiter
-  backlog: Backlog
-  /** Its release deadline in the scheduler. */
-  key: string
 }
 
 /** Messages that open, close or move an alarm: never dropped after a PUBACK. */

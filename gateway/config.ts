@@ -42,6 +42,8 @@ const shape = {
   maxPayloadBytes: z.coerce.number().int().min(256).max(1_048_576).default(4096),
   maxConnections: z.coerce.number().int().min(1).default(50_000),
   drainTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  /** A socket that has not sent its MQTT CONNECT within this is closed. */
+  connectTimeoutMs: z.coerce.number().int().min(10).default(5_000),
   /** A stop that has not finished by then ends the process anyway (a hung socket must not keep it alive). */
   stopTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Per-principal MQTT limits: telemetry messages a second and burst; alarm messages a second and burst. */

@@ -291,7 +291,7 @@ describe('what a device may publish', () => {
     expect(retained).toEqual(['care/v1/dev/D01/status'])
   })
 
-  it('closes the connection on a 1 MB payload, storing nothing, while others are served', async () => {
+  it('closes the connection on a 1 MB payload as its header arrives, storing nothing, while others are served', async () => {
     const w = await aGateway()
     const big = await w.device('D01', 'E01')
     const other = await w.device('D02', 'E01')
@@ -299,10 +299,11 @@ describe('what a device may publish', () => {
     const payload = JSON.stringify({ id: 'huge', ts: w.clock.now(), pad: 'x'.repeat(1024 * 1024) })
     fireAndForget(big, topics.deviceUplink('D01', 'sos'), payload)
     await gone
-    expect(refusals(w, 'payload_too_large')).toBe(1)
-    const [line] = audited(w, 'mqtt.payload_too_large')
-    expect(line).toMatchObject({ actor: 'D01', target: 'care/v1/dev/D01/sos' })
-    expect(line?.detail.bytes).toBe(Buffer.byteLength(payload))
+    // the packet's announced length is over the limit: refused before its body is buffered
+    expect(refusals(w, 'packet_too_large')).toBe(1)
+    const [line] = audited(w, 'mqtt.packet_too_large')
+    expect(line).toMatchObject({ actor: 'D01', detail: { type: 3, limit: 4096 + 512 } })
+    expect(line?.detail.bytes).toBeGreaterThan(1024 * 1024)
     expect(alarmCount(w)).toBe(0)
     await sosAnswered(w, other, 'D02', 'small')
   })
