@@ -130,6 +130,7 @@ export class App {
       },
     })
     this.registry = registry
+    const auth = new Auth(store, registry, clock, admin.hash)
     const alarmStore = new AlarmStore(store)
     const live = new LiveHub(clock)
     this.live = live
@@ -155,8 +156,12 @@ export class App {
       metrics,
       audit,
       gate: {
-        authenticate: (username, password) =>
-          registry.verifyPrincipal(username, password?.toString('utf8') ?? ''),
+        authenticate: (username, password) => {
+          const secret = password?.toString('utf8') ?? ''
+          // a carer phone's session token (POST /auth/carer) first: a sha256 lookup, no scrypt
+          const session = auth.carerSession(username, secret)
+          return session ? Promise.resolve(session) : registry.verifyPrincipal(username, secret)
+        },
         onPublish: (principal, topic, payload) => this.#onPublish(principal, topic, payload),
         onSubscribe: (principal, filters) => {
           // contract: a carer's phone that (re)subscribes gets its open offers and held alarm again
@@ -274,7 +279,6 @@ export class App {
     telemetry.start()
     this.history.start()
 
-    const auth = new Auth(store, registry, clock, admin.hash)
     this.flows = new Flows({
       config,
       auth,

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Principal } from '../../broker/policy.ts'
 import type { LiveViewer } from '../live/hub.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -29,6 +30,8 @@ declare module 'fastify' {
 }
 
 export const SESSION_MS = 12 * 3_600_000
+/** A carer's phone session: a week, so a phone in a pocket is not signed out in the middle of a shift. */
+export const CARER_SESSION_MS = 7 * 86_400_000
 
 export type RoleGuard = ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) & {
   roles: readonly Role[]
@@ -81,6 +84,46 @@ export class Auth {
   }
 
   /**
+   * A carer's phone login: the carer id and secret, checked as the broker checks them, traded for
+   * a session token bound to the carer. The token is the phone's MQTT password from then on (see
+   * `carerSession`) and a carer's bearer token on HTTP; the secret is never kept by the phone.
+   */
+  async carerLogin(
+    carerId: string,
+    secret: string,
+  ): Promise<
+    | { ok: true; token: string; role: 'carer'; carerId: string; expiresAt: number }
+    | { ok: false; reason: 'bad_credentials' | 'not_a_carer' }
+  > {
+    const principal = await this.#registry.verifyPrincipal(carerId, secret)
+    if (!principal) return { ok: false, reason: 'bad_credentials' }
+    if (principal.kind !== 'carer') return { ok: false, reason: 'not_a_carer' }
+    const token = randomToken()
+    const expiresAt = this.#clock.now() + CARER_SESSION_MS
+    this.#store.db
+      .prepare('INSERT INTO sessions (token_hash, username, carer_id, expires_at) VALUES (?, ?, ?, ?)')
+      .run(sha256(token), carerId, carerId, expiresAt)
+    return { ok: true, token, role: 'carer', carerId, expiresAt }
+  }
+
+  /**
+   * The MQTT side of a carer session: `username = carerId, password = token` while it lives. A
+   * sha256 and one indexed lookup, so the broker tries it before the (scrypt) secret.
+   */
+  carerSession(carerId: string, token: string): Principal | null {
+    if (token.length === 0) return null
+    const row = this.#store.db
+      .prepare('SELECT expires_at FROM sessions WHERE token_hash = ? AND carer_id = ?')
+      .get(sha256(token), carerId) as { expires_at: number } | undefined
+    return row && row.expires_at > this.#clock.now() ? { kind: 'carer', id: carerId } : null
+  }
+
+  /** Ends every phone session of a carer (a new secret). */
+  endCarerSessions(carerId: string): number {
+    return Number(this.#store.db.prepare('DELETE FROM sessions WHERE carer_id = ?').run(carerId).changes)
+  }
+
+  /**
    * Ends the session of this token. The bootstrap token and service tokens are not sessions:
    * nothing can end them here (`not_a_session`), and the caller must be told so.
    */
@@ -90,9 +133,12 @@ export class Auth {
     return 'ended'
   }
 
-  /** Ends every session of a web user (a new password or role, disabled, deleted). */
+  /** Ends every session of a web user (a new password or role, disabled, deleted); a carer's phone keeps its own. */
   endSessionsOf(username: string): number {
-    return Number(this.#store.db.prepare('DELETE FROM sessions WHERE username = ?').run(username).changes)
+    return Number(
+      this.#store.db.prepare('DELETE FROM sessions WHERE username = ? AND carer_id IS NULL').run(username)
+        .changes,
+    )
   }
 
   get bootstrapRetired(): boolean {
@@ -125,9 +171,14 @@ export class Auth {
     const service = this.#services.get(sha256(token))
     if (service) return { username: service, role: 'dispatcher' }
     const row = this.#store.db
-      .prepare('SELECT username, expires_at FROM sessions WHERE token_hash = ?')
-      .get(sha256(token)) as { username: string; expires_at: number } | undefined
+      .prepare('SELECT username, carer_id, expires_at FROM sessions WHERE token_hash = ?')
+      .get(sha256(token)) as { username: string; carer_id: string | null; expires_at: number } | undefined
     if (!row || row.expires_at <= this.#clock.now()) return undefined
+    if (row.carer_id !== null) {
+      // a carer's phone session: the carer, as the carer role sees itself
+      const carer = this.#registry.getCarer(row.carer_id)
+      return carer ? { username: carer.id, role: 'carer', carerId: carer.id } : undefined
+    }
     const user = this.#registry.getUser(row.username)
     if (!user || user.disabled) return undefined
     const caller: Caller = { username: user.username, role: user.role }

@@ -20,6 +20,7 @@ export const errorCodes = {
   UNAUTHENTICATED: { status: 401, what: 'no valid bearer token' },
   BAD_CREDENTIALS: { status: 401, what: 'wrong username or password' },
   FORBIDDEN: { status: 403, what: 'the caller\u2019s role or scope does not allow this' },
+  NOT_A_CARER: { status: 403, what: 'a carer login named a device or a service (with its own secret)' },
   NOT_FOUND: { status: 404, what: 'no such route' },
   ALARM_NOT_FOUND: { status: 404, what: 'no such alarm' },
   ELDER_NOT_FOUND: { status: 404, what: 'no such elder' },

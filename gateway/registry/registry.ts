@@ -180,13 +180,23 @@ export class Registry {
     return rows.map(deviceOf)
   }
 
-  async putCarer(id: string, body: CarerBody): Promise<{ created: boolean; carer: Carer }> {
+  /**
+   * Creates or replaces a carer. The same secret keeps its stored hash, so `secretChanged` says
+   * whether the phone's sessions must end (docs/security.md); a new name or mode does not.
+   */
+  async putCarer(
+    id: string,
+    body: CarerBody,
+  ): Promise<{ created: boolean; carer: Carer; secretChanged: boolean }> {
     if (this.#exists('devices', id)) throw new RegistryError('ID_TAKEN', `${id} is already a device's id`)
     if (this.#exists('services', id)) throw new RegistryError('ID_TAKEN', `${id} is already a service's id`)
     const { secret, ...doc } = body
-    const secretHash = await hashSecret(secret, machineCost)
+    const before = this.#store.db.prepare('SELECT secret_hash FROM carers WHERE id = ?').get(id) as
+      | { secret_hash: string }
+      | undefined
+    const same = before !== undefined && (await verifySecret(secret, before.secret_hash))
+    const secretHash = same ? before.secret_hash : await hashSecret(secret, machineCost)
     const now = this.#clock.now()
-    const created = !this.#exists('carers', id)
     this.#store.db
       .prepare(
         `INSERT INTO carers (id, doc, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -196,7 +206,7 @@ export class Registry {
       .run(id, JSON.stringify(doc), secretHash, now, now)
     const carer = this.getCarer(id) as Carer
     this.#hooks.carerChanged?.(carer)
-    return { created, carer }
+    return { created: before === undefined, carer, secretChanged: before !== undefined && !same }
   }
 
   getCarer(id: string): Carer | undefined {

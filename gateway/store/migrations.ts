@@ -224,4 +224,9 @@ export const migrations: readonly string[] = [
   ALTER TABLE users ADD COLUMN disabled_at INTEGER;
   CREATE INDEX sessions_username ON sessions(username);
   `,
+  // 5: a carer's phone session (POST /auth/carer), bound to the carer; NULL for a web user's session
+  `
+  ALTER TABLE sessions ADD COLUMN carer_id TEXT;
+  CREATE INDEX sessions_carer ON sessions(carer_id);
+  `,
 ]

@@ -87,12 +87,12 @@ describe('authentication happens before the body is read', () => {
     expect(res.status).toBe(401)
   })
 
-  it('leaves only health and login public', () => {
+  it('leaves only health and the two logins public', () => {
     const publicRoutes = world.app.http.routeTable
       .filter((r) => r.url.startsWith('/api/v1/') && r.roles === 'public')
       .map((r) => `${r.method} ${r.url}`)
       .sort()
-    expect(publicRoutes).toEqual(['GET /api/v1/health', 'POST /api/v1/auth/login'])
+    expect(publicRoutes).toEqual(['GET /api/v1/health', 'POST /api/v1/auth/carer', 'POST /api/v1/auth/login'])
   })
 })
 

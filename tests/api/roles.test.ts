@@ -84,6 +84,11 @@ const requests: Record<string, (caller: Caller) => Call> = {
     body: { username: 'supervisor1', password: 'password-supervisor' },
     ok: [200],
   }),
+  'POST /api/v1/auth/carer': () => ({
+    url: '/api/v1/auth/carer',
+    body: { carerId: 'C01', secret: 'secret-C01' },
+    ok: [200],
+  }),
   // the bootstrap token is not a session: logout says so instead of pretending
   'POST /api/v1/auth/logout': (caller) => ({
     url: '/api/v1/auth/logout',

@@ -99,10 +99,14 @@ describe.skipIf(!haveChromium && !mustRun)(
       await phone.waitForSelector('#live-status[data-status=live]')
       expect(await phone.locator('#live-status').textContent()).toContain('MQTT')
       expect(await phone.evaluate('document.body.dataset.mode')).toBe('mqtt')
-      // no token anywhere: the session is the MQTT login
+      // the secret was traded at login for a phone session token, the MQTT password; only the token is kept
       const stored = JSON.parse(String(await phone.evaluate("localStorage.getItem('care.session')")))
       expect(stored).toMatchObject({ role: 'carer', username: 'C01', mqtt: { carerId: 'C01' } })
-      expect(stored.token).toBeUndefined()
+      expect(typeof stored.token).toBe('string')
+      expect(JSON.stringify(stored)).not.toContain(SECRET)
+      // that exchange (POST /auth/carer) was the login page's; from here on the carer page calls no HTTP API
+      expect(apiCalls.every((c) => c === 'POST /api/v1/auth/carer')).toBe(true)
+      apiCalls.length = 0
     })
 
     it('goes on duty and reports the phone position', async () => {

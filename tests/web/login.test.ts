@@ -1,3 +1,4 @@
+import mqtt from 'mqtt'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, startWorld, type World } from '../support/world.ts'
@@ -161,5 +162,82 @@ describe.skipIf(!haveChromium && !mustRun)('the login page’s `next`: only a pa
     expect(left).toEqual([])
     expect(went.origin).toBe(base)
     expect(went.pathname).toBe('/')
+  })
+})
+
+describe.skipIf(!haveChromium && !mustRun)('a carer’s phone login: the secret is traded, never kept', () => {
+  const SECRET = 'wf-2026-phone-secret'
+  let world: World
+  let browsing: Browsing
+  let context: BrowserContext
+  let page: Page
+  let base = ''
+  let token = ''
+
+  /** Every key and value the page left in localStorage and sessionStorage. */
+  const storage = () =>
+    page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })')
+
+  /** The CONNACK return code for the carer over the gateway's MQTT WebSocket with this password. */
+  function connack(password: string): Promise<number> {
+    const client = mqtt.connect(`ws://127.0.0.1:${world.app.httpPort}/mqtt`, {
+      username: 'C01',
+      password,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      protocolVersion: 4,
+    })
+    return new Promise((resolve) => {
+      client.once('connect', () => {
+        client.end(true)
+        resolve(0)
+      })
+      client.once('error', (error) => {
+        client.end(true)
+        resolve((error as { code?: number }).code ?? -1)
+      })
+    })
+  }
+
+  beforeAll(async () => {
+    world = await startWorld()
+    world.clock.set(Date.now())
+    base = `http://127.0.0.1:${world.app.httpPort}`
+    await world.api('PUT', '/api/v1/carers/C01', { name: '王芳', mode: 'ebike', secret: SECRET })
+    browsing = await launch()
+    context = await browsing.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
+    page = await context.newPage()
+  })
+
+  afterAll(async () => {
+    await browsing?.close()
+    await world?.stop()
+  })
+
+  it('keeps only a session token, which the carer page uses over MQTT', async () => {
+    await page.goto(`${base}/login?mode=carer`)
+    await page.fill('input[name=carerId]', 'C01')
+    await page.fill('input[name=secret]', SECRET)
+    await page.click('#login-carer button[type=submit]')
+    await page.waitForURL((url) => url.pathname === '/carer')
+    await page.waitForSelector('#live-status[data-status=live]')
+    const kept = await storage()
+    expect(kept).not.toContain(SECRET)
+    const session = JSON.parse(String(await page.evaluate("localStorage.getItem('care.session')")))
+    expect(session).toMatchObject({ role: 'carer', username: 'C01', mqtt: { carerId: 'C01' } })
+    token = String(session.token)
+    expect(token.length).toBeGreaterThan(20)
+    // the page is live on that token: the broker knows it as C01
+    expect(await connack(token)).toBe(0)
+    expect(world.app.broker.connections).toBeGreaterThanOrEqual(1)
+  })
+
+  it('revokes the token at logout: the next MQTT CONNECT with it is refused', async () => {
+    await page.click('nav.topbar button[data-i18n=logout]')
+    await page.waitForURL((url) => url.pathname === '/login')
+    expect(await storage()).not.toContain(token)
+    expect(await connack(token)).toBe(4)
+    // the carer can still sign in again with the secret
+    expect(await connack(SECRET)).toBe(0)
   })
 })

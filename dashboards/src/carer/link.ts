@@ -11,25 +11,25 @@ const BUSY_RETRY_MS = 10_000
 
 /**
  * The carer's phone as an MQTT client (docs/contract.md, "Carer uplinks" and "Carer downlink"):
- * signed in with the carer id and secret over the WebSocket at `/mqtt`, subscribed to its own
+ * signed in with the carer id and its session token over the WebSocket at `/mqtt`, subscribed to its own
  * `task` downlink, publishing `duty`, `reply` and `loc`. The client id is kept per browser and the
  * session is not clean, so task messages sent while the signal was gone come when it is back.
  */
 export class CarerLink {
   readonly carerId: string
-  readonly #secret: string
+  readonly #token: string
   readonly #onTask: (m: TaskMessage) => void
   readonly #onStatus: (s: LinkStatus) => void
   #client: MqttClient | undefined
   #status: LinkStatus = 'connecting'
 
   constructor(
-    credentials: { carerId: string; secret: string },
+    credentials: { carerId: string; token: string },
     onTask: (m: TaskMessage) => void,
     onStatus: (s: LinkStatus) => void,
   ) {
     this.carerId = credentials.carerId
-    this.#secret = credentials.secret
+    this.#token = credentials.token
     this.#onTask = onTask
     this.#onStatus = onStatus
   }
@@ -89,7 +89,7 @@ export class CarerLink {
     const mqtt = await loadMqtt()
     const client = mqtt.connect(mqttUrl(), {
       username: this.carerId,
-      password: this.#secret,
+      password: this.#token,
       clientId: clientIdFor(this.carerId),
       clean: false,
       protocolVersion: 4,
@@ -119,7 +119,7 @@ export class CarerLink {
     client.on('error', (error) => {
       const code = connackCode(error)
       if (code === 4 || code === 5) {
-        // the secret was changed or the carer removed: signing in again is the only way on
+        // the session ended (logout, a new secret, seven days): signing in again is the only way on
         this.#setStatus('refused')
         client.end(true)
       } else if (code === 3) {

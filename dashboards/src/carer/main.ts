@@ -11,7 +11,7 @@ import type { LiveCarer, LiveMessage } from '../shared/model.ts'
 import { outcomes } from '../shared/model.ts'
 import { navBar } from '../shared/nav.ts'
 import { Ringer } from '../shared/ring.ts'
-import { requireSession, type Session } from '../shared/session.ts'
+import { requireSession } from '../shared/session.ts'
 import { CarerLink, type LinkStatus } from './link.ts'
 import { PositionReporter } from './position.ts'
 import {
@@ -31,7 +31,8 @@ import {
  * The carer's phone page, two ways of talking to the gateway:
  * - HTTP (a username and password login): the carer's own live stream, `GET /carers/{id}/tasks`,
  *   `POST /carers/{id}/duty` and `/reply`;
- * - MQTT (the carer id and secret, no token): the contract's carer topics over `/mqtt`; the task
+ * - MQTT (a phone session token traded for the carer id and secret at login): the contract's carer
+ *   topics over `/mqtt`, the token as the MQTT password; the task
  *   list is built from the `task` downlinks, which carry the elder's file.
  */
 interface Mode {
@@ -117,7 +118,7 @@ function httpMode(): Mode {
 
 // ---- MQTT: the contract's carer topics, the list kept on the phone ----
 
-function mqttMode(credentials: NonNullable<Session['mqtt']>): Mode {
+function mqttMode(credentials: { carerId: string; token: string }): Mode {
   const tasksKey = `care.carer.tasks.${credentials.carerId}`
   const dutyKey = `care.carer.duty.${credentials.carerId}`
   let skewMs = 0
@@ -453,7 +454,7 @@ setInterval(() => {
 }, 1000)
 
 // last: the modes start at once, and use everything above
-mode = session.mqtt ? mqttMode(session.mqtt) : httpMode()
+mode = session.mqtt ? mqttMode({ carerId: session.mqtt.carerId, token: session.token ?? '' }) : httpMode()
 document.body.dataset.mode = session.mqtt ? 'mqtt' : 'http'
 if (session.mqtt) {
   // the list kept on the phone shows at once; over HTTP it comes with the live snapshot

@@ -3,13 +3,12 @@ import './login.css'
 import { ApiFailure, api } from '../shared/api.ts'
 import { byId, h } from '../shared/dom.ts'
 import { type Key, lang, setLang, t, translate } from '../shared/i18n.ts'
-import { checkCarerLogin } from '../shared/mqtt.ts'
 import { homeOf, type Session, saveSession } from '../shared/session.ts'
 import { safeNext } from './next.ts'
 
 /**
- * Login, three ways in: a username and password (every role), a carer's phone login over MQTT
- * (carer id and secret, for the carer page without a web account), or the administrator's token
+ * Login, three ways in: a username and password (every role), a carer's phone login (carer id
+ * and secret traded for a phone session, for the carer page over MQTT without a web account), or the administrator's token
  * (the only way in on a fresh gateway, before any web user exists). The role decides where it
  * goes next, or back to the page that sent us here.
  */
@@ -192,13 +191,32 @@ async function tokenLogin(token: string): Promise<Outcome> {
   return { role: 'admin' }
 }
 
-/** The carer's phone login, tried once over MQTT; the carer page then keeps its own connection. */
+/**
+ * The carer's phone login: the carer id and secret are traded once for a phone session token
+ * (`POST /auth/carer`), which the carer page uses as its MQTT password. Only the token is kept.
+ * A plain fetch, not `api()`: a refused login must stay on this page with its message.
+ */
 async function carerLogin(carerId: string, secret: string): Promise<Outcome> {
-  const check = await checkCarerLogin(carerId, secret)
-  if (check === 'bad-credentials') return { failure: t('carerLoginFailed') }
-  if (check === 'not-a-carer') return { failure: t('notACarer') }
-  if (check === 'unreachable') return { failure: t('mqttUnreachable') }
-  saveSession({ role: 'carer', username: carerId, mqtt: { carerId, secret } })
+  const res = await fetch('/api/v1/auth/carer', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ carerId, secret }),
+  })
+  const body = (await res.json().catch(() => ({}))) as {
+    token?: string
+    expiresAt?: number
+    error?: { code: string; message: string }
+  }
+  if (res.status === 401) return { failure: t('carerLoginFailed') }
+  if (body.error?.code === 'NOT_A_CARER') return { failure: t('notACarer') }
+  if (!res.ok || !body.token) return { failure: body.error?.message ?? `${res.status} ${res.statusText}` }
+  saveSession({
+    role: 'carer',
+    username: carerId,
+    token: body.token,
+    ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt } : {}),
+    mqtt: { carerId },
+  })
   return { role: 'carer' }
 }
 

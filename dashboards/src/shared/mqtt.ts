@@ -1,5 +1,3 @@
-import type { MqttClient } from 'mqtt'
-
 /** The gateway's MQTT over WebSocket, on the page's own host and port (contract: `/mqtt`). */
 export function mqttUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`
@@ -25,48 +23,4 @@ export function refusedFilter(error: unknown): boolean {
   return (e?.packet?.granted ?? []).some(
     (g) => (typeof g === 'number' ? g : (g as { qos?: number }).qos) === 0x80,
   )
-}
-
-export type CarerCheck = 'ok' | 'bad-credentials' | 'not-a-carer' | 'unreachable'
-
-/**
- * Signs in as the carer's phone would, once, on a throwaway clean session: CONNACK, then a
- * subscription to the carer's own task topic, which the gateway grants only to a carer.
- */
-export async function checkCarerLogin(carerId: string, secret: string): Promise<CarerCheck> {
-  const mqtt = await loadMqtt()
-  const client: MqttClient = mqtt.connect(mqttUrl(), {
-    username: carerId,
-    password: secret,
-    clientId: `login-${carerId}-${Math.random().toString(36).slice(2, 8)}`,
-    clean: true,
-    reconnectPeriod: 0,
-    connectTimeout: 8_000,
-    protocolVersion: 4,
-  })
-  try {
-    return await signIn(client, carerId)
-  } finally {
-    client.end(true)
-  }
-}
-
-async function signIn(client: MqttClient, carerId: string): Promise<CarerCheck> {
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve())
-      client.once('error', reject)
-      client.once('close', () => reject(new Error('closed')))
-    })
-  } catch (error) {
-    const code = connackCode(error)
-    return code === 4 || code === 5 ? 'bad-credentials' : 'unreachable'
-  }
-  try {
-    // SUBACK 0x80 (refused) rejects: the id is a device's or a service's, not a carer's
-    await client.subscribeAsync(carerTaskTopic(carerId), { qos: 1 })
-    return 'ok'
-  } catch (error) {
-    return refusedFilter(error) ? 'not-a-carer' : 'unreachable'
-  }
 }

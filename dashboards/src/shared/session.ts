@@ -3,17 +3,19 @@
  * - username and password: a session token for the HTTP API (`token`), kept in localStorage;
  * - the administrator's token: `token` is that token, kept in sessionStorage only (it never
  *   expires, so it goes when the browser does);
- * - a carer's phone over MQTT: the carer id and carer secret (`mqtt`), no token at all; the carer
- *   page then talks MQTT over `/mqtt` only.
+ * - a carer's phone: the carer id and secret are traded at login for a phone session token
+ *   (`POST /auth/carer`), kept in localStorage with `mqtt` set; the carer page uses the token as its
+ *   MQTT password over `/mqtt`. The secret itself is never kept (docs/security.md), and logout
+ *   revokes the token.
  */
 export interface Session {
   role: 'admin' | 'dispatcher' | 'supervisor' | 'carer'
   username: string
-  /** Bearer token for the HTTP API; absent in MQTT mode. */
+  /** Bearer token for the HTTP API; in MQTT mode also the MQTT password. */
   token?: string
   expiresAt?: number
-  /** MQTT mode: the carer's own MQTT login (contract: user name = carer id, password = carer secret). */
-  mqtt?: { carerId: string; secret: string }
+  /** MQTT mode: the carer page talks the contract's carer topics as this carer. */
+  mqtt?: { carerId: string }
 }
 
 const KEY = 'care.session'
@@ -22,7 +24,13 @@ function read(store: Storage): Session | undefined {
   const raw = store.getItem(KEY)
   if (!raw) return undefined
   try {
-    return JSON.parse(raw) as Session
+    const s = JSON.parse(raw) as Session & { mqtt?: { secret?: unknown } }
+    // an older page kept the carer's secret itself: drop it, and ask for a login that trades it
+    if (s.mqtt && (s.mqtt.secret !== undefined || !s.token)) {
+      store.removeItem(KEY)
+      return undefined
+    }
+    return s
   } catch {
     return undefined
   }

@@ -96,7 +96,11 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.put('/carers/:id', { preHandler: write }, async (request, reply) => {
     const { id } = idParams.parse(request.params)
-    const { created, carer } = await ctx.registry.putCarer(id, carerBody.parse(request.body)).catch(domain)
+    const { created, carer, secretChanged } = await ctx.registry
+      .putCarer(id, carerBody.parse(request.body))
+      .catch(domain)
+    // a new secret ends the phone sessions it was traded for (docs/security.md)
+    if (secretChanged) ctx.auth.endCarerSessions(id)
     audit(request, 'carer.put', id, created)
     return reply.code(created ? 201 : 200).send(carer)
   })

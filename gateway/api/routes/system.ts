@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { resourceId } from '../../registry/schemas.ts'
 import { bearer } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
@@ -7,6 +8,8 @@ import { ApiError } from '../errors.ts'
 export const loginBody = z
   .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
   .strict()
+
+export const carerLoginBody = z.object({ carerId: resourceId, secret: z.string().min(1).max(256) }).strict()
 
 /** contract: GET /health (no auth), POST /auth/login; plus logout (metrics: ./metrics.ts). */
 export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -41,6 +44,56 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { ok: _ok, ...session } = result
     return session
   })
+
+  // A carer's phone: the carer id and secret for a session token, limited like the password login.
+  const carerPerAddress = app.rateLimit({
+    max: 20,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `carer-address:${request.ip}`,
+  })
+  const perCarer = app.createRateLimit({
+    max: 5,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `carer:${carerLoginBody.safeParse(request.body).data?.carerId ?? ''}`,
+  })
+  app.post(
+    '/auth/carer',
+    {
+      onRequest: carerPerAddress,
+      config: {
+        public: true,
+        doc: {
+          summary: 'A carer’s phone login: carer id and secret for a session token (the MQTT password)',
+          body: carerLoginBody,
+        },
+      },
+    },
+    async (request) => {
+      const limit = await perCarer(request)
+      if (!limit.isAllowed && limit.isExceeded) {
+        ctx.audit.record({ action: 'auth.rate_limited', source: request.ip, detail: { key: limit.key } })
+        throw new ApiError('RATE_LIMITED', 'too many login attempts for this carer; wait a minute')
+      }
+      const { carerId, secret } = carerLoginBody.parse(request.body)
+      const result = await ctx.auth.carerLogin(carerId, secret)
+      if (!result.ok) {
+        ctx.audit.record({
+          actor: carerId,
+          action: 'auth.carer_login_failed',
+          source: request.ip,
+          detail: { reason: result.reason },
+        })
+        if (result.reason === 'not_a_carer') {
+          // only the holder of that device's or service's own secret learns this
+          throw new ApiError('NOT_A_CARER', `${carerId} signs in as a device or a service, not a carer`)
+        }
+        throw new ApiError('BAD_CREDENTIALS', 'wrong carer id or secret')
+      }
+      ctx.audit.record({ actor: carerId, action: 'auth.carer_login', source: request.ip })
+      const { ok: _ok, ...session } = result
+      return session
+    },
+  )
 
   app.post(
     '/auth/logout',
