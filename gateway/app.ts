@@ -322,6 +322,7 @@ export class App {
       log,
       corsOrigin: config.corsOrigin,
       metricsToken: config.metricsToken,
+      tiles: config,
     })
     broker.registerWebSocketRoute(this.http)
     await this.flows.mount(this.http)

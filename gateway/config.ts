@@ -62,6 +62,23 @@ const shape = {
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** History outbox bound (rows); past it the oldest positions are dropped first, alarm points never. */
   historyOutboxLimit: z.coerce.number().int().min(10).default(2_000_000),
+  /** The board's base map (docs/web.md, "Tiles"): a tile server's URL template, or a local MBTiles file. */
+  tilesUrl: z
+    .string()
+    .regex(
+      /^https?:\/\/[A-Za-z0-9.{}-]+(:\d+)?\/[^\s;,'"<>]*$/,
+      'must be an http(s) URL template, the host of letters, digits, dots, dashes and {s}',
+    )
+    .refine((u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'must contain {z}, {x} and {y}')
+    .optional(),
+  tilesSubdomains: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,16}$/, 'must be 1-16 letters or digits')
+    .default('abc'),
+  /** What the tiles are drawn in: wgs84 (Tianditu's CGCS2000 too), gcj02 (AMap, Tencent) or bd09. */
+  tilesDatum: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
+  tilesAttribution: z.string().min(1).max(300).optional(),
+  tilesFile: optionalText,
 } as const
 
 export const configSchema = z.object(shape).strict()
@@ -110,6 +127,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if ((parsed.data.tlsCert === undefined) !== (parsed.data.tlsKey === undefined)) {
     throw new ConfigError('CARE_TLS_CERT and CARE_TLS_KEY must be given together')
+  }
+  if (parsed.data.tilesUrl !== undefined && parsed.data.tilesFile !== undefined) {
+    throw new ConfigError('CARE_TILES_URL and CARE_TILES_FILE: give one base map, not both')
   }
   return Object.freeze(parsed.data)
 }

@@ -18,6 +18,7 @@ import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
 import { installSecurityHeaders } from './security-headers.ts'
+import { type TileConfig, tileImgSources, tileRoutes } from './tiles.ts'
 import { webRoutes } from './web.ts'
 
 export interface ServerOptions {
@@ -27,6 +28,8 @@ export interface ServerOptions {
   bodyLimit?: number
   /** CARE_METRICS_TOKEN: a bearer token for GET /metrics alone. */
   metricsToken?: string | undefined
+  /** The board's base map (CARE_TILES_*); unset: none. */
+  tiles?: TileConfig
 }
 
 /** The HTTP side, built apart from `listen` so tests can `inject`. */
@@ -47,7 +50,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     await app.register(fastifyCors, { origin: options.corsOrigin.split(',').map((o) => o.trim()) })
   }
   // CSP and the usual security headers on every response (gateway/api/security-headers.ts)
-  await installSecurityHeaders(app)
+  const tiles: TileConfig = options.tiles ?? { tilesSubdomains: 'abc', tilesDatum: 'wgs84' }
+  await installSecurityHeaders(app, { imgSources: tileImgSources(tiles) })
   await app.register(
     (api, _options, done) => {
       systemRoutes(api, ctx)
@@ -64,7 +68,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     },
     { prefix: '/api/v1' },
   )
-  // the board, carer, supervision and login pages
+  // the board's base map, then the board, carer, supervision and login pages
+  await tileRoutes(app, { auth: ctx.auth, config: tiles })
   await webRoutes(app)
   return app
 }

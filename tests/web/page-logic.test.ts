@@ -9,7 +9,7 @@ import {
   skewFrom,
   type TaskMessage,
 } from '../../dashboards/src/carer/tasks.ts'
-import { distanceM, etaMin, toGcj02 } from '../../dashboards/src/shared/geo.ts'
+import { distanceM, etaMin, gcj02ToBd09, shiftTo, toBd09, toGcj02 } from '../../dashboards/src/shared/geo.ts'
 import type { Alarm, Elder, LiveCarer } from '../../dashboards/src/shared/model.ts'
 import { HOME, offset } from '../support/world.ts'
 
@@ -64,6 +64,50 @@ describe('the page logic of the board, without a browser', () => {
     expect(moved).toBeGreaterThan(100)
     expect(moved).toBeLessThan(800)
     expect(toGcj02({ lat: 48.85, lon: 2.35 })).toEqual({ lat: 48.85, lon: 2.35 })
+  })
+
+  // Reference points worked out apart from this code, from the published GCJ-02 and BD-09 formulas
+  // (double precision): WGS-84 → GCJ-02 → BD-09.
+  const references = [
+    {
+      at: '天安门',
+      wgs: [39.908692, 116.397477],
+      gcj: [39.910095494, 116.403720567],
+      bd: [39.916434828, 116.41009356],
+    },
+    {
+      at: '滨州',
+      wgs: [37.3835, 117.9707],
+      gcj: [37.384149802, 117.976603494],
+      bd: [37.390376896, 117.98302701],
+    },
+    {
+      at: '上海',
+      wgs: [31.230416, 121.473701],
+      gcj: [31.228473742, 121.478224057],
+      bd: [31.234326581, 121.484782472],
+    },
+  ] as const
+
+  it('shifts WGS-84 to GCJ-02 and on to BD-09 as the published formulas do', () => {
+    for (const r of references) {
+      const wgs = { lat: r.wgs[0], lon: r.wgs[1] }
+      const gcj = toGcj02(wgs)
+      expect([gcj.lat, gcj.lon], r.at).toEqual([expect.closeTo(r.gcj[0], 8), expect.closeTo(r.gcj[1], 8)])
+      const bd = gcj02ToBd09(gcj)
+      expect([bd.lat, bd.lon], r.at).toEqual([expect.closeTo(r.bd[0], 8), expect.closeTo(r.bd[1], 8)])
+      expect(toBd09(wgs)).toEqual(bd)
+      // BD-09 lies some 700 m beyond GCJ-02 in the north-east
+      expect(distanceM(gcj, bd), r.at).toBeGreaterThan(500)
+      expect(distanceM(gcj, bd), r.at).toBeLessThan(1000)
+    }
+    expect(toBd09({ lat: 48.85, lon: 2.35 })).toEqual({ lat: 48.85, lon: 2.35 })
+  })
+
+  it('draws on the tiles’ own coordinate system: none for WGS-84 and Tianditu, the shift for the others', () => {
+    expect(shiftTo('wgs84')(HOME)).toEqual(HOME)
+    expect(shiftTo('gcj02')(HOME)).toEqual(toGcj02(HOME))
+    expect(shiftTo('bd09')(HOME)).toEqual(toBd09(HOME))
   })
 
   it('finds elders by name, phone digits or address as the operator types', () => {

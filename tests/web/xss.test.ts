@@ -90,12 +90,15 @@ describe.skipIf(!haveChromium && !mustRun)('text from the registry is shown as t
   })
 
   it('shows the carer and the homes on the map as text in their tooltips', async () => {
+    let jiggle = 0
     const hover = async (p: { lat: number; lon: number }) => {
       const at = await board.evaluate<{ x: number; y: number }>(
         `window.careBoard.map.pagePoint(${JSON.stringify(p)})`,
       )
-      // one move straight onto the point: Leaflet's canvas looks at most one move per 32 ms
-      await board.mouse.move(at.x, at.y)
+      // one move straight onto the point (Leaflet's canvas looks at most one move per 32 ms), a pixel
+      // apart from the last try's, so that every try is a move the page hears
+      jiggle = 1 - jiggle
+      await board.mouse.move(at.x + jiggle, at.y)
       return board.locator('.leaflet-tooltip').last().textContent()
     }
     // the detail panel lies over part of the map: out of the way

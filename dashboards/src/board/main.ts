@@ -15,6 +15,7 @@ import { manualAlarmDialog } from './manual.ts'
 import { BoardMap } from './map.ts'
 import { QueueTable } from './queue.ts'
 import { BoardState } from './state.ts'
+import { loadTileSettings } from './tiles.ts'
 
 const session = requireSession(['admin', 'dispatcher'])
 const state = new BoardState()
@@ -247,6 +248,12 @@ document.addEventListener('keydown', (e) => {
 })
 // a handle for the browser tests and bench/board.ts
 Object.assign(window, { careBoard: { live, state, map } })
-map.showHomesOnZoom(loadElders)
 startBlinking()
-live.start()
+// the base map first: it says which coordinate system every point is drawn in
+void loadTileSettings()
+  .catch(() => undefined)
+  .then((tiles) => {
+    map.setTiles(tiles)
+    map.showHomesOnZoom(loadElders)
+    live.start()
+  })

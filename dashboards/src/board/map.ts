@@ -1,10 +1,10 @@
 import 'leaflet/dist/leaflet.css'
 import L from 'leaflet'
 import { clock } from '../shared/format.ts'
-import { toGcj02 } from '../shared/geo.ts'
+import { type Datum, shiftTo } from '../shared/geo.ts'
 import { t } from '../shared/i18n.ts'
 import type { Alarm, Elder, LiveCarer } from '../shared/model.ts'
-import { tileConfig } from './tiles.ts'
+import { asText, type TileSettings } from './tiles.ts'
 
 type LatLon = { lat: number; lon: number }
 
@@ -37,22 +37,42 @@ export class BoardMap {
   readonly #renderer = L.canvas({ padding: 0.2 })
   readonly #alarms = new Map<string, { marker: L.Marker; html: string; lat: number; lon: number }>()
   readonly #carers = new Map<string, L.CircleMarker>()
-  readonly #shift: (p: LatLon) => LatLon
+  #shift: (p: LatLon) => LatLon = (p) => p
   readonly #now: () => number
   #fitted = false
   #scale = uiScale()
 
   constructor(el: HTMLElement, onOpen: (alarmId: string) => void, now: () => number) {
     this.#now = now
-    const tiles = tileConfig()
-    this.#shift = tiles?.gcj02 ? toGcj02 : (p) => p
     this.#map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true })
     this.#map.setView([35, 105], 5)
     this.#map.attributionControl.setPrefix('Leaflet')
-    if (tiles) L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: 19 }).addTo(this.#map)
-    else this.#map.attributionControl.addAttribution(t('mapNoTiles'))
     L.control.scale({ imperial: false }).addTo(this.#map)
     this.#onOpen = onOpen
+  }
+
+  /**
+   * The base map the gateway's configuration names, before anything is drawn: every point is then
+   * shifted from WGS-84 into the tiles' coordinate system. None: the board works without a base map.
+   */
+  setTiles(tiles: TileSettings | undefined): void {
+    if (!tiles) {
+      this.#map.attributionControl.addAttribution(t('mapNoTiles'))
+      return
+    }
+    this.#shift = shiftTo(tiles.datum)
+    this.#map.getContainer().dataset.datum = tiles.datum
+    const remote = !tiles.url.startsWith('/')
+    L.tileLayer(tiles.url, {
+      subdomains: tiles.subdomains,
+      attribution: asText(tiles.attribution),
+      minZoom: tiles.minZoom,
+      maxNativeZoom: tiles.maxNativeZoom,
+      maxZoom: 19,
+      ...(tiles.bounds ? { bounds: L.latLngBounds(tiles.bounds) } : {}),
+      // a tile server that checks where its key is used sees the gateway's origin, never a path
+      ...(remote ? { referrerPolicy: 'strict-origin' as const } : {}),
+    }).addTo(this.#map)
   }
 
   readonly #onOpen: (alarmId: string) => void
@@ -185,10 +205,14 @@ export class BoardMap {
     this.#map.setView(this.#map.unproject(at, zoom), zoom)
   }
 
-  /** Where `p` lies on the page, in CSS pixels (the browser tests point at dots and rings with it). */
-  pagePoint(p: LatLon): { x: number; y: number } {
+  /**
+   * Where `p` lies on the page, in CSS pixels, drawn in the tiles' system or in `datum` (the browser
+   * tests point at dots and rings with it).
+   */
+  pagePoint(p: LatLon, datum?: Datum): { x: number; y: number } {
     const box = this.#map.getContainer().getBoundingClientRect()
-    const at = this.#map.latLngToContainerPoint(this.#ll(p))
+    const s = datum ? shiftTo(datum)(p) : this.#shift(p)
+    const at = this.#map.latLngToContainerPoint([s.lat, s.lon])
     return { x: box.left + at.x, y: box.top + at.y }
   }
 

@@ -1,32 +1,35 @@
+import type { Datum } from '../shared/geo.ts'
+import { session } from '../shared/session.ts'
+
 /**
- * Map tiles: none by default, so the board works with no network at all.
- * A tile URL can be set with `?tiles=` on the board's address (remembered)
- * or in localStorage `care.tiles`; `&gcj02=1` says the tiles are drawn in
- * GCJ-02 (AMap, Tianditu) and every point is shifted to match.
+ * The base map, as the gateway's administrator configured it (`CARE_TILES_*`, docs/web.md "Tiles"),
+ * read from `GET /map/settings` after login. Nothing on the page's address or in the browser's storage
+ * can change it: a link a stranger sends must not choose where the map loads from or what its credit
+ * line says (docs/security.md).
  */
-export interface TileConfig {
+export interface TileSettings {
   url: string
-  gcj02: boolean
+  subdomains: string
+  datum: Datum
   attribution: string
+  minZoom: number
+  maxNativeZoom: number
+  bounds?: [[number, number], [number, number]]
 }
 
-const KEY = 'care.tiles'
+/** Where an earlier version of the board kept a tile URL taken from its address; removed on sight. */
+const LEGACY_KEY = 'care.tiles'
 
-export function tileConfig(): TileConfig | undefined {
-  const q = new URLSearchParams(location.search)
-  const url = q.get('tiles')
-  if (url !== null) {
-    if (url === '') localStorage.removeItem(KEY)
-    else {
-      const config = { url, gcj02: q.get('gcj02') === '1', attribution: q.get('attribution') ?? '' }
-      localStorage.setItem(KEY, JSON.stringify(config))
-    }
-  }
-  const raw = localStorage.getItem(KEY)
-  if (!raw) return undefined
-  try {
-    return JSON.parse(raw) as TileConfig
-  } catch {
-    return undefined
-  }
+export async function loadTileSettings(): Promise<TileSettings | undefined> {
+  localStorage.removeItem(LEGACY_KEY)
+  const token = session()?.token
+  const res = await fetch('/map/settings', token ? { headers: { authorization: `Bearer ${token}` } } : {})
+  if (!res.ok) return undefined
+  const body = (await res.json()) as { tiles: TileSettings | null }
+  return body.tiles ?? undefined
+}
+
+/** Leaflet writes attributions as HTML; the configured credit is text, so it goes in escaped. */
+export function asText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }

@@ -1,4 +1,4 @@
-/** Distances, the contract's ETA rule, and the GCJ-02 shift for Chinese map tiles. */
+/** Distances, the contract's ETA rule, and the GCJ-02 and BD-09 shifts for Chinese map tiles. */
 
 const EARTH_M = 6_371_000
 
@@ -19,7 +19,8 @@ export function etaMin(meters: number, mode: string): number {
   return ((meters * 1.3) / 1000 / kmh) * 60
 }
 
-// GCJ-02 (the offset datum AMap and Tianditu tiles are drawn in): the published Krasovsky-ellipsoid formula.
+// GCJ-02, the offset datum AMap's and Tencent's tiles are drawn in (Tianditu's are CGCS2000, practically
+// WGS-84, and need no shift): the published Krasovsky-ellipsoid formula.
 const A = 6_378_245
 const EE = 0.006_693_421_622_965_943
 
@@ -55,4 +56,35 @@ export function toGcj02(p: { lat: number; lon: number }): { lat: number; lon: nu
   dLat = (dLat * 180) / (((A * (1 - EE)) / (magic * sqrtMagic)) * Math.PI)
   dLon = (dLon * 180) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI)
   return { lat: p.lat + dLat, lon: p.lon + dLon }
+}
+
+// BD-09, Baidu's datum: a further published shift of GCJ-02, a small rotation and scaling about the
+// origin plus a fixed offset (about 700 m in northern China).
+const X_PI = (Math.PI * 3000) / 180
+
+/** GCJ-02 → BD-09. */
+export function gcj02ToBd09(p: { lat: number; lon: number }): { lat: number; lon: number } {
+  const z = Math.sqrt(p.lon * p.lon + p.lat * p.lat) + 0.00002 * Math.sin(p.lat * X_PI)
+  const theta = Math.atan2(p.lat, p.lon) + 0.000003 * Math.cos(p.lon * X_PI)
+  return { lat: z * Math.sin(theta) + 0.006, lon: z * Math.cos(theta) + 0.0065 }
+}
+
+/** WGS-84 → BD-09; points outside China are left as they are, as with GCJ-02. */
+export function toBd09(p: { lat: number; lon: number }): { lat: number; lon: number } {
+  if (outsideChina(p.lat, p.lon)) return p
+  return gcj02ToBd09(toGcj02(p))
+}
+
+export type Datum = 'wgs84' | 'gcj02' | 'bd09'
+
+/** How a WGS-84 point (what devices and phones report) is moved to sit right on tiles drawn in `datum`. */
+export function shiftTo(datum: Datum): (p: { lat: number; lon: number }) => { lat: number; lon: number } {
+  switch (datum) {
+    case 'wgs84':
+      return (p) => p
+    case 'gcj02':
+      return toGcj02
+    case 'bd09':
+      return toBd09
+  }
 }
