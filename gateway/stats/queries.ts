@@ -29,17 +29,20 @@ function childOf(column: string): string {
 
 const keyOf = (byChild: boolean, column: string): string => (byChild ? childOf(column) : "''")
 
-const inWindow = `substr(a.grid, 1, length(:prefix)) = :prefix AND a.raised_at >= :from AND a.raised_at < :to`
+export const inWindow = `substr(a.grid, 1, length(:prefix)) = :prefix AND a.raised_at >= :from AND a.raised_at < :to`
 
 /**
  * docs/stats.md, on-time rate: an alarm is due a visit when it was offered to carers (priority 1–3), not
  * cancelled, and either a carer arrived or its 15 minutes are over — unless it was closed as a false alarm
  * with no one arriving.
  */
-const due = `(a.priority <= 3 AND a.state <> 'cancelled' AND (a.arrived_at IS NOT NULL OR
+export const due = `(a.priority <= 3 AND a.state <> 'cancelled' AND (a.arrived_at IS NOT NULL OR
   (a.outcome IS NOT 'false_alarm' AND a.raised_at + ${ON_TIME_MS} <= :now)))`
 
-const rated = `EXISTS (SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = a.id AND t.type = 'rated')`
+/** docs/stats.md, the late list: a carer arrived more than 15 minutes after the raise, or none has arrived. */
+export const lateOrNotReached = `(a.arrived_at IS NULL OR a.arrived_at - a.raised_at > ${ON_TIME_MS})`
+
+export const rated = `EXISTS (SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = a.id AND t.type = 'rated')`
 
 export interface CountsRow {
   k: string

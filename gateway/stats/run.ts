@@ -1,46 +1,125 @@
+import type { DatabaseSync } from 'node:sqlite'
 import { Worker } from 'node:worker_threads'
 import type { Window } from './queries.ts'
 import type { StatsReport } from './stats.ts'
-import type { StatsJob } from './worker.ts'
+import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
+import type { StatsJob, StatsReply } from './worker.ts'
+
+/** docs/stats.md: a worker left idle this long is stopped; the next task starts one again. */
+const IDLE_MS = 60_000
+
+interface Thread {
+  worker: Worker
+  exited: Promise<void>
+  busy: boolean
+  idle?: NodeJS.Timeout | undefined
+  pending?: { id: number; resolve: (answer: unknown) => void; reject: (error: Error) => void } | undefined
+}
 
 /**
- * Runs reports in worker threads over the store file (see ./worker.ts), at most `limit` at once so a wall
- * of dashboards cannot take every core from dispatch; the rest wait their turn.
+ * Runs stats tasks in worker threads over the store file (see ./worker.ts): at most `limit` threads, each
+ * one task at a time, so a wall of dashboards cannot take every core from dispatch; the rest wait their
+ * turn. Threads are kept between tasks (a worklist exported page by page would otherwise start one per
+ * page) and stopped when idle or at `stop()`. A store in memory has no file a worker could open: its tasks
+ * run inline.
  */
 export class StatsRunner {
   readonly #path: string
+  readonly #inline: DatabaseSync | undefined
   readonly #limit: number
-  #running = 0
-  readonly #waiting: (() => void)[] = []
+  readonly #threads: Thread[] = []
+  readonly #waiting: ((thread: Thread) => void)[] = []
+  #ids = 0
+  #stopped = false
 
-  constructor(path: string, limit = 2) {
+  constructor(path: string, limit = 2, inline?: DatabaseSync) {
     this.#path = path
     this.#limit = limit
+    this.#inline = inline
   }
 
-  async report(grid: string[], window: Window): Promise<StatsReport> {
-    if (this.#running >= this.#limit) await new Promise<void>((go) => this.#waiting.push(go))
-    this.#running++
+  report(grid: string[], window: Window): Promise<StatsReport> {
+    return this.run({ type: 'report', grid, window })
+  }
+
+  async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {
+    if (this.#inline) return answer(this.#inline, task)
+    if (this.#stopped) throw new Error('stats runner stopped')
+    const thread = await this.#take()
     try {
-      return await run({ path: this.#path, grid, window })
+      return (await this.#send(thread, task)) as StatsAnswers[T['type']]
     } finally {
-      this.#running--
-      this.#waiting.shift()?.()
+      this.#give(thread)
     }
   }
-}
 
-function run(job: StatsJob): Promise<StatsReport> {
-  return new Promise((resolve, reject) => {
-    let answered = false
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: job })
-    worker.once('message', (report: StatsReport) => {
-      answered = true
-      resolve(report)
+  async stop(): Promise<void> {
+    this.#stopped = true
+    await Promise.all([...this.#threads].map((t) => this.#end(t)))
+  }
+
+  /** A free thread, a new one while under the limit, or the next one freed. */
+  #take(): Promise<Thread> {
+    const free = this.#threads.find((t) => !t.busy)
+    if (free) {
+      clearTimeout(free.idle)
+      free.busy = true
+      free.worker.ref()
+      return Promise.resolve(free)
+    }
+    if (this.#threads.length < this.#limit) return Promise.resolve(this.#start())
+    return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+
+  #give(thread: Thread): void {
+    if (!this.#threads.includes(thread)) return
+    const next = this.#waiting.shift()
+    if (next) return next(thread)
+    thread.busy = false
+    thread.worker.unref()
+    thread.idle = setTimeout(() => void this.#end(thread), IDLE_MS)
+    thread.idle.unref()
+  }
+
+  #start(): Thread {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { path: this.#path } })
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    const thread: Thread = { worker, exited, busy: true }
+    worker.on('message', (reply: StatsReply) => {
+      const pending = thread.pending
+      if (pending?.id !== reply.id) return
+      thread.pending = undefined
+      if ('error' in reply) pending.reject(new Error(reply.error))
+      else pending.resolve(reply.answer)
     })
-    worker.once('error', reject)
-    worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`stats worker exited with code ${code} and no report`))
+    const gone = (error: Error) => {
+      const at = this.#threads.indexOf(thread)
+      if (at < 0) return
+      this.#threads.splice(at, 1)
+      clearTimeout(thread.idle)
+      thread.pending?.reject(error)
+      thread.pending = undefined
+      // a task waiting for this thread gets a new one
+      const next = this.#waiting.shift()
+      if (next) next(this.#start())
+    }
+    worker.once('error', gone)
+    worker.once('exit', (code) => gone(new Error(`stats worker exited with code ${code}`)))
+    this.#threads.push(thread)
+    return thread
+  }
+
+  #send(thread: Thread, task: StatsTask): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = ++this.#ids
+      thread.pending = { id, resolve, reject }
+      thread.worker.postMessage({ id, task } satisfies StatsJob)
     })
-  })
+  }
+
+  async #end(thread: Thread): Promise<void> {
+    clearTimeout(thread.idle)
+    thread.worker.postMessage('stop')
+    await thread.exited
+  }
 }

@@ -1,24 +1,33 @@
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
-import type { Window } from './queries.ts'
-import { Stats } from './stats.ts'
+import { answer, type StatsTask } from './tasks.ts'
 
 /**
- * Entry point of a worker thread (started by ./run.ts): GET /stats on a read-only connection of its own,
- * so a long report never holds up the gateway's event loop (node:sqlite is synchronous). WAL lets it
- * read the last commit while the gateway keeps writing.
+ * A stats worker thread (started by ./run.ts): answers GET /stats reports, charts and worklists one at a
+ * time on a read-only connection of its own, so a long one never holds up the gateway's event loop
+ * (node:sqlite is synchronous). WAL lets it read the last commit while the gateway keeps writing.
  */
 export interface StatsJob {
-  path: string
-  grid: string[]
-  window: Window
+  id: number
+  task: StatsTask
 }
 
-const job = workerData as StatsJob
-const db = new DatabaseSync(job.path, { readOnly: true })
-try {
-  db.exec('PRAGMA busy_timeout = 5000')
-  parentPort?.postMessage(new Stats(db).report(job.grid, job.window))
-} finally {
-  db.close()
-}
+export type StatsReply = { id: number; answer: unknown } | { id: number; error: string }
+
+const db = new DatabaseSync((workerData as { path: string }).path, { readOnly: true })
+db.exec('PRAGMA busy_timeout = 5000')
+
+parentPort?.on('message', (message: StatsJob | 'stop') => {
+  if (message === 'stop') {
+    db.close()
+    parentPort?.close()
+    return
+  }
+  let reply: StatsReply
+  try {
+    reply = { id: message.id, answer: answer(db, message.task) }
+  } catch (error) {
+    reply = { id: message.id, error: error instanceof Error ? error.message : String(error) }
+  }
+  parentPort?.postMessage(reply)
+})

@@ -165,6 +165,8 @@ const requests: Record<string, (caller: Caller) => Call> = {
     ok: [201],
   }),
   'GET /api/v1/stats': () => ({ url: '/api/v1/stats', ok: [200] }),
+  'GET /api/v1/stats/charts': () => ({ url: '/api/v1/stats/charts?tz=Asia/Shanghai', ok: [200] }),
+  'GET /api/v1/stats/lists/:list': () => ({ url: '/api/v1/stats/lists/late', ok: [200] }),
   'GET /api/v1/elders/:id/export': () => ({ url: '/api/v1/elders/E01/export', ok: [200] }),
   'DELETE /api/v1/elders/:id': () => ({ url: '/api/v1/elders/E-erase', ok: [200] }),
   'POST /api/v1/import': () => ({

@@ -386,6 +386,129 @@ describe('GET /stats', () => {
   })
 })
 
+type Charts = {
+  tz: string
+  grid: string[]
+  days: {
+    day: string
+    from: number
+    to: number
+    alarms: number
+    byKind: Record<string, number>
+    onTime: Share
+  }[]
+  acceptMs: { n: number; bins: { fromMs: number; toMs: number | null; count: number }[] }
+}
+type Share = ReturnType<typeof share>
+type Worklist = { total: number; items: { id: string; elderName?: string }[]; next?: string }
+const charts = (query: string, token?: string) =>
+  world.api<Charts>('GET', `/api/v1/stats/charts${query}`, undefined, token)
+const worklist = (list: string, query: string, token?: string) =>
+  world.api<Worklist>('GET', `/api/v1/stats/lists/${list}${query}`, undefined, token)
+
+describe('the supervision page’s charts and worklists', () => {
+  it('counts alarms per day and kind and the on-time rate per day, in the asked time zone', async () => {
+    // Asia/Shanghai is UTC+8: A1–A6 (10:00–15:00 UTC) fall on 6 January, A7 and A8 (16:00, 17:00 UTC) on the 7th
+    const res = await charts(`${window()}&tz=Asia/Shanghai`)
+    expect(res.status).toBe(200)
+    expect(res.body.tz).toBe('Asia/Shanghai')
+    const [sixth, seventh] = res.body.days
+    expect(res.body.days).toHaveLength(2)
+    expect(sixth).toEqual({
+      day: '2026-01-06',
+      from: T1,
+      to: Date.UTC(2026, 0, 6, 16),
+      alarms: 6,
+      byKind: { ...noKinds, sos: 2, fall: 1, manual: 1, water: 1, low_battery: 1 },
+      // due A1–A4, on time A1, A2, A4
+      onTime: share(3, 4),
+    })
+    expect(seventh).toEqual({
+      day: '2026-01-07',
+      from: Date.UTC(2026, 0, 6, 16),
+      to: world.clock.now() + 1,
+      alarms: 2,
+      byKind: { ...noKinds, sos: 1, gas: 1 },
+      // A7 cancelled; A8 due and never reached
+      onTime: share(0, 1),
+    })
+    // in UTC the same window is one day, and its figures are those of GET /stats
+    const utc = await charts(`${window()}&tz=UTC`)
+    expect(utc.body.days.map((d) => [d.day, d.alarms, d.onTime])).toEqual([['2026-01-06', 8, share(3, 5)]])
+  })
+
+  it('bins the time to accept: 1, 2, 3, 4 and 5 minutes', async () => {
+    const res = await charts(window())
+    const minute = (m: number | null) => (m === null ? null : m / MIN)
+    expect(res.body.acceptMs.n).toBe(5)
+    expect(res.body.acceptMs.bins.map((b) => [minute(b.fromMs), minute(b.toMs), b.count])).toEqual([
+      [0, 1, 0],
+      [1, 2, 1],
+      [2, 3, 1],
+      [3, 5, 2],
+      [5, 10, 1],
+      [10, 15, 0],
+      [15, 30, 0],
+      [30, null, 0],
+    ])
+  })
+
+  it('lists the late, the flagged, the unrated and the silent, each as many as GET /stats counts', async () => {
+    const totals = (await stats(window())).body.totals
+    const ids_ = async (list: string) => {
+      const res = await worklist(list, window())
+      expect(res.status, list).toBe(200)
+      return { total: res.body.total, ids: res.body.items.map((a) => a.id) }
+    }
+    // late: due and not reached within 15 minutes — A8 (never) and A3 (20 min), newest first
+    expect(await ids_('late')).toEqual({
+      total: totals.onTime.of - totals.onTime.count,
+      ids: [ids.A8, ids.A3],
+    })
+    expect(await ids_('flagged')).toEqual({ total: totals.flaggedArrivals.count, ids: [ids.A3] })
+    expect(await ids_('unrated')).toEqual({
+      total: totals.ratings.unrated,
+      ids: [ids.A6, ids.A5, ids.A4, ids.A2],
+    })
+    const silent = await ids_('silent')
+    expect(silent.total).toBe(totals.devices.silent24h)
+    expect(silent.ids.sort()).toEqual(['D01', 'D04'])
+    // an alarm row carries its elder's name for the page
+    expect((await worklist('late', window())).body.items[0]).toMatchObject({
+      elderId: 'E03',
+      elderName: '老人E03',
+    })
+  })
+
+  it('pages a long list with a cursor, the total on every page', async () => {
+    const first = await worklist('unrated', `${window()}&limit=3`)
+    expect(first.body.items.map((a) => a.id)).toEqual([ids.A6, ids.A5, ids.A4])
+    expect(first.body.total).toBe(4)
+    const second = await worklist('unrated', `${window()}&limit=3&cursor=${first.body.next}`)
+    expect(second.body).toMatchObject({ total: 4, items: [{ id: ids.A2 }] })
+    expect(second.body.next).toBeUndefined()
+  })
+
+  it('keeps a scoped supervisor to their street', async () => {
+    const late = await worklist('late', `${window()}&grid=${encodeURIComponent(C)}`, supToken)
+    expect(late.body).toMatchObject({ total: 1, items: [{ id: ids.A3 }] })
+    const silent = await worklist('silent', window(), supToken)
+    expect(silent.body.items.map((d) => d.id)).toEqual(['D01'])
+    const res = await charts(`${window()}&tz=UTC`, supToken)
+    expect(res.body.grid).toEqual([H])
+    expect(res.body.days.reduce((n, d) => n + d.alarms, 0)).toBe(5)
+    expect(JSON.stringify(res.body)).not.toContain(C)
+  })
+
+  it('refuses an unknown time zone, list or parameter', async () => {
+    expect((await charts(`${window()}&tz=Mars/Olympus`)).status).toBe(400)
+    expect((await worklist('everything', window())).status).toBe(400)
+    expect((await worklist('late', `${window()}&limit=501`)).status).toBe(400)
+    expect((await charts(`${window()}&kind=sos`)).status).toBe(400)
+    expect((await charts(`?from=0&to=${world.clock.now()}`)).status).toBe(400)
+  })
+})
+
 type Timeline = {
   timeline: { type: string; actor?: string; note?: string; data?: Record<string, unknown> }[]
 }

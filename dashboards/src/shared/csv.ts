@@ -1,9 +1,15 @@
 /** contract of the supervision page: any table can be exported as it is shown. */
 export function tableToCsv(table: HTMLTableElement): string {
-  const rows = [...table.querySelectorAll('tr')].map((tr) =>
-    [...tr.querySelectorAll('th, td')].map((cell) => quote(cell.textContent?.trim() ?? '')).join(','),
+  return rowsToCsv(
+    [...table.querySelectorAll('tr')].map((tr) =>
+      [...tr.querySelectorAll('th, td')].map((cell) => cell.textContent?.trim() ?? ''),
+    ),
   )
-  return `${rows.join('\r\n')}\r\n`
+}
+
+/** Rows of cells as CSV (RFC 4180, CRLF line ends). */
+export function rowsToCsv(rows: readonly (readonly string[])[]): string {
+  return `${rows.map((cells) => cells.map(quote).join(',')).join('\r\n')}\r\n`
 }
 
 function quote(value: string): string {

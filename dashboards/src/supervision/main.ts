@@ -4,26 +4,25 @@ import { ApiFailure, api } from '../shared/api.ts'
 import { byId, h } from '../shared/dom.ts'
 import { dateTime, word } from '../shared/format.ts'
 import { t, translate } from '../shared/i18n.ts'
-import type { Alarm } from '../shared/model.ts'
 import { navBar } from '../shared/nav.ts'
 import { requireSession } from '../shared/session.ts'
 import { Charts } from './charts.ts'
 import { columns, kpiCards } from './kpis.ts'
-import type { StatsAnswer } from './stats.ts'
+import type {
+  AlarmRow,
+  ChartsAnswer,
+  DayFigures,
+  DeviceRow,
+  StatsAnswer,
+  WorklistName,
+  WorklistPage,
+} from './stats.ts'
 import { exportableTable } from './table.ts'
+import { w } from './words.ts'
+import { PAGE, worklist } from './worklist.ts'
 
 const session = requireSession(['admin', 'dispatcher', 'supervisor'])
-const ON_TIME_MS = 15 * 60_000
 const DAY_MS = 86_400_000
-
-interface Device {
-  id: string
-  elderId: string
-  kind: string
-  online?: boolean
-  lastSeenAt?: number
-  createdAt?: number
-}
 
 const fromInput = h('input', { type: 'date', id: 'from', 'aria-label': t('from') })
 const toInput = h('input', { type: 'date', id: 'to', 'aria-label': t('to') })
@@ -72,19 +71,19 @@ function query(extra: Record<string, string> = {}): string {
   return q.toString()
 }
 
-async function pages<T>(path: string, max = 10): Promise<T[]> {
-  const out: T[] = []
-  let cursor: string | undefined
-  for (let i = 0; i < max; i++) {
-    const res = await api<{ items: T[]; next?: string }>(
+/** The window and grid of an answer, as a query string for the endpoints beside /stats. */
+function scopeOf(stats: StatsAnswer): string {
+  const q = new URLSearchParams({ from: String(stats.from), to: String(stats.to) })
+  if (stats.grid.length > 0) q.set('grid', stats.grid.join('/'))
+  return q.toString()
+}
+
+function listPage<T>(list: WorklistName, scope: string) {
+  return (cursor: string | undefined, limit: number) =>
+    api<WorklistPage<T>>(
       'GET',
-      `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      `/stats/lists/${list}?${scope}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     )
-    out.push(...res.items)
-    if (!res.next) break
-    cursor = res.next
-  }
-  return out
 }
 
 async function load(): Promise<void> {
@@ -109,16 +108,18 @@ async function load(): Promise<void> {
   fromInput.value = isoDay(stats.from)
   toInput.value = isoDay(stats.to - 1)
   renderCrumbs(stats.grid)
-  const windowQuery = `from=${stats.from}&to=${stats.to}${stats.grid.length ? `&grid=${encodeURIComponent(stats.grid.join('/'))}` : ''}`
-  const [alarms, unrated, devices] = await Promise.all([
-    pages<Alarm>(`/alarms?limit=500&${windowQuery}`).catch(() => []),
-    pages<Alarm>(`/alarms?limit=500&unrated=true&${windowQuery}`, 2).catch(() => []),
-    pages<Device>(
-      `/devices?limit=500${stats.grid.length ? `&grid=${encodeURIComponent(stats.grid.join('/'))}` : ''}`,
-      4,
-    ).catch(() => []),
+  // docs/stats.md: the charts and worklists are counted by the server over every alarm of the window
+  const scope = scopeOf(stats)
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+  // a part that cannot be had says so on the page rather than showing fewer rows
+  const [chartData, late, flagged, unrated, silent] = await Promise.all([
+    api<ChartsAnswer>('GET', `/stats/charts?${scope}&tz=${encodeURIComponent(zone)}`).catch(() => undefined),
+    listPage<AlarmRow>('late', scope)(undefined, PAGE).catch(() => undefined),
+    listPage<AlarmRow>('flagged', scope)(undefined, PAGE).catch(() => undefined),
+    listPage<AlarmRow>('unrated', scope)(undefined, PAGE).catch(() => undefined),
+    listPage<DeviceRow>('silent', scope)(undefined, PAGE).catch(() => undefined),
   ])
-  render(stats, alarms, unrated, devices)
+  render(stats, chartData, { late, flagged, unrated, silent }, scope)
 }
 
 function renderCrumbs(path: string[]): void {
@@ -141,39 +142,67 @@ function drill(next: string[]): void {
   void load()
 }
 
-function alarmRow(a: Alarm): string[] {
+function alarmRow(a: AlarmRow): string[] {
   return [
     a.id,
     dateTime(a.raisedAt),
     word('kind', a.kind),
     `P${a.priority}`,
+    a.elderName ?? '',
     a.elderId,
     word('state', a.state),
     a.carerId ?? '',
   ]
 }
 
-function render(stats: StatsAnswer, alarms: Alarm[], unrated: Alarm[], devices: Device[]): void {
-  const now = stats.at ?? stats.to
-  const alarmHead = [t('kind'), t('raisedAt'), t('kind'), t('priority'), t('elder'), t('state'), t('carer')]
-  alarmHead[0] = 'ID'
-  // docs/stats.md: due a visit and not reached within 15 minutes
-  const late = alarms.filter(
-    (a) =>
-      a.priority <= 3 &&
-      a.state !== 'cancelled' &&
-      !(a.outcome === 'false_alarm' && a.arrivedAt === undefined) &&
-      (a.arrivedAt ?? now) - a.raisedAt > ON_TIME_MS,
+function deviceRow(d: DeviceRow): string[] {
+  return [d.id, d.kind, d.elderName ?? '', d.elderId, d.lastSeenAt ? dateTime(d.lastSeenAt) : '—']
+}
+
+interface FirstPages {
+  late: WorklistPage<AlarmRow> | undefined
+  flagged: WorklistPage<AlarmRow> | undefined
+  unrated: WorklistPage<AlarmRow> | undefined
+  silent: WorklistPage<DeviceRow> | undefined
+}
+
+function chartCard(title: string, canvas: HTMLCanvasElement, total: string, totalId: string): HTMLElement {
+  return h(
+    'section',
+    { class: 'card chart' },
+    h('h2', {}, title),
+    h('div', { class: 'chart-box' }, canvas),
+    h('p', { class: 'chart-total muted', id: totalId }, total),
   )
-  const flagged = alarms.filter((a) => a.arrivalFlagged)
-  const silent = devices.filter((d) => now - (d.lastSeenAt ?? d.createdAt ?? now) > DAY_MS)
+}
+
+function render(stats: StatsAnswer, data: ChartsAnswer | undefined, first: FirstPages, scope: string): void {
+  const alarmHead = [
+    'ID',
+    t('raisedAt'),
+    t('kind'),
+    t('priority'),
+    t('elder'),
+    w('elderId'),
+    t('state'),
+    t('carer'),
+  ]
+  const alarmList = (id: 'late' | 'flagged' | 'unrated', title: string) =>
+    worklist<AlarmRow>({
+      id,
+      title,
+      head: alarmHead,
+      row: alarmRow,
+      first: first[id],
+      page: listPage<AlarmRow>(id, scope),
+    })
   const canvases = {
     kind: h('canvas', { id: 'chart-kind', role: 'img', 'aria-label': t('chartByKind') }),
     response: h('canvas', { id: 'chart-response', role: 'img', 'aria-label': t('chartResponse') }),
     onTime: h('canvas', { id: 'chart-ontime', role: 'img', 'aria-label': t('chartOnTime') }),
   }
-  const chartCard = (title: string, canvas: HTMLCanvasElement) =>
-    h('section', { class: 'card chart' }, h('h2', {}, title), h('div', { class: 'chart-box' }, canvas))
+  const days = data?.days ?? []
+  const sum = (f: (d: DayFigures) => number) => days.reduce((n, d) => n + f(d), 0)
   content.replaceChildren(
     kpiCards(stats.totals),
     exportableTable(
@@ -183,31 +212,56 @@ function render(stats: StatsAnswer, alarms: Alarm[], unrated: Alarm[], devices: 
       stats.children.map((c) => [c.name, ...columns.map((col) => col.value(c))]),
       stats.grid.length < 3 ? (i) => drill(stats.children[i]?.grid ?? stats.grid) : undefined,
     ),
-    h(
-      'div',
-      { class: 'charts' },
-      chartCard(t('chartByKind'), canvases.kind),
-      chartCard(t('chartResponse'), canvases.response),
-      chartCard(t('chartOnTime'), canvases.onTime),
-    ),
+    data
+      ? h(
+          'div',
+          { class: 'charts' },
+          chartCard(
+            t('chartByKind'),
+            canvases.kind,
+            w('total', { n: sum((d) => d.alarms) }),
+            'chart-kind-total',
+          ),
+          chartCard(
+            t('chartResponse'),
+            canvases.response,
+            w('accepted', { n: data.acceptMs.n }),
+            'chart-response-total',
+          ),
+          chartCard(
+            t('chartOnTime'),
+            canvases.onTime,
+            w('due', { n: sum((d) => d.onTime.of), ok: sum((d) => d.onTime.count) }),
+            'chart-ontime-total',
+          ),
+        )
+      : h(
+          'p',
+          { class: 'unavailable', id: 'charts-unavailable', role: 'status' },
+          `⚠ ${w('chartsUnavailable')}`,
+        ),
     h('h2', { class: 'section-title' }, t('worklists')),
     h(
       'div',
       { class: 'worklists' },
-      exportableTable('late', t('lateArrivals'), alarmHead, late.map(alarmRow)),
-      exportableTable('flagged', t('flaggedArrivals'), alarmHead, flagged.map(alarmRow)),
-      exportableTable('unrated', t('unrated'), alarmHead, unrated.map(alarmRow)),
-      exportableTable(
-        'silent',
-        t('silentDevices'),
-        [t('device'), t('kind'), t('elder'), t('lastSeen')],
-        silent.map((d) => [d.id, d.kind, d.elderId, d.lastSeenAt ? dateTime(d.lastSeenAt) : '—']),
-      ),
+      alarmList('late', t('lateArrivals')),
+      alarmList('flagged', t('flaggedArrivals')),
+      alarmList('unrated', t('unrated')),
+      worklist<DeviceRow>({
+        id: 'silent',
+        title: t('silentDevices'),
+        head: [t('device'), t('kind'), t('elder'), w('elderId'), t('lastSeen')],
+        row: deviceRow,
+        first: first.silent,
+        page: listPage<DeviceRow>('silent', scope),
+      }),
     ),
   )
-  charts.byKind(canvases.kind, alarms, stats.from, stats.to)
-  charts.response(canvases.response, alarms, t('chartResponse'))
-  charts.onTime(canvases.onTime, alarms, stats.from, stats.to, now, t('chartOnTime'))
+  if (data) {
+    charts.byKind(canvases.kind, days)
+    charts.response(canvases.response, data.acceptMs, t('chartResponse'))
+    charts.onTime(canvases.onTime, days, t('chartOnTime'))
+  }
   document.body.dataset.loaded = 'true'
 }
 

@@ -1,4 +1,4 @@
-/** The answer of GET /api/v1/stats (docs/stats.md). */
+/** The answers of GET /api/v1/stats and the supervision endpoints beside it (docs/stats.md). */
 export interface Rate {
   count: number
   of: number
@@ -29,4 +29,45 @@ export interface StatsAnswer {
   at?: number
   totals: Figures
   children: (Figures & { grid: string[]; name: string })[]
+}
+
+/** GET /stats/charts */
+export interface DayFigures {
+  day: string
+  from: number
+  to: number
+  alarms: number
+  byKind: Record<string, number>
+  onTime: Rate
+}
+export interface ChartsAnswer {
+  tz: string
+  days: DayFigures[]
+  acceptMs: { n: number; bins: { fromMs: number; toMs: number | null; count: number }[] }
+}
+
+/** GET /stats/lists/{list} */
+export const worklistNames = ['late', 'flagged', 'unrated', 'silent'] as const
+export type WorklistName = (typeof worklistNames)[number]
+export interface AlarmRow {
+  id: string
+  kind: string
+  priority: number
+  state: string
+  raisedAt: number
+  elderId: string
+  elderName?: string
+  carerId?: string
+}
+export interface DeviceRow {
+  id: string
+  kind: string
+  elderId: string
+  elderName?: string
+  lastSeenAt?: number
+}
+export interface WorklistPage<T = AlarmRow | DeviceRow> {
+  total: number
+  items: T[]
+  next?: string
 }

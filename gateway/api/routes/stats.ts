@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { type Rating, ratingSources } from '../../alarms/model.ts'
 import { gridKey } from '../../registry/schemas.ts'
+import { daysOf, isTimeZone, localZone, MAX_DAYS } from '../../stats/days.ts'
+import { worklists } from '../../stats/lists.ts'
+import type { Window } from '../../stats/queries.ts'
 import { StatsRunner } from '../../stats/run.ts'
-import { Stats } from '../../stats/stats.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { instant, unwrap } from './alarms.ts'
@@ -20,6 +22,19 @@ export const statsQuery = z
   })
   .strict()
 
+export const chartsQuery = statsQuery
+  .extend({ tz: z.string().max(64).refine(isTimeZone, 'not a time zone name').optional() })
+  .strict()
+
+export const worklistQuery = statsQuery
+  .extend({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict()
+
+const worklistParams = z.object({ list: z.enum(worklists) })
+
 export const ratingBody = z
   .object({
     score: z.number().int().min(1).max(5),
@@ -30,13 +45,31 @@ export const ratingBody = z
 
 const alarmParams = z.object({ id: z.string().min(1).max(64) })
 
-/** GET /stats and alarm ratings. */
+/** The window and grid every stats answer is for, from the query and the caller's scope. */
+function windowOf(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  q: z.infer<typeof statsQuery>,
+): { grid: string[]; window: Window } {
+  const now = ctx.clock.now()
+  const to = q.to ?? now
+  const from = q.from ?? to - DEFAULT_WINDOW_MS
+  if (from >= to) throw new ApiError('BAD_REQUEST', 'from: must be before to')
+  // contract: a scoped supervisor sees nothing outside their grid; an outside ?grid= narrows to it,
+  // as GET /alarms does
+  const asked = q.grid ? q.grid.split('/').filter(Boolean) : undefined
+  const grid = scope(request.caller?.grid, asked) ?? []
+  return { grid, window: { prefix: gridKey(grid), from, to, now } }
+}
+
+/** GET /stats, the supervision page's charts and worklists, and alarm ratings. */
 export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
   const act = ctx.auth.allow('admin', 'dispatcher')
-  // an in-memory store has no file a worker could open: report inline then
-  const inline = ctx.store.path === ':memory:' ? new Stats(ctx.store.db) : undefined
-  const runner = new StatsRunner(ctx.store.path)
+  // off the event loop: a report over a long window must not delay a PUBACK or an offer
+  // (an in-memory store has no file a worker could open: it reports inline)
+  const runner = new StatsRunner(ctx.store.path, 2, ctx.store.path === ':memory:' ? ctx.store.db : undefined)
+  app.addHook('onClose', () => runner.stop())
 
   app.get(
     '/stats',
@@ -45,18 +78,47 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
       config: { doc: { summary: 'KPIs of a grid and of each grid below it', query: statsQuery } },
     },
     async (request) => {
-      const q = statsQuery.parse(request.query)
-      const now = ctx.clock.now()
-      const to = q.to ?? now
-      const from = q.from ?? to - DEFAULT_WINDOW_MS
-      if (from >= to) throw new ApiError('BAD_REQUEST', 'from: must be before to')
-      // contract: a scoped supervisor sees nothing outside their grid; an outside ?grid= narrows to it,
-      // as GET /alarms does
-      const asked = q.grid ? q.grid.split('/').filter(Boolean) : undefined
-      const grid = scope(request.caller?.grid, asked) ?? []
-      const window = { prefix: gridKey(grid), from, to, now }
-      // off the event loop: a report over a long window must not delay a PUBACK or an offer
-      return inline ? inline.report(grid, window) : runner.report(grid, window)
+      const { grid, window } = windowOf(ctx, request, statsQuery.parse(request.query))
+      return runner.report(grid, window)
+    },
+  )
+
+  app.get(
+    '/stats/charts',
+    {
+      preHandler: read,
+      config: {
+        doc: { summary: 'Alarms per day and kind, on time per day, time to accept', query: chartsQuery },
+      },
+    },
+    async (request) => {
+      const q = chartsQuery.parse(request.query)
+      const { grid, window } = windowOf(ctx, request, q)
+      const tz = q.tz ?? localZone()
+      const days = daysOf(window.from, window.to, tz)
+      if (days.length > MAX_DAYS)
+        throw new ApiError('BAD_REQUEST', `from: at most ${MAX_DAYS} days of charts`)
+      return runner.run({ type: 'charts', grid, window, tz, days })
+    },
+  )
+
+  app.get(
+    '/stats/lists/:list',
+    {
+      preHandler: read,
+      config: {
+        doc: {
+          summary: 'A supervision worklist (late, flagged, unrated, silent), paged',
+          params: worklistParams,
+          query: worklistQuery,
+        },
+      },
+    },
+    async (request) => {
+      const { list } = worklistParams.parse(request.params)
+      const q = worklistQuery.parse(request.query)
+      const { grid, window } = windowOf(ctx, request, q)
+      return runner.run({ type: 'list', list, grid, window, limit: q.limit, cursor: q.cursor })
     },
   )
 
