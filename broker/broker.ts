@@ -16,9 +16,10 @@ import type { Scheduler } from '../gateway/ports/scheduler.ts'
 import { ClientIds } from './client-ids.ts'
 import { Doorway } from './doorway.ts'
 import type { FrameRefusal } from './frames.ts'
+import { KnownSecrets, LoginGuard } from './logins.ts'
 import { Pacer } from './pacer.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
-import { RefusalTally, type TallyRow } from './tally.ts'
+import { Refusals } from './refusals.ts'
 
 /** What the broker asks of the gateway: who someone is, and what to do with a publish. */
 export interface BrokerGate {
@@ -56,8 +57,8 @@ const NOT_AUTHORIZED = 5
  * and more than enough for a CONNECT's client id, user name and secret.
  */
 const PACKET_OVERHEAD = 512
-/** How long a window of refusals anyone can cause is audited as one (`RefusalTally`). */
-const TALLY_WINDOW_MS = 60_000
+/** Failed logins are counted, and refusals anyone can cause audited, per window of this length. */
+const WINDOW_MS = 60_000
 
 /**
  * Aedes in the gateway's process: TCP, TLS and WebSocket listeners in front
@@ -74,14 +75,17 @@ export class Broker {
   /** Each socket's source address. */
   readonly #addresses = new WeakMap<Connection, string>()
   #doorway: Doorway | undefined
-  #tally: RefusalTally | undefined
+  readonly #refusals: Refusals
   #pacer: Pacer | undefined
+  #logins: LoginGuard | undefined
+  readonly #known = new KnownSecrets()
   #aedes: Aedes | undefined
   #tcp: Server | undefined
   #tls: TlsServer | undefined
 
   constructor(deps: BrokerDeps) {
     this.#d = deps
+    this.#refusals = new Refusals({ ...deps, windowMs: WINDOW_MS })
   }
 
   get connections(): number {
@@ -99,7 +103,13 @@ export class Broker {
 
   async start(): Promise<void> {
     const { config, clock, scheduler } = this.#d
-    this.#tally = new RefusalTally(clock, scheduler, TALLY_WINDOW_MS, (row) => this.#audit(row))
+    this.#logins = new LoginGuard({
+      idFailures: config.mqttLoginFailures,
+      addressFailures: config.mqttLoginAddressFailures,
+      windowMs: WINDOW_MS,
+      lockMs: config.mqttLoginLockS * 1000,
+      lockMaxMs: config.mqttLoginLockMaxS * 1000,
+    })
     this.#pacer = new Pacer({
       limits: {
         ratePerS: config.mqttRatePerS,
@@ -114,7 +124,7 @@ export class Broker {
       scheduler,
       metrics: this.#d.metrics,
       onDisconnect: (client, reason, detail) =>
-        this.#refused('rate_limited', this.#principals.get(client), { reason, ...detail }),
+        this.#refusals.refused('rate_limited', this.#principals.get(client), { reason, ...detail }),
     })
     this.#doorway = new Doorway({
       limit: config.maxConnections,
@@ -141,7 +151,7 @@ export class Broker {
       authorizeSubscribe: (client, subscription, done) => {
         const principal = this.#principals.get(client)
         if (principal && maySubscribe(principal, subscription.topic)) return done(null, subscription)
-        this.#refused('subscribe_denied', principal, { topic: subscription.topic })
+        this.#refusals.refused('subscribe_denied', principal, { topic: subscription.topic })
         done(null, null) // SUBACK 0x80 for this filter; the connection stays
       },
     })
@@ -215,7 +225,7 @@ export class Broker {
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()))
     // sockets that never sent a CONNECT are not Aedes' clients yet
     for (const socket of this.#doorway?.sockets() ?? []) socket.destroy()
-    this.#tally?.flush()
+    this.#refusals.flush()
     await closed
   }
 
@@ -233,7 +243,7 @@ export class Broker {
     const { reason, ...detail } = refusal
     const principal = this.#connPrincipals.get(conn)
     // a logged-in principal answers for itself; before login only the address is known
-    if (principal) this.#refused(reason, principal, detail)
+    if (principal) this.#refusals.refused(reason, principal, detail)
     else this.#tallied(reason, conn, detail)
   }
 
@@ -257,24 +267,43 @@ export class Broker {
 
   async #verify(client: Client, username?: string, password?: Buffer): Promise<number> {
     if (!username) {
-      this.#refused('bad_credentials', undefined, { reason: 'no username' })
+      this.#tallied('bad_credentials', client.conn, { reason: 'no username' })
       return BAD_CREDENTIALS
+    }
+    const address = this.#addresses.get(client.conn) ?? 'unknown'
+    const known = this.#known.has(username, password)
+    // security: past too many wrong secrets, refused without checking one (CONNACK 3: try again later)
+    const gate = known ? { ok: true as const } : this.#logins?.check(username, address, this.#d.clock.now())
+    if (gate && !gate.ok) {
+      const key = gate.by === 'id' ? username : address
+      this.#tallied(
+        'login_locked',
+        client.conn,
+        { username, by: gate.by, until: gate.until },
+        `${gate.by}:${key}`,
+      )
+      return SERVER_UNAVAILABLE
     }
     const principal = await this.#d.gate.authenticate(username, password)
     if (!principal) {
-      this.#refused('bad_credentials', undefined, { username })
+      if (known) this.#known.forget(username) // that secret is no longer the device's
+      this.#tallied('bad_credentials', client.conn, { username }, username)
+      for (const lock of this.#logins?.failed(username, address, this.#d.clock.now()) ?? [])
+        this.#refusals.locked(lock)
       return BAD_CREDENTIALS
     }
+    this.#logins?.succeeded(username)
+    this.#known.remember(username, password)
     const will = this.#wills.get(client)
     if (will !== undefined && !mayWill(principal, will)) {
-      this.#refused('will_denied', principal, { topic: will })
+      this.#refusals.refused('will_denied', principal, { topic: will })
       return NOT_AUTHORIZED
     }
     // security: a session belongs to its principal — another's client id would take over its
     // connection and its queued messages (Aedes keys both by client id alone)
     const owner = this.#clientIds.owner(client.id)
     if (owner !== undefined && owner !== principal.id) {
-      this.#refused('client_id_taken', principal, { clientId: client.id })
+      this.#refusals.refused('client_id_taken', principal, { clientId: client.id })
       return IDENTIFIER_REJECTED
     }
     if (client.conn.destroyed) return SERVER_UNAVAILABLE // gone while its secret was checked
@@ -305,12 +334,12 @@ export class Broker {
     if (!principal) return done(new Error('not authenticated'))
     const size = packet.payload.length
     if (size > this.#d.config.maxPayloadBytes) {
-      this.#refused('payload_too_large', principal, { topic: packet.topic, bytes: size })
+      this.#refusals.refused('payload_too_large', principal, { topic: packet.topic, bytes: size })
       return done(new Error('payload too large'))
     }
     const verdict = mayPublish(principal, packet.topic)
     if (!verdict.ok) {
-      this.#refused('publish_denied', principal, { topic: packet.topic, reason: verdict.reason })
+      this.#refusals.refused('publish_denied', principal, { topic: packet.topic, reason: verdict.reason })
       return done(new Error('not authorized'))
     }
     const topic = verdict.topic
@@ -337,39 +366,8 @@ export class Broker {
     return null
   }
 
-  /**
-   * A refusal anyone can cause at will (a socket that never logs in, a wrong
-   * secret): counted every time, audited once per key — the address unless
-   * given — and window, with a count (`RefusalTally`).
-   */
   #tallied(reason: string, conn: Connection, detail: Record<string, unknown>, key?: string): void {
-    this.#d.metrics.inc('care_mqtt_refused_total', { reason })
-    const address = this.#addresses.get(conn) ?? 'unknown'
-    const written = this.#tally?.note(reason, key ?? address, { ...detail, address })
-    if (!written) this.#d.log.debug({ reason, address, ...detail }, 'mqtt refused again')
-  }
-
-  #audit(row: TallyRow): void {
-    const detail = { ...row.detail, count: row.count, ...(row.to ? { from: row.from, to: row.to } : {}) }
-    this.#d.log.warn({ reason: row.action, ...detail }, row.to ? 'mqtt refused, repeatedly' : 'mqtt refused')
-    this.#d.audit.record({
-      actor: typeof row.detail.username === 'string' ? row.detail.username : undefined,
-      action: `mqtt.${row.action}`,
-      source: 'mqtt',
-      detail,
-    })
-  }
-
-  #refused(reason: string, principal: Principal | undefined, detail: Record<string, unknown>): void {
-    this.#d.metrics.inc('care_mqtt_refused_total', { reason })
-    this.#d.log.warn({ reason, principal: principal?.id, ...detail }, 'mqtt refused')
-    this.#d.audit.record({
-      actor: principal?.id ?? (typeof detail.username === 'string' ? detail.username : undefined),
-      action: `mqtt.${reason}`,
-      target: typeof detail.topic === 'string' ? detail.topic : undefined,
-      source: 'mqtt',
-      detail,
-    })
+    this.#refusals.tallied(reason, this.#addresses.get(conn) ?? 'unknown', detail, key)
   }
 }
 

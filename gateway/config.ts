@@ -44,6 +44,12 @@ const shape = {
   drainTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** A socket that has not sent its MQTT CONNECT within this is closed. */
   connectTimeoutMs: z.coerce.number().int().min(10).default(5_000),
+  /** Wrong MQTT secrets within a minute before logins are refused unchecked for a while: per id, per address. */
+  mqttLoginFailures: z.coerce.number().int().min(1).default(5),
+  mqttLoginAddressFailures: z.coerce.number().int().min(1).default(30),
+  /** The first such lock; each further one doubles, up to the maximum. */
+  mqttLoginLockS: seconds.default(10),
+  mqttLoginLockMaxS: seconds.default(300),
   /** A stop that has not finished by then ends the process anyway (a hung socket must not keep it alive). */
   stopTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Per-principal MQTT limits: telemetry messages a second and burst; alarm messages a second and burst. */
