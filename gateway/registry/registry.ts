@@ -359,7 +359,8 @@ export class Registry {
         ? undefined
         : (db.prepare('SELECT secret_hash FROM services WHERE id = ?').get(username) as Dict | undefined)
     const row = device ?? carer ?? service
-    if (!row) return null
+    // security: an unknown id costs the same scrypt as a known one, or the answer's timing tells who exists
+    if (!row) return dummyVerify(password, machineCost).then(() => null)
     const stored = String(row.secret_hash)
     const key = sha256(`${username}\u0000${password}`)
     // A changed secret changes the stored hash, so a cached verification of the old one no longer matches.

@@ -152,3 +152,29 @@ describe('guessing a device’s secret over MQTT', () => {
     expect(await codes('GHOST')).toEqual([4, 4, 4, 4, 4, 3])
   })
 })
+
+describe('an unknown MQTT user name', () => {
+  let world: World
+  afterEach(async () => {
+    await world.stop()
+  })
+
+  it('costs the same scrypt derivation as a known id with a wrong secret, so timing tells nothing', async () => {
+    world = await startWorld()
+    await world.elder('E01')
+    await world.api('PUT', '/api/v1/devices/D01', { kind: 'watch', elderId: 'E01', secret: 'secret-D01' })
+    await world.api('PUT', '/api/v1/carers/C01', { name: 'c', mode: 'walk', secret: 'secret-C01' })
+    const cost = async (id: string) => {
+      const before = scryptDerivations(machineCost)
+      expect((await login(world, id, 'a-guess')).code).toBe(4)
+      return scryptDerivations(machineCost) - before
+    }
+    expect(await cost('D01')).toBe(1)
+    expect(await cost('C01')).toBe(1)
+    expect(await cost('GHOST')).toBe(1)
+    // and the registry alone, below the broker: the same one derivation
+    const before = scryptDerivations(machineCost)
+    expect(await world.app.registry.verifyPrincipal('NOBODY', 'x')).toBeNull()
+    expect(scryptDerivations(machineCost) - before).toBe(1)
+  })
+})
