@@ -8,6 +8,18 @@ export type LiveEvent =
   | { seq: number; at: number; type: 'carer'; carer: LiveCarer }
   | { seq: number; at: number; type: 'device'; grid: string[]; device: LiveDevice }
 
+/** What a viewer gets first on `GET /live`: the state now, from which the events go on. */
+export interface LiveSnapshot {
+  type: 'snapshot'
+  seq: number
+  at: number
+  alarms: Alarm[]
+  carers: LiveCarer[]
+}
+
+/** Every message of the live stream, as the board and the carer page read it. */
+export type LiveMessage = LiveSnapshot | LiveEvent
+
 export interface LiveCarer {
   id: string
   name: string

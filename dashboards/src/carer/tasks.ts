@@ -1,22 +1,7 @@
+import type { TaskMessage } from '../../../gateway/contract/payloads.ts'
+
 /** A carer's task downlink (`care/v1/carer/{id}/task`, docs/contract.md): all a carer needs to set out. */
-export interface TaskMessage {
-  alarmId: string
-  action: 'offer' | 'assigned' | 'withdrawn' | 'reminder'
-  expiresAt?: number
-  alarm: { kind: string; priority: number; raisedAt: number }
-  elder: {
-    id: string
-    name: string
-    phone: string
-    address: string
-    lat: number
-    lon: number
-    notes: string
-    contacts: { name: string; relation?: string; phone: string }[]
-  }
-  distanceM: number
-  etaMin: number
-}
+export type { TaskMessage }
 
 /**
  * A task on the phone: the MQTT `task` shape plus the alarm's state. Over HTTP it is what
