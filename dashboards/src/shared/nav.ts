@@ -40,7 +40,7 @@ export function navBar(s: Session, extra: Node[] = []): HTMLElement {
       type: 'button',
       'data-i18n': 'logout',
       onclick: async () => {
-        // an MQTT session has no token to end; the elders' files it kept leave the phone with it
+        // the session token (a carer's phone's too) ends at the gateway; the elders' files it kept leave the phone with it
         if (s.token) await api('POST', '/auth/logout').catch(() => undefined)
         clearSession()
         for (const key of Object.keys(localStorage)) {
