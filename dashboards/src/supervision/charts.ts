@@ -48,13 +48,13 @@ export class Charts {
   }
 
   byKind(canvas: HTMLCanvasElement, days: DayFigures[]): void {
-    const kinds = Object.keys(days[0]?.byKind ?? {})
-      .filter((kind) => days.some((d) => (d.byKind[kind] ?? 0) > 0))
+    const kinds = (Object.keys(days[0]?.byKind ?? {}) as (keyof DayFigures['byKind'])[])
+      .filter((kind) => days.some((d) => d.byKind[kind] > 0))
       .sort()
     const datasets = kinds.map((kind, i) => ({
       label: word('kind', kind),
       backgroundColor: palette[i % palette.length] ?? '#607d8b',
-      data: days.map((d) => d.byKind[kind] ?? 0),
+      data: days.map((d) => d.byKind[kind]),
     }))
     this.#charts.push(
       new Chart(canvas, {
