@@ -1,4 +1,5 @@
-import { download, rowsToCsv } from '../shared/csv.ts'
+import { download } from '../shared/csv.ts'
+import { rowsToCsv } from '../shared/csv-text.ts'
 import { h } from '../shared/dom.ts'
 import { t } from '../shared/i18n.ts'
 import type { WorklistPage } from './stats.ts'
