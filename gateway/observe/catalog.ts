@@ -23,7 +23,10 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
     labels: ['reason'],
   },
   care_mqtt_throttled_total: {
-    help: 'Telemetry publishes over the per-device rate, acknowledged and dropped',
+    help: 'QoS 0 telemetry publishes over the per-connection rate, dropped',
+  },
+  care_mqtt_held_total: {
+    help: 'QoS 1 telemetry publishes over the per-connection rate, held back unacknowledged until their turn',
   },
   care_mqtt_store_failures_total: { help: 'Durable publishes not stored (no PUBACK; the device retries)' },
   care_mqtt_client_errors_total: { help: 'MQTT client errors reported by the broker' },
