@@ -68,6 +68,8 @@ const WINDOW_MS = 60_000
 export class Broker {
   readonly #d: BrokerDeps
   readonly #principals = new WeakMap<Client, Principal>()
+  /** Connections that passed authentication and are still open. */
+  readonly #authenticated = new Set<Client>()
   readonly #wills = new WeakMap<Client, string>()
   readonly #clientIds = new ClientIds()
   /** Who is on the other end of each logged-in socket (for refusals seen before Aedes reads a packet). */
@@ -86,6 +88,22 @@ export class Broker {
   constructor(deps: BrokerDeps) {
     this.#d = deps
     this.#refusals = new Refusals({ ...deps, windowMs: WINDOW_MS })
+  }
+
+  /**
+   * Closes every connection whose principal matches (a session that ended, a principal removed):
+   * the client must connect again, with credentials that are still good.
+   */
+  disconnect(match: (principal: Principal) => boolean, reason: string): number {
+    let closed = 0
+    for (const client of [...this.#authenticated]) {
+      const principal = this.#principals.get(client)
+      if (!principal || !match(principal)) continue
+      this.#d.log.info({ principal: principal.id, reason }, 'connection closed by the gateway')
+      client.close()
+      closed++
+    }
+    return closed
   }
 
   get connections(): number {
@@ -311,6 +329,8 @@ export class Broker {
     client.conn.once('close', () => this.#clientIds.release(client.id))
     this.#principals.set(client, principal)
     this.#connPrincipals.set(client.conn, principal)
+    this.#authenticated.add(client)
+    client.conn.once('close', () => this.#authenticated.delete(client))
     return 0
   }
 

@@ -4,6 +4,8 @@ import { type ParsedTopic, type PrincipalKind, parseTopic, TOPIC_ROOT } from '..
 export interface Principal {
   kind: PrincipalKind
   id: string
+  /** The session (its token's hash) a carer's phone logged in with, instead of the secret. */
+  session?: string
 }
 
 export type PublishVerdict = { ok: true; topic: ParsedTopic } | { ok: false; reason: string }

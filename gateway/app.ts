@@ -130,7 +130,10 @@ export class App {
       },
     })
     this.registry = registry
-    const auth = new Auth(store, registry, clock, admin.hash)
+    const auth = new Auth(store, registry, clock, admin.hash, (ended) => {
+      const gone = new Set(ended)
+      this.broker.disconnect((p) => p.session !== undefined && gone.has(p.session), 'session ended')
+    })
     const alarmStore = new AlarmStore(store)
     const live = new LiveHub(clock)
     this.live = live

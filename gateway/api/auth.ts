@@ -60,7 +60,17 @@ export class Auth {
   /** Service tokens (sha256 → principal), admitted as dispatchers; held in memory, new at every start. */
   readonly #services = new Map<string, string>()
 
-  constructor(store: Store, registry: Registry, clock: Clock, adminTokenHash: string) {
+  /** Told the token hashes of carer sessions that just ended, so their open MQTT connections close. */
+  readonly #sessionsEnded: (tokenHashes: readonly string[]) => void
+
+  constructor(
+    store: Store,
+    registry: Registry,
+    clock: Clock,
+    adminTokenHash: string,
+    sessionsEnded: (tokenHashes: readonly string[]) => void = () => undefined,
+  ) {
+    this.#sessionsEnded = sessionsEnded
     this.#store = store
     this.#registry = registry
     this.#clock = clock
@@ -115,12 +125,20 @@ export class Auth {
     const row = this.#store.db
       .prepare('SELECT expires_at FROM sessions WHERE token_hash = ? AND carer_id = ?')
       .get(sha256(token), carerId) as { expires_at: number } | undefined
-    return row && row.expires_at > this.#clock.now() ? { kind: 'carer', id: carerId } : null
+    const session = sha256(token)
+    return row && row.expires_at > this.#clock.now() ? { kind: 'carer', id: carerId, session } : null
   }
 
-  /** Ends every phone session of a carer (a new secret). */
+  /** Ends every phone session of a carer (a new secret), and their open MQTT connections with them. */
   endCarerSessions(carerId: string): number {
-    return Number(this.#store.db.prepare('DELETE FROM sessions WHERE carer_id = ?').run(carerId).changes)
+    const hashes = (
+      this.#store.db.prepare('SELECT token_hash FROM sessions WHERE carer_id = ?').all(carerId) as {
+        token_hash: string
+      }[]
+    ).map((r) => r.token_hash)
+    this.#store.db.prepare('DELETE FROM sessions WHERE carer_id = ?').run(carerId)
+    if (hashes.length > 0) this.#sessionsEnded(hashes)
+    return hashes.length
   }
 
   /**
@@ -129,7 +147,10 @@ export class Auth {
    */
   logout(token: string): 'ended' | 'not_a_session' {
     if (this.#isBootstrap(token) || this.#services.has(sha256(token))) return 'not_a_session'
-    this.#store.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token))
+    const hash = sha256(token)
+    const ended = this.#store.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hash)
+    // a carer's phone logging out: its MQTT connection, made with this token, ends too
+    if (Number(ended.changes) > 0) this.#sessionsEnded([hash])
     return 'ended'
   }
 

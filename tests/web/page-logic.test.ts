@@ -23,7 +23,18 @@ const alarm: Alarm = {
   elderId: 'E1',
   raisedAt: NOW,
   ...HOME,
+  round: 0,
+  seq: 1,
+  updatedAt: NOW,
 }
+const anElder = (id: string): Elder => ({
+  id,
+  name: id,
+  home: HOME,
+  risk: 'medium',
+  createdAt: NOW,
+  updatedAt: NOW,
+})
 const carer = (id: string, northM: number, over: Partial<LiveCarer> = {}): LiveCarer => ({
   id,
   name: id,
@@ -112,8 +123,8 @@ describe('the page logic of the board, without a browser', () => {
 
   it('finds elders by name, phone digits or address as the operator types', () => {
     const elders: Elder[] = [
-      { id: 'E1', name: '王秀兰', phone: '138-1234-5678', address: '海丰街道12号', home: HOME },
-      { id: 'E2', name: '李建国', phone: '13987654321', address: '西关社区3号楼', home: HOME },
+      { ...anElder('E1'), name: '王秀兰', phone: '138-1234-5678', address: '海丰街道12号' },
+      { ...anElder('E2'), name: '李建国', phone: '13987654321', address: '西关社区3号楼' },
     ]
     expect(matchElders(elders, '秀兰').map((e) => e.id)).toEqual(['E1'])
     expect(matchElders(elders, '1381234').map((e) => e.id)).toEqual(['E1'])
