@@ -17,6 +17,7 @@ import { privacyRoutes } from './routes/privacy.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
+import { useZodSchemas } from './schemas/provider.ts'
 import { installSecurityHeaders } from './security-headers.ts'
 import { type TileConfig, tileImgSources, tileRoutes } from './tiles.ts'
 import { webRoutes } from './web.ts'
@@ -54,6 +55,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   await installSecurityHeaders(app, { imgSources: tileImgSources(tiles) })
   await app.register(
     (api, _options, done) => {
+      // each route's zod schemas validate its request (gateway/api/schemas/provider.ts)
+      useZodSchemas(api)
       systemRoutes(api, ctx)
       metricsRoutes(api, ctx, { token: options.metricsToken })
       auditRoutes(api, ctx)

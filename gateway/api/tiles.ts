@@ -144,7 +144,7 @@ export async function tileRoutes(app: FastifyInstance, deps: TileRouteDeps): Pro
     '/map/settings',
     {
       preHandler: deps.auth.allow('admin', 'dispatcher'),
-      config: { doc: { summary: 'The board’s base map' } },
+      schema: { summary: 'The board’s base map' },
     },
     async (_request, reply) => reply.header('cache-control', 'no-store').send(settings),
   )

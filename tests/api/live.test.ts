@@ -126,6 +126,11 @@ describe('GET /live', () => {
     await expect(LiveClient.open(world, 'token=nope')).rejects.toThrow(/401/)
   })
 
+  it('refuses a query its schema does not allow with 400, before the upgrade', async () => {
+    await expect(LiveClient.open(world, `token=${ADMIN_TOKEN}&since=soon`)).rejects.toThrow(/400/)
+    await expect(LiveClient.open(world, `token=${ADMIN_TOKEN}&board=1`)).rejects.toThrow(/400/)
+  })
+
   it('drops a client that stops reading while the others go on', async () => {
     const slow = await LiveClient.open(world, `token=${ADMIN_TOKEN}`)
     const fast = await LiveClient.open(world, `token=${ADMIN_TOKEN}`)

@@ -1,204 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RouteInfo } from '../../gateway/api/route-table.ts'
-import { HOME, startWorld, type World } from '../support/world.ts'
+import type { World } from '../support/world.ts'
+import {
+  type Caller,
+  call,
+  callers,
+  httpRoutes,
+  type RouteWorld,
+  requestFor,
+  startRouteWorld,
+} from './support/route-requests.ts'
 
+let w: RouteWorld
 let world: World
-const tokens: Record<string, string> = {}
-const callers = ['admin', 'dispatcher', 'supervisor', 'carer'] as const
-type Caller = (typeof callers)[number]
-/** An open alarm (no carer near: escalated) and a cancelled one, to act on and to rate. */
-let openAlarm = ''
-let closedAlarm = ''
+let tokens: Record<string, string>
 
 beforeAll(async () => {
-  world = await startWorld()
-  await world.elder('E01')
-  await world.api('PUT', '/api/v1/devices/D01', { kind: 'phone', elderId: 'E01', secret: 'secret-D01' })
-  await world.api('PUT', '/api/v1/carers/C01', {
-    name: '王芳',
-    mode: 'walk',
-    secret: 'secret-C01',
-    base: HOME,
-  })
-  await world.elder('E-erase')
-  const open = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E01' })
-  openAlarm = open.body.id
-  await world.elder('E02')
-  const closed = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E02' })
-  closedAlarm = closed.body.id
-  await world.api('POST', `/api/v1/alarms/${closedAlarm}/actions`, { action: 'cancel' })
-  for (const victim of ['victim', 'victim-deleted']) {
-    await world.api('PUT', `/api/v1/users/${victim}`, { role: 'dispatcher', password: `password-${victim}` })
-  }
-  tokens.admin = 'test-admin-token-0123456789'
-  // a session that has expired: logged in, then 12 hours and a second pass
-  await world.api('PUT', '/api/v1/users/old', { role: 'dispatcher', password: 'password-old' })
-  const old = await world.api<{ token: string }>('POST', '/api/v1/auth/login', {
-    username: 'old',
-    password: 'password-old',
-  })
-  tokens.expired = old.body.token
-  world.clock.set(world.clock.now() + 12 * 3_600_000 + 1_000)
-  for (const role of ['dispatcher', 'supervisor', 'carer'] as const) {
-    const body: Record<string, unknown> = { role, password: `password-${role}` }
-    if (role === 'carer') body.carerId = 'C01'
-    await world.api('PUT', `/api/v1/users/${role}1`, body)
-    const login = await world.api<{ token: string }>('POST', '/api/v1/auth/login', {
-      username: `${role}1`,
-      password: `password-${role}`,
-    })
-    tokens[role] = login.body.token
-  }
+  w = await startRouteWorld()
+  world = w.world
+  tokens = w.tokens
 })
 afterAll(async () => {
   await world.stop()
 })
 
-/** Every HTTP route the server registered (WebSocket upgrades are covered by their own tests). */
-function httpRoutes(): RouteInfo[] {
-  const routes = world.app.http.routeTable.filter((r) => r.url.startsWith('/api/v1/') && !r.doc?.websocket)
-  // logout ends the caller's session: it goes last
-  const isLogout = (r: RouteInfo) => r.url.endsWith('/auth/logout')
-  return [...routes.filter((r) => !isLogout(r)), ...routes.filter(isLogout)]
-}
-
-interface Call {
-  url: string
-  body?: unknown
-  /** Content type of a body that is not JSON. */
-  type?: string
-  /** What an admitted caller gets: a success, or the one domain answer this request must give. */
-  ok: number[]
-}
-
-/**
- * A valid request for each route, as `caller` makes it, and the statuses that prove the route let
- * that caller through and did its work. A 404 or a 500 is never among them: a route answering that
- * to an admitted role has not shown that the role may use it. Routes that destroy something get a
- * fresh victim per call.
- */
-const requests: Record<string, (caller: Caller) => Call> = {
-  'GET /api/v1/health': () => ({ url: '/api/v1/health', ok: [200] }),
-  'POST /api/v1/auth/login': () => ({
-    url: '/api/v1/auth/login',
-    body: { username: 'supervisor1', password: 'password-supervisor' },
-    ok: [200],
-  }),
-  'POST /api/v1/auth/carer': () => ({
-    url: '/api/v1/auth/carer',
-    body: { carerId: 'C01', secret: 'secret-C01' },
-    ok: [200],
-  }),
-  // the bootstrap token is not a session: logout says so instead of pretending
-  'POST /api/v1/auth/logout': (caller) => ({
-    url: '/api/v1/auth/logout',
-    ok: caller === 'admin' ? [409] : [204],
-  }),
-  // no admin user exists here, so retiring the bootstrap token is refused (LAST_ADMIN), past the role check
-  'POST /api/v1/auth/bootstrap-token/retire': () => ({
-    url: '/api/v1/auth/bootstrap-token/retire',
-    ok: [409],
-  }),
-  'POST /api/v1/users/:username/disable': () => ({ url: '/api/v1/users/victim/disable', ok: [200] }),
-  'POST /api/v1/users/:username/enable': () => ({ url: '/api/v1/users/victim/enable', ok: [200] }),
-  'DELETE /api/v1/users/:username': () => ({ url: '/api/v1/users/victim-deleted', ok: [204] }),
-  'GET /api/v1/metrics': () => ({ url: '/api/v1/metrics', ok: [200] }),
-  'GET /api/v1/audit': () => ({ url: '/api/v1/audit?limit=5', ok: [200] }),
-  'PUT /api/v1/elders/:id': () => ({
-    url: '/api/v1/elders/E01',
-    body: { name: '赵大爷', home: HOME },
-    ok: [200],
-  }),
-  'GET /api/v1/elders': () => ({ url: '/api/v1/elders', ok: [200] }),
-  'GET /api/v1/elders/:id': () => ({ url: '/api/v1/elders/E01', ok: [200] }),
-  'PUT /api/v1/devices/:id': () => ({
-    url: '/api/v1/devices/D09',
-    body: { kind: 'watch', elderId: 'E01', secret: 'secret-D09' },
-    ok: [200, 201],
-  }),
-  'GET /api/v1/devices': () => ({ url: '/api/v1/devices', ok: [200] }),
-  'GET /api/v1/devices/:id': () => ({ url: '/api/v1/devices/D01', ok: [200] }),
-  'GET /api/v1/devices/:id/track': () => ({ url: '/api/v1/devices/D01/track', ok: [200] }),
-  'PUT /api/v1/carers/:id': () => ({
-    url: '/api/v1/carers/C09',
-    body: { name: '刘强', mode: 'car', secret: 'secret-C09' },
-    ok: [200, 201],
-  }),
-  'GET /api/v1/carers': () => ({ url: '/api/v1/carers', ok: [200] }),
-  'GET /api/v1/carers/:id': () => ({ url: '/api/v1/carers/C01', ok: [200] }),
-  'GET /api/v1/carers/:id/tasks': () => ({ url: '/api/v1/carers/C01/tasks', ok: [200] }),
-  // a valid reply to an alarm never offered to C01: the dispatcher's own refusal, past the role check
-  'POST /api/v1/carers/:id/reply': () => ({
-    url: '/api/v1/carers/C01/reply',
-    body: { alarmId: openAlarm, action: 'decline', ts: world.clock.now() },
-    ok: [409],
-  }),
-  'POST /api/v1/carers/:id/duty': () => ({
-    url: '/api/v1/carers/C01/duty',
-    body: { status: 'off' },
-    ok: [200],
-  }),
-  'PUT /api/v1/services/:id': () => ({
-    url: '/api/v1/services/S09',
-    body: { secret: 'secret-S09' },
-    ok: [200, 201],
-  }),
-  'PUT /api/v1/users/:username': () => ({
-    url: '/api/v1/users/u09',
-    body: { role: 'dispatcher', password: 'password-u09' },
-    ok: [200, 201],
-  }),
-  'GET /api/v1/users': () => ({ url: '/api/v1/users', ok: [200] }),
-  'GET /api/v1/users/:username': () => ({ url: '/api/v1/users/carer1', ok: [200] }),
-  'GET /api/v1/alarms': () => ({ url: '/api/v1/alarms', ok: [200] }),
-  'GET /api/v1/alarms/:id': () => ({ url: `/api/v1/alarms/${openAlarm}`, ok: [200] }),
-  // the elder's alarm is open: a second call is a note on it
-  'POST /api/v1/alarms': () => ({ url: '/api/v1/alarms', body: { elderId: 'E01' }, ok: [200, 201] }),
-  'POST /api/v1/alarms/:id/actions': () => ({
-    url: `/api/v1/alarms/${openAlarm}/actions`,
-    body: { action: 'note', note: '回访' },
-    ok: [200],
-  }),
-  'POST /api/v1/alarms/:id/rating': () => ({
-    url: `/api/v1/alarms/${closedAlarm}/rating`,
-    body: { score: 5, by: 'elder' },
-    ok: [201],
-  }),
-  'GET /api/v1/stats': () => ({ url: '/api/v1/stats', ok: [200] }),
-  'GET /api/v1/stats/charts': () => ({ url: '/api/v1/stats/charts?tz=Asia/Shanghai', ok: [200] }),
-  'GET /api/v1/stats/lists/:list': () => ({ url: '/api/v1/stats/lists/late', ok: [200] }),
-  'GET /api/v1/elders/:id/export': () => ({ url: '/api/v1/elders/E01/export', ok: [200] }),
-  'DELETE /api/v1/elders/:id': () => ({ url: '/api/v1/elders/E-erase', ok: [200] }),
-  'POST /api/v1/import': () => ({
-    url: '/api/v1/import?type=elders',
-    body: `id,name,lat,lon\nE10,Li Hua,${HOME.lat},${HOME.lon}\n`,
-    type: 'text/csv',
-    ok: [200],
-  }),
-}
-
-function requestFor(route: RouteInfo, caller: Caller): Call {
-  const make = requests[`${route.method} ${route.url}`]
-  if (!make) throw new Error(`${route.method} ${route.url}: add a valid request for it to the role matrix`)
-  return make(caller)
-}
-
-async function call(route: RouteInfo, as: Caller, token: string | undefined): Promise<number> {
-  const req = requestFor(route, as)
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
-  if (req.type) headers['content-type'] = req.type
-  const res = await world.app.http.inject({
-    method: route.method as 'GET',
-    url: req.url,
-    headers,
-    ...(req.body !== undefined ? { payload: req.body as string } : {}),
-  })
-  return res.statusCode
-}
+const statusOf = async (route: RouteInfo, as: Caller, token: string | undefined) =>
+  (await call(w, route, as, token)).statusCode
 
 describe('the role matrix, from the route table', () => {
   it('covers the contract’s routes', () => {
-    const keys = httpRoutes().map((r) => `${r.method} ${r.url}`)
+    const keys = httpRoutes(world).map((r) => `${r.method} ${r.url}`)
     for (const expected of [
       'GET /api/v1/health',
       'POST /api/v1/auth/login',
@@ -215,21 +46,21 @@ describe('the role matrix, from the route table', () => {
   })
 
   it('answers 401 to no token, a wrong token and an expired one on every guarded route', async () => {
-    for (const route of httpRoutes()) {
+    for (const route of httpRoutes(world)) {
       if (route.roles === 'public') continue
       for (const token of [undefined, 'wrong-token', tokens.expired]) {
-        expect(await call(route, 'admin', token), `${route.method} ${route.url} with ${token}`).toBe(401)
+        expect(await statusOf(route, 'admin', token), `${route.method} ${route.url} with ${token}`).toBe(401)
       }
     }
   })
 
   it('answers 403 to every role a route does not admit, and serves the others', async () => {
-    for (const route of httpRoutes()) {
+    for (const route of httpRoutes(world)) {
       for (const role of callers) {
-        const status = await call(route, role, tokens[role])
+        const status = await statusOf(route, role, tokens[role])
         const label = `${role} → ${route.method} ${route.url}: ${status}`
         if (route.roles === 'public' || route.roles.includes(role)) {
-          expect(requestFor(route, role).ok, label).toContain(status)
+          expect(requestFor(w, route, role).ok, label).toContain(status)
         } else {
           expect(status, label).toBe(403)
         }
@@ -238,9 +69,9 @@ describe('the role matrix, from the route table', () => {
   })
 
   it('has a valid request for every route, and none that accepts a 401, 403, 404 or 500', () => {
-    for (const route of httpRoutes()) {
+    for (const route of httpRoutes(world)) {
       for (const role of callers) {
-        for (const status of requestFor(route, role).ok) expect([401, 403, 404, 500]).not.toContain(status)
+        for (const status of requestFor(w, route, role).ok) expect([401, 403, 404, 500]).not.toContain(status)
       }
     }
   })

@@ -6,6 +6,9 @@ import { latitude, longitude, outcomes } from '../../contract/payloads.ts'
 import { gridKey, resourceId } from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
+import { alarm, alarmWithTimeline, track } from '../schemas/alarms.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
+import { page } from '../schemas/registry.ts'
 import { idParams, inScope, scope } from './registry.ts'
 
 /** Epoch ms or an ISO 8601 date-time. */
@@ -51,6 +54,10 @@ export const manualAlarmBody = z
     path: ['lat'],
   })
 
+export const alarmParams = z.object({ id: z.string().min(1).max(64) })
+
+const trackQuery = z.object({ from: instant.optional(), to: instant.optional() }).strict()
+
 export const actionBody = z
   .object({
     action: z.enum(['assign', 'escalate', 'resolve', 'cancel', 'note']),
@@ -67,98 +74,169 @@ export function unwrap<T>(result: Result<T>): T {
 
 /** contract: GET /alarms, GET /alarms/{id} with its timeline, POST /alarms, POST /alarms/{id}/actions. */
 export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const api = app.withTypeProvider<ZodSchemas>()
   const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
   const act = ctx.auth.allow('admin', 'dispatcher')
 
-  app.get('/alarms', { preHandler: read }, async (request) => {
-    const q = alarmQuery.parse(request.query)
-    const asked = q.grid ? q.grid.split('/').filter(Boolean) : undefined
-    const grid = scope(request.caller?.grid, asked)
-    return ctx.alarms.list({ ...q, grid: grid ? gridKey(grid) : undefined })
-  })
+  api.get(
+    '/alarms',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'Alarms, newest first, filtered',
+        querystring: alarmQuery,
+        response: { 200: page(alarm) },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const asked = q.grid ? q.grid.split('/').filter(Boolean) : undefined
+      const grid = scope(request.caller?.grid, asked)
+      return ctx.alarms.list({ ...q, grid: grid ? gridKey(grid) : undefined })
+    },
+  )
 
-  app.get('/alarms/:id', { preHandler: read }, async (request) => {
-    const { id } = z.object({ id: z.string().min(1).max(64) }).parse(request.params)
-    const alarm = ctx.alarms.get(id)
-    const elder = alarm ? ctx.registry.getElder(alarm.elderId) : undefined
-    if (!alarm || !inScope(request.caller?.grid, elder?.grid))
-      throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
-    return { ...alarm, timeline: ctx.alarms.timeline(id) }
-  })
+  api.get(
+    '/alarms/:id',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'One alarm with its timeline',
+        params: alarmParams,
+        response: { 200: alarmWithTimeline },
+        errors: ['ALARM_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const alarm = ctx.alarms.get(id)
+      const elder = alarm ? ctx.registry.getElder(alarm.elderId) : undefined
+      if (!alarm || !inScope(request.caller?.grid, elder?.grid))
+        throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
+      return { ...alarm, timeline: ctx.alarms.timeline(id) }
+    },
+  )
 
-  app.post('/alarms', { preHandler: act }, async (request, reply) => {
-    const body = manualAlarmBody.parse(request.body)
-    const actor = request.caller?.username ?? 'unknown'
-    const result = unwrap(
-      ctx.alarms.raise({
-        kind: body.kind,
-        elderId: body.elderId,
-        at: body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : undefined,
+  api.post(
+    '/alarms',
+    {
+      preHandler: act,
+      schema: {
+        summary: 'Open a manual alarm (hotline call): 201, or 200 with the open alarm it became a note on',
+        body: manualAlarmBody,
+        response: { 200: alarm, 201: alarm },
+        errors: ['ELDER_NOT_FOUND'],
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const actor = request.caller?.username ?? 'unknown'
+      const result = unwrap(
+        ctx.alarms.raise({
+          kind: body.kind,
+          elderId: body.elderId,
+          at: body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : undefined,
+          actor,
+          priority: body.priority,
+          note: body.note,
+          data: { source: 'hotline' },
+        }),
+      )
+      if (result.status === 'duplicate') throw new ApiError('INTERNAL', 'unexpected duplicate')
+      ctx.audit.record({
         actor,
-        priority: body.priority,
-        note: body.note,
-        data: { source: 'hotline' },
-      }),
-    )
-    if (result.status === 'duplicate') throw new ApiError('INTERNAL', 'unexpected duplicate')
-    ctx.audit.record({
-      actor,
-      action: 'alarm.manual',
-      target: result.alarm.id,
-      source: request.ip,
-      detail: { status: result.status },
-    })
-    // dispatch has already started: answer with the alarm as it is now, not as it was raised
-    const now = ctx.alarms.get(result.alarm.id) ?? result.alarm
-    return reply.code(result.status === 'raised' ? 201 : 200).send(now)
-  })
+        action: 'alarm.manual',
+        target: result.alarm.id,
+        source: request.ip,
+        detail: { status: result.status },
+      })
+      // dispatch has already started: answer with the alarm as it is now, not as it was raised
+      const now = ctx.alarms.get(result.alarm.id) ?? result.alarm
+      return reply.code(result.status === 'raised' ? 201 : 200).send(now)
+    },
+  )
 
-  app.post('/alarms/:id/actions', { preHandler: act }, async (request) => {
-    const { id } = z.object({ id: z.string().min(1).max(64) }).parse(request.params)
-    const body = actionBody.parse(request.body)
-    const actor = request.caller?.username ?? 'unknown'
-    const alarm = (() => {
-      switch (body.action) {
-        case 'assign':
-          if (!body.carerId) throw new ApiError('CARER_REQUIRED', 'assign needs carerId')
-          return unwrap(ctx.dispatcher.assign(id, body.carerId, actor))
-        case 'escalate':
-          return unwrap(ctx.alarms.escalate(id, actor, body.note))
-        case 'resolve':
-          return unwrap(ctx.alarms.resolve(id, actor, body.outcome, body.note))
-        case 'cancel':
-          return unwrap(ctx.alarms.cancel(id, actor, body.note))
-        case 'note':
-          if (!body.note) throw new ApiError('NOTE_REQUIRED', 'note needs a note')
-          return unwrap(ctx.alarms.note(id, actor, body.note))
+  api.post(
+    '/alarms/:id/actions',
+    {
+      preHandler: act,
+      schema: {
+        summary: 'Assign, escalate, resolve, cancel or note an alarm',
+        params: alarmParams,
+        body: actionBody,
+        response: { 200: alarmWithTimeline },
+        errors: [
+          'CARER_REQUIRED',
+          'NOTE_REQUIRED',
+          'OUTCOME_REQUIRED',
+          'ALARM_NOT_FOUND',
+          'CARER_NOT_FOUND',
+          'ALARM_CLOSED',
+          'INVALID_STATE',
+          'CARER_BUSY',
+        ],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const body = request.body
+      const actor = request.caller?.username ?? 'unknown'
+      const alarm = (() => {
+        switch (body.action) {
+          case 'assign':
+            if (!body.carerId) throw new ApiError('CARER_REQUIRED', 'assign needs carerId')
+            return unwrap(ctx.dispatcher.assign(id, body.carerId, actor))
+          case 'escalate':
+            return unwrap(ctx.alarms.escalate(id, actor, body.note))
+          case 'resolve':
+            return unwrap(ctx.alarms.resolve(id, actor, body.outcome, body.note))
+          case 'cancel':
+            return unwrap(ctx.alarms.cancel(id, actor, body.note))
+          case 'note':
+            if (!body.note) throw new ApiError('NOTE_REQUIRED', 'note needs a note')
+            return unwrap(ctx.alarms.note(id, actor, body.note))
+        }
+      })()
+      ctx.audit.record({
+        actor,
+        action: `alarm.${body.action}`,
+        target: id,
+        source: request.ip,
+        detail: { carerId: body.carerId ?? null },
+      })
+      return { ...alarm, timeline: ctx.alarms.timeline(id) }
+    },
+  )
+
+  api.get(
+    '/devices/:id/track',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'A device’s positions between from and to (by default the last 24 hours)',
+        params: idParams,
+        querystring: trackQuery,
+        response: { 200: track },
+        errors: ['DEVICE_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const q = request.query
+      const device = ctx.registry.getDevice(id)
+      if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
+        throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
       }
-    })()
-    ctx.audit.record({
-      actor,
-      action: `alarm.${body.action}`,
-      target: id,
-      source: request.ip,
-      detail: { carerId: body.carerId ?? null },
-    })
-    return { ...alarm, timeline: ctx.alarms.timeline(id) }
-  })
-
-  app.get('/devices/:id/track', { preHandler: read }, async (request) => {
-    const { id } = idParams.parse(request.params)
-    const q = z.object({ from: instant.optional(), to: instant.optional() }).parse(request.query)
-    const device = ctx.registry.getDevice(id)
-    if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
-      throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
-    }
-    const to = q.to ?? ctx.clock.now() + 60_000
-    const from = q.from ?? to - 24 * 3_600_000
-    const items = ctx.telemetry.track(id, from, to).map((p) => ({
-      ts: p.ts,
-      lat: p.lat,
-      lon: p.lon,
-      ...(p.acc !== undefined ? { acc: p.acc } : {}),
-      ...(p.src !== undefined ? { src: p.src } : {}),
-    }))
-    return { deviceId: id, from, to, items }
-  })
+      const to = q.to ?? ctx.clock.now() + 60_000
+      const from = q.from ?? to - 24 * 3_600_000
+      const items = ctx.telemetry.track(id, from, to).map((p) => ({
+        ts: p.ts,
+        lat: p.lat,
+        lon: p.lon,
+        ...(p.acc !== undefined ? { acc: p.acc } : {}),
+        ...(p.src !== undefined ? { src: p.src } : {}),
+      }))
+      return { deviceId: id, from, to, items }
+    },
+  )
 }

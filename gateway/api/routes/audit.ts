@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { ApiContext } from '../context.ts'
+import { auditEntry } from '../schemas/audit.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
+import { page } from '../schemas/registry.ts'
 import { instant } from './alarms.ts'
 
 export const auditQuery = z
@@ -17,14 +20,18 @@ export const auditQuery = z
 
 /** GET /audit: who did what, when and from where — logins, refusals, actions, registry changes. Admins only. */
 export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get(
+  app.withTypeProvider<ZodSchemas>().get(
     '/audit',
     {
       preHandler: ctx.auth.allow('admin'),
-      config: { doc: { summary: 'The audit log, newest first', query: auditQuery } },
+      schema: {
+        summary: 'The audit log, newest first',
+        querystring: auditQuery,
+        response: { 200: page(auditEntry) },
+      },
     },
     async (request) => {
-      const q = auditQuery.parse(request.query)
+      const q = request.query
       return ctx.audit.list({ ...q, before: q.cursor })
     },
   )

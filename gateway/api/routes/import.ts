@@ -5,6 +5,8 @@ import { type CsvRow, csvRows, ImportFileError } from '../../registry/import/csv
 import { runImport } from '../../registry/import/run.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
+import { importReport } from '../schemas/import.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
 
 /** A 10,000-row CSV is a few MiB, above the API's 1 MiB default. */
 export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024
@@ -30,20 +32,19 @@ export function importRoutes(app: FastifyInstance, ctx: ApiContext): void {
       { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT },
       (_request, body, done) => done(null, body),
     )
-    scoped.post(
+    scoped.withTypeProvider<ZodSchemas>().post(
       '/import',
       {
         preHandler: ctx.auth.allow('admin'),
         bodyLimit: IMPORT_BODY_LIMIT,
-        config: {
-          doc: {
-            summary: 'Bulk import of elders, devices or carers (CSV or JSON), with a per-row report',
-            query: importQuery,
-          },
+        schema: {
+          summary: 'Bulk import of elders, devices or carers (CSV or JSON), with a per-row report',
+          querystring: importQuery,
+          response: { 200: importReport },
         },
       },
       async (request) => {
-        const { type } = importQuery.parse(request.query)
+        const { type } = request.query
         const started = performance.now()
         let input: CsvRow[]
         try {

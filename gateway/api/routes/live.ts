@@ -6,6 +6,7 @@ import { type LiveSubscriber, type LiveViewer, seesCarer } from '../../live/hub.
 import { gridKey } from '../../registry/schemas.ts'
 import { viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
 
 export const liveQuery = z
   .object({
@@ -24,19 +25,20 @@ export const SLOW_CLIENT_BYTES = 1_048_576
  * a snapshot. Browsers pass the token as `?token=`.
  */
 export function liveRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get(
+  app.withTypeProvider<ZodSchemas>().get(
     '/live',
     {
       websocket: true,
       preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer'),
-      config: {
-        doc: { summary: 'Live stream of alarm, carer and device changes', query: liveQuery, websocket: true },
+      schema: {
+        summary: 'Live stream (WebSocket): a snapshot, then every alarm, carer and device change',
+        querystring: liveQuery,
       },
     },
     (socket: WebSocket, request) => {
       const caller = request.caller
       if (!caller) return socket.close(1008, 'unauthenticated')
-      const q = liveQuery.safeParse(request.query)
+      const { since } = request.query
       const viewer = viewerOf(caller)
       const subscriber: LiveSubscriber = {
         viewer,
@@ -50,8 +52,7 @@ export function liveRoutes(app: FastifyInstance, ctx: ApiContext): void {
           socket.close(1013, reason)
         },
       }
-      const replay =
-        q.success && q.data.since !== undefined ? ctx.live.since(q.data.since, viewer) : undefined
+      const replay = since !== undefined ? ctx.live.since(since, viewer) : undefined
       if (replay) for (const json of replay) socket.send(json)
       else socket.send(JSON.stringify(snapshot(ctx, viewer)))
       const unsubscribe = ctx.live.subscribe(subscriber)

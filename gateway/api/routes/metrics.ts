@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { sameText, sha256 } from '../../registry/secrets.ts'
 import { bearer } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
+import { prometheusText } from '../schemas/system.ts'
 
 export interface MetricsRouteOptions {
   /** CARE_METRICS_TOKEN: accepted here and nowhere else, so a scraper never holds an admin's power. */
@@ -28,11 +30,14 @@ export function metricsRoutes(
     },
     { roles: admin.roles },
   )
-  app.get(
+  app.withTypeProvider<ZodSchemas>().get(
     '/metrics',
     {
       preHandler: guard,
-      config: { doc: { summary: 'Counters, gauges and histograms in Prometheus text format' } },
+      schema: {
+        summary: 'Counters, gauges and histograms in Prometheus text format (admin, or the metrics token)',
+        response: { 200: prometheusText },
+      },
     },
     async (_request, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
   )

@@ -1,21 +1,34 @@
 import type { FastifyInstance } from 'fastify'
+import type { z } from 'zod'
 import { openStates } from '../../alarms/model.ts'
 import { eraseElder, exportElder } from '../../registry/erasure.ts'
 import { randomToken } from '../../registry/secrets.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
+import { elderExport, erasure } from '../schemas/privacy.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
 import { idParams } from './registry.ts'
 
 /** PIPL: an elder's data on request, and its erasure. Admins only, always audited. */
 export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const api = app.withTypeProvider<ZodSchemas>()
   const admin = ctx.auth.allow('admin')
 
-  app.get(
+  api.get(
     '/elders/:id/export',
-    { preHandler: admin, config: { doc: { summary: 'Everything held about one elder (PIPL access)' } } },
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Everything held about one elder, row for row (PIPL access)',
+        params: idParams,
+        response: { 200: elderExport },
+        errors: ['ELDER_NOT_FOUND'],
+      },
+    },
     async (request) => {
-      const { id } = idParams.parse(request.params)
-      const data = exportElder(ctx.store, id)
+      const { id } = request.params
+      // stored rows as they are: tests/api/openapi.test.ts holds them to the schema, column for column
+      const data = exportElder(ctx.store, id) as z.input<typeof elderExport> | undefined
       if (!data) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
       ctx.audit.record({
         actor: request.caller?.username,
@@ -27,14 +40,19 @@ export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   )
 
-  app.delete(
+  api.delete(
     '/elders/:id',
     {
       preHandler: admin,
-      config: { doc: { summary: 'Erase an elder, their devices and history (PIPL deletion)' } },
+      schema: {
+        summary: 'Erase an elder, their devices and history (PIPL deletion); closed alarms stay, unnamed',
+        params: idParams,
+        response: { 200: erasure },
+        errors: ['ELDER_NOT_FOUND', 'INVALID_STATE'],
+      },
     },
     async (request) => {
-      const { id } = idParams.parse(request.params)
+      const { id } = request.params
       if (!ctx.registry.getElder(id)) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
       const open = ctx.alarms.list({ elderId: id, state: [...openStates], limit: 1 }).items
       if (open.length > 0)

@@ -15,6 +15,9 @@ import {
 import { type Caller, viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
+import { carer, device, elder, liveCarer, page, service, user } from '../schemas/registry.ts'
+import { noContent } from '../schemas/system.ts'
 
 export const listQuery = z
   .object({
@@ -44,6 +47,7 @@ function domain(error: unknown): never {
 
 /** contract: PUT/GET elders, devices, carers and users. Secrets never come back. */
 export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const api = app.withTypeProvider<ZodSchemas>()
   const write = ctx.auth.allow('admin')
   const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
   // contract: every registry change is audited — who, what, when, from where
@@ -56,68 +60,156 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       detail: { created },
     })
 
-  app.put('/elders/:id', { preHandler: write }, async (request, reply) => {
-    const { id } = idParams.parse(request.params)
-    const { created, elder } = ctx.registry.putElder(id, elderBody.parse(request.body))
-    audit(request, 'elder.put', id, created)
-    return reply.code(created ? 201 : 200).send(elder)
-  })
-  app.get('/elders', { preHandler: read }, async (request) => {
-    const q = listQuery.parse(request.query)
-    return ctx.registry.listElders({ ...q, grid: scope(request.caller?.grid, q.grid) })
-  })
-  app.get('/elders/:id', { preHandler: read }, async (request) => {
-    const { id } = idParams.parse(request.params)
-    const elder = ctx.registry.getElder(id)
-    if (!elder || !inScope(request.caller?.grid, elder.grid))
-      throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
-    return elder
-  })
+  api.put(
+    '/elders/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Create (201) or replace (200) an elder',
+        params: idParams,
+        body: elderBody,
+        response: { 200: elder, 201: elder },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const { created, elder } = ctx.registry.putElder(id, request.body)
+      audit(request, 'elder.put', id, created)
+      return reply.code(created ? 201 : 200).send(elder)
+    },
+  )
+  api.get(
+    '/elders',
+    {
+      preHandler: read,
+      schema: { summary: 'Elders, newest first', querystring: listQuery, response: { 200: page(elder) } },
+    },
+    async (request) => {
+      const q = request.query
+      return ctx.registry.listElders({ ...q, grid: scope(request.caller?.grid, q.grid) })
+    },
+  )
+  api.get(
+    '/elders/:id',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'One elder',
+        params: idParams,
+        response: { 200: elder },
+        errors: ['ELDER_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const elder = ctx.registry.getElder(id)
+      if (!elder || !inScope(request.caller?.grid, elder.grid))
+        throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+      return elder
+    },
+  )
 
-  app.put('/devices/:id', { preHandler: write }, async (request, reply) => {
-    const { id } = idParams.parse(request.params)
-    const { created, device } = await ctx.registry.putDevice(id, deviceBody.parse(request.body)).catch(domain)
-    audit(request, 'device.put', id, created)
-    return reply.code(created ? 201 : 200).send(device)
-  })
-  app.get('/devices', { preHandler: read }, async (request) => {
-    const q = listQuery.parse(request.query)
-    return ctx.registry.listDevices({ ...q, grid: scope(request.caller?.grid, q.grid) })
-  })
-  app.get('/devices/:id', { preHandler: read }, async (request) => {
-    const { id } = idParams.parse(request.params)
-    const device = ctx.registry.getDevice(id)
-    // A scoped supervisor must not learn that a device outside the scope exists.
-    if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
-      throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
-    }
-    return device
-  })
+  api.put(
+    '/devices/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Create (201) or replace (200) a device, with its secret (never answered)',
+        params: idParams,
+        body: deviceBody,
+        response: { 200: device, 201: device },
+        errors: ['UNKNOWN_ELDER', 'ID_TAKEN'],
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const { created, device } = await ctx.registry.putDevice(id, request.body).catch(domain)
+      audit(request, 'device.put', id, created)
+      return reply.code(created ? 201 : 200).send(device)
+    },
+  )
+  api.get(
+    '/devices',
+    {
+      preHandler: read,
+      schema: { summary: 'Devices, newest first', querystring: listQuery, response: { 200: page(device) } },
+    },
+    async (request) => {
+      const q = request.query
+      return ctx.registry.listDevices({ ...q, grid: scope(request.caller?.grid, q.grid) })
+    },
+  )
+  api.get(
+    '/devices/:id',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'One device (never its secret)',
+        params: idParams,
+        response: { 200: device },
+        errors: ['DEVICE_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const device = ctx.registry.getDevice(id)
+      // A scoped supervisor must not learn that a device outside the scope exists.
+      if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
+        throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
+      }
+      return device
+    },
+  )
 
-  app.put('/carers/:id', { preHandler: write }, async (request, reply) => {
-    const { id } = idParams.parse(request.params)
-    const { created, carer, secretChanged } = await ctx.registry
-      .putCarer(id, carerBody.parse(request.body))
-      .catch(domain)
-    // a new secret ends the phone sessions it was traded for (docs/security.md)
-    if (secretChanged) ctx.auth.endCarerSessions(id)
-    audit(request, 'carer.put', id, created)
-    return reply.code(created ? 201 : 200).send(carer)
-  })
+  api.put(
+    '/carers/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Create (201) or replace (200) a carer, with its secret (never answered)',
+        params: idParams,
+        body: carerBody,
+        response: { 200: carer, 201: carer },
+        errors: ['ID_TAKEN'],
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const { created, carer, secretChanged } = await ctx.registry.putCarer(id, request.body).catch(domain)
+      // a new secret ends the phone sessions it was traded for (docs/security.md)
+      if (secretChanged) ctx.auth.endCarerSessions(id)
+      audit(request, 'carer.put', id, created)
+      return reply.code(created ? 201 : 200).send(carer)
+    },
+  )
   // Which carers a caller sees is the live stream's rule (seesCarer): a supervisor scoped to a grid sees
   // none, neither their phones nor where they are; a carer sees themself.
-  app.get('/carers', { preHandler: read }, async (request) => {
-    const q = listQuery.parse(request.query)
-    const viewer = viewerOf(callerOf(request))
-    const page = ctx.registry.listCarers(q)
-    const items = page.items.filter((c) => seesCarer(viewer, c.id))
-    return items.length === page.items.length ? page : { items }
-  })
-  app.get(
-    '/carers/:id',
-    { preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer') },
+  api.get(
+    '/carers',
+    {
+      preHandler: read,
+      schema: { summary: 'Carers, newest first', querystring: listQuery, response: { 200: page(carer) } },
+    },
     async (request) => {
-      const { id } = idParams.parse(request.params)
+      const viewer = viewerOf(callerOf(request))
+      const list = ctx.registry.listCarers(request.query)
+      const items = list.items.filter((c) => seesCarer(viewer, c.id))
+      return items.length === list.items.length ? list : { items }
+    },
+  )
+  api.get(
+    '/carers/:id',
+    {
+      preHandler: ctx.auth.allow('admin', 'dispatcher', 'supervisor', 'carer'),
+      schema: {
+        summary: 'One carer with live duty, position and whether they hold an alarm',
+        params: idParams,
+        response: { 200: liveCarer },
+        errors: ['CARER_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
       const viewer = viewerOf(callerOf(request))
       if (!seesCarer(viewer, id)) {
         if (viewer.role === 'carer') throw new ApiError('FORBIDDEN', 'a carer sees only their own record')
@@ -137,50 +229,77 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   )
 
-  app.put('/services/:id', { preHandler: ctx.auth.allow('admin') }, async (request, reply) => {
-    const { id } = idParams.parse(request.params)
-    const { created, service } = await ctx.registry
-      .putService(id, serviceBody.parse(request.body))
-      .catch(domain)
-    audit(request, 'service.put', id, created)
-    return reply.code(created ? 201 : 200).send(service)
-  })
+  api.put(
+    '/services/:id',
+    {
+      preHandler: ctx.auth.allow('admin'),
+      schema: {
+        summary:
+          'Create (201) or replace (200) an integration’s MQTT identity, with its secret (never answered)',
+        params: idParams,
+        body: serviceBody,
+        response: { 200: service, 201: service },
+        errors: ['ID_TAKEN'],
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const { created, service } = await ctx.registry.putService(id, request.body).catch(domain)
+      audit(request, 'service.put', id, created)
+      return reply.code(created ? 201 : 200).send(service)
+    },
+  )
 
   // A user's sessions stand for what the user was when they logged in: a new password, role, grid or
   // carer ends them (docs/security.md), and so do disabling and deleting.
-  app.put('/users/:username', { preHandler: write }, async (request, reply) => {
-    const { username } = userParams.parse(request.params)
-    const body = userBody.parse(request.body)
-    if (body.role !== 'admin') keepAnAdmin(username)
-    const { created, user, credentialsChanged } = await ctx.registry.putUser(username, body).catch(domain)
-    const sessionsEnded = credentialsChanged ? ctx.auth.endSessionsOf(username) : 0
-    ctx.audit.record({
-      actor: request.caller?.username,
-      action: 'user.put',
-      target: username,
-      source: request.ip,
-      detail: { created, sessionsEnded },
-    })
-    return reply.code(created ? 201 : 200).send(user)
-  })
+  api.put(
+    '/users/:username',
+    {
+      preHandler: write,
+      schema: {
+        summary:
+          'Create (201) or replace (200) a web user; a new password, role, grid or carer ends their sessions',
+        params: userParams,
+        body: userBody,
+        response: { 200: user, 201: user },
+        errors: ['UNKNOWN_CARER', 'LAST_ADMIN'],
+      },
+    },
+    async (request, reply) => {
+      const { username } = request.params
+      const body = request.body
+      if (body.role !== 'admin') keepAnAdmin(username)
+      const { created, user, credentialsChanged } = await ctx.registry.putUser(username, body).catch(domain)
+      const sessionsEnded = credentialsChanged ? ctx.auth.endSessionsOf(username) : 0
+      ctx.audit.record({
+        actor: request.caller?.username,
+        action: 'user.put',
+        target: username,
+        source: request.ip,
+        detail: { created, sessionsEnded },
+      })
+      return reply.code(created ? 201 : 200).send(user)
+    },
+  )
   for (const [verb, disabled] of [
     ['disable', true],
     ['enable', false],
   ] as const) {
-    app.post(
+    api.post(
       `/users/:username/${verb}`,
       {
         preHandler: write,
-        config: {
-          doc: {
-            summary: disabled
-              ? 'Disable a web user: their sessions end and they cannot log in'
-              : 'Enable a disabled web user again',
-          },
+        schema: {
+          summary: disabled
+            ? 'Disable a web user: their sessions end and they cannot log in'
+            : 'Enable a disabled web user again',
+          params: userParams,
+          response: { 200: user },
+          errors: disabled ? ['USER_NOT_FOUND', 'LAST_ADMIN'] : ['USER_NOT_FOUND'],
         },
       },
       async (request) => {
-        const { username } = userParams.parse(request.params)
+        const { username } = request.params
         if (!ctx.registry.getUser(username)) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
         if (disabled) keepAnAdmin(username)
         const user = ctx.registry.setUserDisabled(username, disabled) as User
@@ -196,14 +315,19 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     )
   }
-  app.delete(
+  api.delete(
     '/users/:username',
     {
       preHandler: write,
-      config: { doc: { summary: 'Delete a web user and end their sessions (the audit log keeps the name)' } },
+      schema: {
+        summary: 'Delete a web user and end their sessions (the audit log keeps the name)',
+        params: userParams,
+        response: { 204: noContent },
+        errors: ['USER_NOT_FOUND', 'LAST_ADMIN'],
+      },
     },
     async (request, reply) => {
-      const { username } = userParams.parse(request.params)
+      const { username } = request.params
       if (!ctx.registry.getUser(username)) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
       keepAnAdmin(username)
       ctx.registry.deleteUser(username)
@@ -230,15 +354,32 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       )
     }
   }
-  app.get('/users', { preHandler: write }, async (request) =>
-    ctx.registry.listUsers(listQuery.parse(request.query)),
+  api.get(
+    '/users',
+    {
+      preHandler: write,
+      schema: { summary: 'Web users, newest first', querystring: listQuery, response: { 200: page(user) } },
+    },
+    async (request) => ctx.registry.listUsers(request.query),
   )
-  app.get('/users/:username', { preHandler: write }, async (request) => {
-    const { username } = userParams.parse(request.params)
-    const user = ctx.registry.getUser(username)
-    if (!user) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
-    return user
-  })
+  api.get(
+    '/users/:username',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'One web user (never the password)',
+        params: userParams,
+        response: { 200: user },
+        errors: ['USER_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { username } = request.params
+      const user = ctx.registry.getUser(username)
+      if (!user) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
+      return user
+    },
+  )
 }
 
 /** A scoped supervisor sees only their grid: their prefix, narrowed further by the query if asked. */

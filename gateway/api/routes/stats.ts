@@ -8,7 +8,10 @@ import type { Window } from '../../stats/queries.ts'
 import { StatsRunner } from '../../stats/run.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import { instant, unwrap } from './alarms.ts'
+import { alarmWithTimeline } from '../schemas/alarms.ts'
+import type { ZodSchemas } from '../schemas/provider.ts'
+import { chartsReport, statsReport, worklist } from '../schemas/stats.ts'
+import { alarmParams, instant, unwrap } from './alarms.ts'
 import { inScope, scope } from './registry.ts'
 
 /** docs/stats.md: without `from`, the window is the 30 days before `to`. */
@@ -43,8 +46,6 @@ export const ratingBody = z
   })
   .strict()
 
-const alarmParams = z.object({ id: z.string().min(1).max(64) })
-
 /** The window and grid every stats answer is for, from the query and the caller's scope. */
 function windowOf(
   ctx: ApiContext,
@@ -64,6 +65,7 @@ function windowOf(
 
 /** GET /stats, the supervision page's charts and worklists, and alarm ratings. */
 export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const api = app.withTypeProvider<ZodSchemas>()
   const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
   const act = ctx.auth.allow('admin', 'dispatcher')
   // off the event loop: a report over a long window must not delay a PUBACK or an offer
@@ -71,28 +73,34 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const runner = new StatsRunner(ctx.store.path, 2, ctx.store.path === ':memory:' ? ctx.store.db : undefined)
   app.addHook('onClose', () => runner.stop())
 
-  app.get(
+  api.get(
     '/stats',
     {
       preHandler: read,
-      config: { doc: { summary: 'KPIs of a grid and of each grid below it', query: statsQuery } },
+      schema: {
+        summary: 'KPIs of a grid and of each grid one level below it',
+        querystring: statsQuery,
+        response: { 200: statsReport },
+      },
     },
     async (request) => {
-      const { grid, window } = windowOf(ctx, request, statsQuery.parse(request.query))
+      const { grid, window } = windowOf(ctx, request, request.query)
       return runner.report(grid, window)
     },
   )
 
-  app.get(
+  api.get(
     '/stats/charts',
     {
       preHandler: read,
-      config: {
-        doc: { summary: 'Alarms per day and kind, on time per day, time to accept', query: chartsQuery },
+      schema: {
+        summary: 'Alarms per day and kind, on time per day, time to accept',
+        querystring: chartsQuery,
+        response: { 200: chartsReport },
       },
     },
     async (request) => {
-      const q = chartsQuery.parse(request.query)
+      const q = request.query
       const { grid, window } = windowOf(ctx, request, q)
       const tz = q.tz ?? localZone()
       const days = daysOf(window.from, window.to, tz)
@@ -102,32 +110,40 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   )
 
-  app.get(
+  api.get(
     '/stats/lists/:list',
     {
       preHandler: read,
-      config: {
-        doc: {
-          summary: 'A supervision worklist (late, flagged, unrated, silent), paged',
-          params: worklistParams,
-          query: worklistQuery,
-        },
+      schema: {
+        summary: 'A supervision worklist (late, flagged, unrated, silent), paged',
+        params: worklistParams,
+        querystring: worklistQuery,
+        response: { 200: worklist },
       },
     },
     async (request) => {
-      const { list } = worklistParams.parse(request.params)
-      const q = worklistQuery.parse(request.query)
+      const { list } = request.params
+      const q = request.query
       const { grid, window } = windowOf(ctx, request, q)
       return runner.run({ type: 'list', list, grid, window, limit: q.limit, cursor: q.cursor })
     },
   )
 
-  app.post(
+  api.post(
     '/alarms/:id/rating',
-    { preHandler: act, config: { doc: { summary: 'Rate a closed alarm (call-back)', body: ratingBody } } },
+    {
+      preHandler: act,
+      schema: {
+        summary: 'Rate a closed alarm (call-back): 201 with the alarm and its timeline',
+        params: alarmParams,
+        body: ratingBody,
+        response: { 201: alarmWithTimeline },
+        errors: ['ALARM_NOT_FOUND', 'INVALID_STATE'],
+      },
+    },
     async (request, reply) => {
-      const { id } = alarmParams.parse(request.params)
-      const body = ratingBody.parse(request.body)
+      const { id } = request.params
+      const body = request.body
       const actor = request.caller?.username ?? 'unknown'
       const alarm = ctx.alarms.get(id)
       if (!alarm || !inScope(request.caller?.grid, ctx.registry.getElder(alarm.elderId)?.grid))
