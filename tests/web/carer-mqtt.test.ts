@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestClient } from '../support/mqtt.ts'
 import { ADMIN_TOKEN, HOME, offset, startWorld, type World } from '../support/world.ts'
@@ -15,6 +15,19 @@ interface Timeline {
   timeline: { type: string; actor?: string; carerId?: string; note?: string }[]
 }
 
+interface KeptTask {
+  alarmId: string
+  action: string
+  expiresAt?: number
+  alarm: { raisedAt: number }
+}
+
+/** The number of seconds an offer's countdown shows. */
+async function secondsLeft(offer: Locator): Promise<number> {
+  const text = await offer.locator('.countdown').textContent()
+  return Number(text?.match(/\d+/)?.[0])
+}
+
 describe.skipIf(!haveChromium && !mustRun)(
   'the carer page over the MQTT WebSocket, without a web login',
   () => {
@@ -28,6 +41,15 @@ describe.skipIf(!haveChromium && !mustRun)(
     let base = ''
 
     const card = (alarmId: string) => phone.locator(`article.task[data-alarm="${alarmId}"]`)
+    /** The offer as the page keeps it on the phone (the task message it was given). */
+    const offerKept = async (alarmId: string): Promise<KeptTask & { expiresAt: number }> => {
+      const kept = JSON.parse(
+        String(await phone.evaluate("localStorage.getItem('care.carer.tasks.C01')")),
+      ) as KeptTask[]
+      const task = kept.find((t) => t.alarmId === alarmId)
+      if (task?.expiresAt === undefined) throw new Error(`no offer for ${alarmId} on the phone`)
+      return { ...task, expiresAt: task.expiresAt }
+    }
     const metric = async (series: string): Promise<number> => {
       const res = await fetch(`${base}/api/v1/metrics`, {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -120,30 +142,45 @@ describe.skipIf(!haveChromium && !mustRun)(
 
     let alarmId = ''
 
-    it('rings with an SOS offer carrying the elder file, and accepts it', async () => {
-      await device.publish('care/v1/dev/D01/sos', { id: 'sos-1', ts: world.clock.now() })
-      const offer = phone.locator('article.task.offer')
-      await offer.waitFor({ timeout: 3000 })
-      alarmId = String(await offer.getAttribute('data-alarm'))
-      await expect.poll(() => phone.evaluate('document.body.dataset.ringing')).toBe('true')
-      // everything on the card came in the task message: name, phone, address, contacts
-      expect(await offer.textContent()).toContain('王秀兰')
-      expect(await offer.textContent()).toContain('滨州市无棣县海丰街道12号')
-      expect(await offer.locator('a[href="tel:13812345678"]').count()).toBe(1)
-      expect(await offer.locator('a[href="tel:13900000000"]').count()).toBe(1)
-      expect(await offer.locator('a[href^="geo:"]').count()).toBe(1)
-      // a high-risk elder's offer stands 30 s
-      const left = Number((await offer.locator('.countdown').textContent())?.match(/\d+/)?.[0])
-      expect(left).toBeGreaterThan(20)
-      expect(left).toBeLessThanOrEqual(30)
-      await screenshot(phone, 'carer-mqtt-offer-zh')
+    it('rings with an SOS offer carrying the elder file and its countdown, and accepts it', async () => {
+      // the phone's clock is held where the test puts it, inside the offer's window: the countdown then
+      // depends on the offer alone, not on how long anything took to start
+      const pressedAt = world.clock.now()
+      await phone.clock.setFixedTime(pressedAt + 5_000)
+      try {
+        await device.publish('care/v1/dev/D01/sos', { id: 'sos-1', ts: pressedAt })
+        const offer = phone.locator('article.task.offer')
+        await offer.waitFor()
+        alarmId = String(await offer.getAttribute('data-alarm'))
+        await expect.poll(() => phone.evaluate('document.body.dataset.ringing')).toBe('true')
+        // everything on the card came in the task message: name, phone, address, contacts
+        expect(await offer.textContent()).toContain('王秀兰')
+        expect(await offer.textContent()).toContain('滨州市无棣县海丰街道12号')
+        expect(await offer.locator('a[href="tel:13812345678"]').count()).toBe(1)
+        expect(await offer.locator('a[href="tel:13900000000"]').count()).toBe(1)
+        expect(await offer.locator('a[href^="geo:"]').count()).toBe(1)
+        // what the page was given: a high-risk elder's offer stands 30 s from the alarm
+        const given = await offerKept(alarmId)
+        expect(given.alarm.raisedAt).toBe(pressedAt)
+        expect(given.expiresAt - given.alarm.raisedAt).toBe(30_000)
+        // the countdown is the offer's deadline less the page's own now, and it follows that clock
+        const pageNow = await phone.evaluate<number>('Date.now()')
+        expect(pageNow).toBe(pressedAt + 5_000)
+        await expect.poll(() => secondsLeft(offer)).toBe(Math.round((given.expiresAt - pageNow) / 1000))
+        await phone.clock.setFixedTime(pressedAt + 21_400)
+        await expect.poll(() => secondsLeft(offer)).toBe(9)
+        await screenshot(phone, 'carer-mqtt-offer-zh')
 
-      await phone.click(`#accept-${alarmId}`)
-      await expect.poll(() => card(alarmId).getAttribute('data-state')).toBe('accepted')
-      await expect.poll(() => phone.evaluate('document.body.dataset.ringing')).toBe('false')
-      await expect
-        .poll(async () => (await world.api<Timeline>('GET', `/api/v1/alarms/${alarmId}`)).body.state)
-        .toBe('accepted')
+        await phone.click(`#accept-${alarmId}`)
+        await expect.poll(() => card(alarmId).getAttribute('data-state')).toBe('accepted')
+        await expect.poll(() => phone.evaluate('document.body.dataset.ringing')).toBe('false')
+        await expect
+          .poll(async () => (await world.api<Timeline>('GET', `/api/v1/alarms/${alarmId}`)).body.state)
+          .toBe('accepted')
+      } finally {
+        // the phone's clock runs on again from here
+        await phone.clock.setSystemTime(Date.now())
+      }
     })
 
     it('keeps the task it holds across a reload: the list lives on the phone', async () => {
