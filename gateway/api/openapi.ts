@@ -65,7 +65,15 @@ type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknow
 
 /** Requests are described as sent (before defaults and transforms), answers as received. */
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: ({ jsonSchema: json }) => {
+      // `.int()` says "a safe integer" with bounds nobody reads; an integer says it well enough
+      if (json.minimum === Number.MIN_SAFE_INTEGER) delete json.minimum
+      if (json.maximum === Number.MAX_SAFE_INTEGER) delete json.maximum
+    },
+  }) as JsonSchema
   return rest
 }
 
