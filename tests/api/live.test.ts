@@ -40,12 +40,18 @@ class LiveClient {
   }
 }
 
+/** Presses SOS on the device; the alarm named by the `received` this press brings (a repeat names the open one). */
 async function sos(world: World, deviceId: string, msgId: string): Promise<string> {
   const device = world.clients.find((c) => c.client.options.username === deviceId)
   if (!device) throw new Error('no device')
+  const before = device.received.length
   await device.publish(`care/v1/dev/${deviceId}/sos`, { id: msgId, ts: world.clock.now() })
-  return (await device.next((r) => r.message.state === 'received' && r.message.alarmId !== undefined)).message
-    .alarmId as string
+  const received = await device.next(
+    (r) => device.received.indexOf(r) >= before && r.message.state === 'received',
+    5_000,
+    `received for ${msgId}`,
+  )
+  return String(received.message.alarmId)
 }
 
 let world: World
@@ -98,7 +104,7 @@ describe('GET /live', () => {
     again.close()
   })
 
-  it('shows a scoped supervisor nothing outside the scope', async () => {
+  it('shows a scoped supervisor their own grid and nothing outside it', async () => {
     await world.api('PUT', '/api/v1/users/sup', {
       role: 'supervisor',
       password: 'long-enough-pass',
@@ -110,14 +116,44 @@ describe('GET /live', () => {
     })
     await world.elder('E01')
     await world.device('D01', 'E01')
+    await world.elder('E09', { grid: ['Other St', 'Xicun', 'G01'] })
+    await world.device('D09', 'E09')
     await world.carer('C01', offset(HOME, 300, 0))
-    await sos(world, 'D01', 'x1')
+    const outside = await sos(world, 'D01', 'x1')
+    const inside = await sos(world, 'D09', 'y1')
     const live = await LiveClient.open(world, `token=${login.body.token}`)
     const admin = await LiveClient.open(world, `token=${ADMIN_TOKEN}`)
-    await sos(world, 'D01', 'x2').catch(() => undefined)
-    await world.api('POST', '/api/v1/alarms', { elderId: 'E01' })
-    await eventually(() => admin.frames.some((f) => f.entry?.type === 'raised'))
-    expect(live.frames).toEqual([expect.objectContaining({ type: 'snapshot', alarms: [] })])
+    await eventually(() => live.frames.length >= 1 && admin.frames.length >= 1, 3_000, 'both snapshots')
+    // the snapshot: the supervisor's own grid's alarm, and no carer (carers belong to no grid) …
+    expect(live.frames[0]).toMatchObject({ type: 'snapshot', alarms: [{ id: inside }], carers: [] })
+    // … where the admin's holds both alarms and the carer
+    const adminSnapshot = admin.frames[0] as Frame & { carers: { id: string }[] }
+    expect(adminSnapshot.alarms?.map((a) => a.id).sort()).toEqual([inside, outside].sort())
+    expect(adminSnapshot.carers.map((c) => c.id)).toEqual(['C01'])
+
+    // outside the scope: the elder presses again (noted on the open alarm, and heard), the hotline opens one
+    expect(await sos(world, 'D01', 'x2')).toBe(outside)
+    const manual = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E01' })
+    expect(manual.status).toBe(201)
+    await eventually(
+      () =>
+        admin.frames.some((f) => f.alarm?.id === outside && f.entry?.type === 'note') &&
+        admin.frames.some((f) => f.alarm?.id === manual.body.id && f.entry?.type === 'raised'),
+      3_000,
+      'the admin hearing the repeat and the manual alarm',
+    )
+    // then one inside it: the supervisor hears it, and, on the same socket, only after all of the above
+    const marker = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E09' })
+    expect(marker.status).toBe(201)
+    await eventually(
+      () => live.frames.some((f) => f.alarm?.id === marker.body.id && f.entry?.type === 'raised'),
+      3_000,
+      'the supervisor hearing the alarm in their grid',
+    )
+    const heard = live.frames.slice(1)
+    expect(heard.length).toBeGreaterThan(0)
+    expect(heard.filter((f) => f.alarm?.id !== marker.body.id)).toEqual([])
+    expect(live.closed).toBeUndefined()
     live.close()
     admin.close()
   })
