@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type Browser, type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core'
+import {
+  type Browser,
+  type BrowserContext,
+  type ConsoleMessage,
+  chromium,
+  type Page,
+  type Worker,
+} from 'playwright-core'
 import { afterEach, vi } from 'vitest'
 import { underCi } from '../../support/ci.ts'
 import { ADMIN_TOKEN, type World } from '../../support/world.ts'
@@ -25,13 +32,18 @@ export const shotsDir = process.env.CARE_WEB_SHOTS ?? join(tmpdir(), 'care-web-s
 const docsImg = resolve(import.meta.dirname, '../../../docs/img')
 
 /**
- * A page that throws or logs an error fails the test it happened in: every page of every context made
- * with `launch()` is watched, and the errors are checked after each test. A refusal the page asked for
+ * A page that throws or logs an error fails the test it happened in: every page and service worker of
+ * every context made with `launch()` is watched, and the errors are checked after each test. A refusal the page asked for
  * and handles (an API 4xx: a wrong password, an unknown token) is not an error of the page; a test
  * that provokes anything else on purpose says so with `tolerate`.
  */
 const pageErrors: string[] = []
 let tolerated: RegExp[] = []
+
+/** The errors seen since the last test ended (the watch's own test reads them). */
+export function collected(): readonly string[] {
+  return [...pageErrors]
+}
 
 /** For the current test only: errors matching `pattern` are expected (e.g. a blocked injection). */
 export function tolerate(pattern: RegExp): void {
@@ -52,11 +64,19 @@ function expectedRefusal(message: ConsoleMessage): boolean {
   )
 }
 
+/** The watched contexts' service workers: `watchServiceWorker` reports their errors, once. */
+const serviceWorkers = new WeakSet<Worker>()
+
+function fromServiceWorker(message: ConsoleMessage): boolean {
+  const worker = message.worker()
+  return worker !== null && serviceWorkers.has(worker)
+}
+
 export function watchPage(page: Page): Page {
   const label = () => new URL(page.url() || 'about:blank', 'http://x').pathname
   page.on('pageerror', (error) => pageErrors.push(`[${label()}] uncaught: ${error.message}`))
   page.on('console', (message) => {
-    if (message.type() !== 'error' || expectedRefusal(message)) return
+    if (message.type() !== 'error' || expectedRefusal(message) || fromServiceWorker(message)) return
     pageErrors.push(`[${label()}] console: ${message.text()} (${message.location().url})`)
   })
   page.on('dialog', (dialog) => {
@@ -64,6 +84,26 @@ export function watchPage(page: Page): Page {
     void dialog.dismiss().catch(() => undefined)
   })
   return page
+}
+
+/**
+ * Playwright hands on a service worker's console but not its uncaught errors, which belong to no page:
+ * the worker is asked to say them on its console, from the moment it is seen on (an error while its
+ * script first runs comes too early for that).
+ */
+const SAY_ERRORS = `
+  self.addEventListener('error', (e) => console.error('uncaught: ' + e.message))
+  self.addEventListener('unhandledrejection', (e) =>
+    console.error('unhandled rejection: ' + ((e.reason && e.reason.message) || e.reason)))`
+
+export function watchServiceWorker(worker: Worker): Worker {
+  serviceWorkers.add(worker)
+  const label = `[service worker ${new URL(worker.url()).pathname}]`
+  worker.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(`${label} console: ${message.text()}`)
+  })
+  void worker.evaluate(SAY_ERRORS).catch(() => undefined)
+  return worker
 }
 
 export interface Browsing {
@@ -94,11 +134,13 @@ export async function launch(): Promise<Browsing> {
       '--lang=zh-CN',
     ],
   })
-  // every context's pages are watched (see `watchPage`), whoever opens them
+  // every context's pages and service workers are watched (see `watchPage`), whoever opens them;
+  // `browser.newPage()` makes its context with this `newContext` too
   const open = browser.newContext.bind(browser)
   browser.newContext = async (options) => {
     const context = await open(options)
     context.on('page', watchPage)
+    context.on('serviceworker', watchServiceWorker)
     return context
   }
   return {
