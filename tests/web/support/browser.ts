@@ -33,9 +33,9 @@ const docsImg = resolve(import.meta.dirname, '../../../docs/img')
 
 /**
  * A page that throws or logs an error fails the test it happened in: every page and service worker of
- * every context made with `launch()` is watched, and the errors are checked after each test. A refusal the page asked for
- * and handles (an API 4xx: a wrong password, an unknown token) is not an error of the page; a test
- * that provokes anything else on purpose says so with `tolerate`.
+ * every context made with `launch()` is watched, and the errors are checked after each test. A refusal
+ * the page asked for and handles (an API 4xx: a wrong password, an unknown token) is not an error of
+ * the page; a test that provokes anything else on purpose says so with `tolerate`.
  */
 const pageErrors: string[] = []
 let tolerated: RegExp[] = []
