@@ -45,6 +45,9 @@ export interface BrokerDeps {
   gate: BrokerGate
 }
 
+/** Aedes' words when a PUBLISH names a wildcard, an empty topic or too many levels. */
+const FORBIDDEN_PUBLISH_TOPIC = /not allowed in PUBLISH|topic has too many levels/
+
 /** MQTT 3.1.1 CONNACK return codes (contract: a refusal for bad credentials). */
 const IDENTIFIER_REJECTED = 2
 const SERVER_UNAVAILABLE = 3
@@ -187,6 +190,12 @@ export class Broker {
     aedes.on('clientError', (client, error) => {
       this.#d.metrics.inc('care_mqtt_client_errors_total')
       this.#d.log.debug({ client: client.id, err: error.message }, 'client error')
+      // Aedes refuses a wildcard, empty or too deep topic in a PUBLISH itself, before our policy is
+      // asked: it is still a publish outside one's own topics, and the contract wants it audited
+      const principal = this.#principals.get(client)
+      if (principal && FORBIDDEN_PUBLISH_TOPIC.test(error.message)) {
+        this.#refusals.refused('publish_denied', principal, { reason: 'not_a_topic', error: error.message })
+      }
     })
     aedes.on('connectionError', (client, error) => {
       this.#d.metrics.inc('care_mqtt_connection_errors_total')

@@ -247,9 +247,10 @@ describe('the broker on the wire', () => {
 
   it('closes a connection that publishes to a wildcard or to a topic that is not UTF-8', async () => {
     // both break MQTT itself (MQTT-3.3.2-2, MQTT-1.5.3-1): Aedes closes the connection and the broker
-    // counts a client error, before any policy is asked
+    // counts a client error; a wildcard is also a publish outside one's own topics (contract: audited)
     const errors = () => world.app.metrics.get('care_mqtt_client_errors_total')
     const before = errors()
+    const deniedBefore = refused('publish_denied')
     const wildcard = await Wire.open()
     await wildcard.login()
     wildcard.write(
@@ -257,6 +258,15 @@ describe('the broker on the wire', () => {
     )
     expect(await wildcard.closedByBroker()).toEqual(CONNACK_ACCEPTED)
     expect(errors()).toBe(before + 1)
+    // and, like any publish outside one's own topics, it is counted as refused and audited
+    expect(refused('publish_denied')).toBe(deniedBefore + 1)
+    const audit = await world.api<{ items: { action: string; actor?: string }[] }>(
+      'GET',
+      '/api/v1/audit?limit=50',
+    )
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({ action: 'mqtt.publish_denied', actor: 'D01' }),
+    )
 
     const badUtf8 = await Wire.open()
     await badUtf8.login()
