@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { rankCandidates } from '../../dashboards/src/board/candidates.ts'
 import { matchElders } from '../../dashboards/src/board/elder-search.ts'
+import { BoardState } from '../../dashboards/src/board/state.ts'
 import { MOVED_M, STILL_EVERY_MS, worthSending } from '../../dashboards/src/carer/fixes.ts'
 import {
   applyReply,
@@ -10,7 +11,7 @@ import {
   type TaskMessage,
 } from '../../dashboards/src/carer/tasks.ts'
 import { distanceM, etaMin, gcj02ToBd09, shiftTo, toBd09, toGcj02 } from '../../dashboards/src/shared/geo.ts'
-import type { Alarm, Elder, LiveCarer } from '../../dashboards/src/shared/model.ts'
+import type { Alarm, Elder, LiveCarer, LiveMessage } from '../../dashboards/src/shared/model.ts'
 import { HOME, offset } from '../support/world.ts'
 
 const NOW = Date.UTC(2026, 0, 5, 8)
@@ -130,6 +131,33 @@ describe('the page logic of the board, without a browser', () => {
     expect(matchElders(elders, '1381234').map((e) => e.id)).toEqual(['E1'])
     expect(matchElders(elders, '西关').map((e) => e.id)).toEqual(['E2'])
     expect(matchElders(elders, '  ')).toEqual([])
+  })
+})
+
+describe('the board’s state from the live stream', () => {
+  const snapshot = (alarms: Alarm[]): LiveMessage => ({
+    type: 'snapshot',
+    seq: 1,
+    at: NOW,
+    alarms,
+    carers: [],
+  })
+  const p1 = (id: string): Alarm => ({ ...alarm, id })
+
+  it('does not ring for the P1 alarms already open when it starts watching', () => {
+    const state = new BoardState()
+    expect(state.apply(snapshot([p1('A1')])).rang).toBeUndefined()
+    expect([...state.unseen]).toEqual([])
+  })
+
+  it('rings for a P1 raised while the board was away, when a snapshot stands in for the missed events', () => {
+    const state = new BoardState()
+    state.apply(snapshot([p1('A1')]))
+    const lower: Alarm = { ...alarm, id: 'A3', priority: 2 }
+    const closed: Alarm = { ...alarm, id: 'A4', state: 'resolved' }
+    const change = state.apply(snapshot([p1('A1'), p1('A2'), lower, closed]))
+    expect(change.rang).toBe('A2')
+    expect([...state.unseen]).toEqual(['A2'])
   })
 })
 

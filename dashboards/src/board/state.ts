@@ -15,16 +15,29 @@ export class BoardState {
   readonly carers = new Map<string, LiveCarer>()
   /** P1 alarms raised while we watched and nobody has opened yet. */
   readonly unseen = new Set<string>()
+  #snapshots = 0
 
   apply(message: LiveMessage): Change {
     switch (message.type) {
-      case 'snapshot':
+      case 'snapshot': {
+        const known = new Set(this.alarms.keys())
         this.alarms.clear()
         this.carers.clear()
         for (const a of message.alarms) this.alarms.set(a.id, a)
         for (const c of message.carers) this.carers.set(c.id, c)
         for (const id of this.unseen) if (!this.alarms.has(id)) this.unseen.delete(id)
-        return { alarms: true, carers: message.carers.map((c) => c.id) }
+        const change: Change = { alarms: true, carers: message.carers.map((c) => c.id) }
+        // A snapshot after a reconnect stands in for the events missed while away: a P1 raised
+        // then rings as if it had come live (the first snapshot is what was there before we watched).
+        if (this.#snapshots++ > 0) {
+          for (const a of message.alarms) {
+            if (a.priority !== 1 || known.has(a.id) || !openStates.has(a.state)) continue
+            this.unseen.add(a.id)
+            change.rang = a.id
+          }
+        }
+        return change
+      }
       case 'alarm': {
         const { alarm, entry } = message
         const change: Change = { alarms: true, carers: [], entry: { alarmId: alarm.id, entry } }
