@@ -14,6 +14,8 @@ echo "== tests"
 npx vitest run --exclude 'tests/bench/**' "$@"
 # the benchmark smoke run loads the machine, so it runs alone, after the rest
 if [ $# -eq 0 ]; then
+  echo "== mutation sample (the full run: npm run test:mutation)"
+  npm run --silent test:mutation:sample
   echo "== bench smoke"
   npx vitest run tests/bench
 fi
