@@ -14,6 +14,7 @@ export default defineConfig({
       'tests/alarms/**/*.test.ts',
       'tests/broker/**/*.test.ts',
       'tests/telemetry/**/*.test.ts',
+      'tests/ingest/**/*.test.ts',
       'tests/e2e/**/*.test.ts',
       'tests/fuzz/payloads.test.ts',
       'tests/contract/**/*.test.ts',

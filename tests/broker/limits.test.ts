@@ -33,6 +33,51 @@ describe('the token bucket', () => {
     expect(bucket.take(250)).toBe(true)
   })
 
+  it('says the same due time however far into the wait it is asked', () => {
+    // 2 a second: the token taken at 0 is back at 500, a quarter of it more every 125 ms
+    const bucket = new TokenBucket(2, 1, 0)
+    expect(bucket.take(0)).toBe(true)
+    expect(bucket.readyAt(125)).toBe(500)
+    expect(bucket.readyAt(250)).toBe(500)
+    expect(bucket.take(375)).toBe(false)
+    expect(bucket.readyAt(375)).toBe(500)
+    expect(bucket.take(500)).toBe(true)
+  })
+
+  it('says "now" once the token has come, however late it is asked', () => {
+    const bucket = new TokenBucket(4, 1, 0)
+    expect(bucket.take(0)).toBe(true)
+    expect(bucket.readyAt(300)).toBe(300)
+    expect(bucket.readyAt(10_000)).toBe(10_000)
+  })
+
+  it('says "now" while more than one token is there', () => {
+    const bucket = new TokenBucket(10, 20, 1_000)
+    expect(bucket.readyAt(1_000)).toBe(1_000)
+    for (let i = 0; i < 19; i++) bucket.take(1_000)
+    expect(bucket.readyAt(1_000)).toBe(1_000)
+    expect(bucket.take(1_000)).toBe(true)
+    expect(bucket.readyAt(1_000)).toBe(1_100)
+  })
+
+  it('rounds a due time up to the millisecond, never early', () => {
+    // 3 a second: a token every 333.3 ms
+    const bucket = new TokenBucket(3, 1, 0)
+    expect(bucket.take(0)).toBe(true)
+    expect(bucket.readyAt(0)).toBe(334)
+    expect(bucket.take(333)).toBe(false)
+    expect(bucket.take(334)).toBe(true)
+  })
+
+  it('says "now" for a token that is there, on a clock set back', () => {
+    // the scheduler releases a held publish at once: `take` at that time succeeds
+    const bucket = new TokenBucket(1, 1, 10_000)
+    expect(bucket.readyAt(0)).toBe(0)
+    expect(bucket.take(0)).toBe(true)
+    // and the next token is due a second after the latest time the bucket has seen
+    expect(bucket.readyAt(0)).toBe(11_000)
+  })
+
   it('gives nothing for a clock set back', () => {
     const bucket = new TokenBucket(1, 1, 10_000)
     expect(bucket.take(10_000)).toBe(true)

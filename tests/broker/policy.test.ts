@@ -108,6 +108,13 @@ describe('mayWill', () => {
     expect(mayWill(aCarer('C01'), 'care/v1/dev/C01/status')).toBe(false)
     expect(mayWill(aService(), topics.alarmEvents)).toBe(false)
   })
+
+  it('refuses a carer a will on any of its own uplinks: only devices announce a status', () => {
+    for (const leaf of Object.keys(carerUplinks)) {
+      expect(mayPublish(aCarer(), `care/v1/carer/C01/${leaf}`).ok, leaf).toBe(true)
+      expect(mayWill(aCarer(), `care/v1/carer/C01/${leaf}`), leaf).toBe(false)
+    }
+  })
 })
 
 describe('maySubscribe', () => {
@@ -151,6 +158,7 @@ describe('maySubscribe', () => {
       topics.eventsFilter,
       '#',
       '$SYS/#',
+      '$share/g/care/v1/carer/C01/task',
     ]) {
       expect(maySubscribe(carer, filter), filter).toBe(false)
     }
@@ -168,6 +176,7 @@ describe('maySubscribe', () => {
       'care/v1/carer/+/task',
       '#',
       '$SYS/#',
+      '$share/g/care/v1/events/alarm',
     ]) {
       expect(maySubscribe(service, filter), filter).toBe(false)
     }

@@ -9,11 +9,12 @@ import {
   rankCandidates,
   roundClosed,
 } from '../../gateway/dispatch/engine.ts'
-import { distanceM } from '../../gateway/dispatch/geo.ts'
+import { distanceM, etaMinutes } from '../../gateway/dispatch/geo.ts'
 import {
   type AlarmForDispatch,
   type Candidate,
   type CarerState,
+  type DispatchRules,
   defaultRules,
   type OfferRecord,
   type Point,
@@ -72,6 +73,22 @@ function rank(carers: CarerState[], exclude?: ReadonlySet<string>): Candidate[] 
 
 function ids(candidates: readonly Candidate[]): string[] {
   return candidates.map((c) => c.carerId)
+}
+
+/**
+ * The default rules with one limit moved onto a measured value, so that
+ * "exactly at the limit" is exact in floating point: no point lies at
+ * exactly 10,000.000 m from HOME by the haversine, but a limit can be
+ * set to the distance a point does lie at.
+ */
+function rulesWith(over: Partial<DispatchRules>): DispatchRules {
+  return { ...rules, ...over }
+}
+
+/** Every order of `xs`, to show a ranking does not depend on the order carers come in. */
+function orders<T>(xs: readonly T[]): T[][] {
+  if (xs.length <= 1) return [[...xs]]
+  return xs.flatMap((x, i) => orders([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]))
 }
 
 describe('effectivePosition', () => {
@@ -203,6 +220,22 @@ describe('rankCandidates: order', () => {
     expect(ids(ranked)).toEqual(['c-1', 'c-10', 'c-2'])
   })
 
+  it('gives the same order by id whatever order the tied carers come in', () => {
+    const tied = ['c-2', 'c-10', 'c-1'].map((id) => aCarer({ id, position: fix(north(800)) }))
+    for (const order of orders(tied)) {
+      expect(ids(rank(order)), order.map((c) => c.id).join()).toEqual(['c-1', 'c-10', 'c-2'])
+    }
+  })
+
+  it('puts fewer alarms today before the id, whatever the order', () => {
+    const tied = [
+      aCarer({ id: 'a', alarmsToday: 2, position: fix(north(800)) }),
+      aCarer({ id: 'b', alarmsToday: 0, position: fix(north(800)) }),
+      aCarer({ id: 'c', alarmsToday: 1, position: fix(north(800)) }),
+    ]
+    for (const order of orders(tied)) expect(ids(rank(order))).toEqual(['b', 'c', 'a'])
+  })
+
   it('marks who is inside the 15-minute circle and puts them first', () => {
     // 2 km: bike 13 min (inside), walk 34.7 min (outside)
     const ranked = rank([
@@ -213,6 +246,17 @@ describe('rankCandidates: order', () => {
       ['cyclist', true],
       ['walker', false],
     ])
+  })
+
+  it('counts an ETA of exactly 15 minutes as inside the circle', () => {
+    const where = north(866) // on foot: 15.01 min
+    const eta = etaMinutes(distanceM(where, HOME), rules.detour, rules.speedsKmh.walk)
+    expect(eta).toBeCloseTo(15, 1)
+    const onTheRim = rulesWith({ circleMin: eta })
+    const [walker] = rankCandidates(HOME, [aCarer({ mode: 'walk', position: fix(where) })], NOW, onTheRim)
+    expect(walker).toMatchObject({ etaMin: eta, inCircle: true })
+    const [late] = rankCandidates(HOME, [aCarer({ mode: 'walk', position: fix(north(867)) })], NOW, onTheRim)
+    expect(late?.inCircle).toBe(false)
   })
 
   it('carries distance and alarms today into the candidate', () => {
@@ -260,6 +304,32 @@ describe('rankCandidates: how far', () => {
   it('still offers a carer just inside 10 km', () => {
     expect(ids(rank([aCarer({ id: 'edge', mode: 'car', position: fix(north(9_900)) })]))).toEqual(['edge'])
   })
+
+  it('still offers a carer exactly at the 10 km limit', () => {
+    const edge = north(10_000)
+    const limit = distanceM(edge, HOME)
+    expect(limit).toBeCloseTo(10_000, 6)
+    const carers = [aCarer({ id: 'edge', mode: 'car', position: fix(edge) })]
+    expect(ids(rankCandidates(HOME, carers, NOW, rulesWith({ farM: limit })))).toEqual(['edge'])
+    // a millimetre beyond it, never
+    expect(rankCandidates(HOME, carers, NOW, rulesWith({ farM: limit - 0.001 }))).toEqual([])
+  })
+
+  it('counts a carer exactly at 3 km as within 3 km, shutting out those beyond', () => {
+    const edge = north(3_000)
+    const limit = distanceM(edge, HOME)
+    expect(limit).toBeCloseTo(3_000, 6)
+    const carers = [
+      aCarer({ id: 'walker', mode: 'walk', position: fix(edge) }),
+      aCarer({ id: 'driver', mode: 'car', position: fix(north(3_100)) }),
+    ]
+    expect(ids(rankCandidates(HOME, carers, NOW, rulesWith({ nearM: limit })))).toEqual(['walker'])
+    // with the walker a millimetre beyond 3 km, both are beyond and the faster goes first
+    expect(ids(rankCandidates(HOME, carers, NOW, rulesWith({ nearM: limit - 0.001 })))).toEqual([
+      'driver',
+      'walker',
+    ])
+  })
 })
 
 describe('offerTimeoutMs and offersPerRound', () => {
@@ -282,8 +352,7 @@ describe('offerTimeoutMs and offersPerRound', () => {
     expect(offersPerRound(2, 'high', rules)).toBe(1)
   })
 
-  // BUG (engine.ts offerTimeoutMs): the contract gives lower priorities 120 s whatever the risk;
-  // the engine halves it to 60 s for a high-risk elder. Flip to `it` once fixed.
+  // the contract halves only the priority-1 timeout for a high-risk elder
   it('priority 2 for a high-risk elder: still 120 s (contract)', () => {
     expect(offerTimeoutMs(2, 'high', rules)).toBe(120_000)
   })
@@ -391,6 +460,11 @@ describe('decideAccept', () => {
   it('refuses an accept once the carer has arrived with ALARM_ALREADY_ACCEPTED', () => {
     const arrived = anAlarm({ round: 1, state: 'arrived', carerId: 'a' })
     expect(decideAccept(arrived, offers, 'b', NOW)).toEqual({ ok: false, code: 'ALARM_ALREADY_ACCEPTED' })
+  })
+
+  // docs/decisions.md: an offer stands until its `expiresAt`, that millisecond included
+  it('takes an accept made exactly at the offer’s expiresAt', () => {
+    expect(decideAccept(offered, offers, 'a', NOW + 60_000)).toEqual({ ok: true, withdraw: ['b'] })
   })
 
   it('refuses an accept after the offer expired with OFFER_EXPIRED', () => {

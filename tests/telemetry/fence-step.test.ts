@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { distanceM } from '../../gateway/dispatch/geo.ts'
 import { type FenceState, fenceStep } from '../../gateway/telemetry/fence.ts'
 import { HOME, offset } from '../support/world.ts'
 
@@ -66,5 +67,36 @@ describe('the fence, with hysteresis', () => {
     const noisy = walk([{ northM: 250, acc: 100 }], out).state
     expect(noisy.outside).toBe(true)
     expect(walk([{ northM: 400 }, { northM: 400 }], noisy).exits).toEqual([])
+  })
+
+  // No point lies at exactly 200.000 m from HOME by the haversine, so these
+  // set the fence on the distance a fix does lie at.
+  it('counts a fix exactly on the fence line as inside: it re-arms an alarmed exit', () => {
+    const onTheLine = offset(HOME, 200, 0)
+    const line = { home: HOME, radiusM: distanceM(onTheLine, HOME) }
+    const beyond = offset(HOME, 400, 0)
+    const out = { outside: true, strikes: 2 }
+    const back = fenceStep(out, onTheLine, line)
+    expect(back).toEqual({ state: inside, exited: false })
+    // re-armed: leaving again alarms again
+    const first = fenceStep(back.state, beyond, line)
+    expect(fenceStep(first.state, beyond, line).exited).toBe(true)
+  })
+
+  it('does not count a fix whose accuracy circle just touches the fence line as surely outside', () => {
+    const fix = offset(HOME, 250, 0)
+    const d = distanceM(fix, HOME)
+    // 200 ≤ d ≤ 400, so d − 200 is exact and 200 + acc is d again
+    const acc = d - 200
+    expect(200 + acc).toBe(d)
+    const touching = { ...fix, acc }
+    const r1 = fenceStep(inside, touching, fence)
+    const r2 = fenceStep(r1.state, touching, fence)
+    expect([r1.exited, r2.exited]).toEqual([false, false])
+    expect(r2.state).toEqual(inside)
+    // a hair less accuracy and the same fix is surely outside
+    const sure = { ...fix, acc: acc - 1e-6 }
+    const s1 = fenceStep(inside, sure, fence)
+    expect(fenceStep(s1.state, sure, fence).exited).toBe(true)
   })
 })

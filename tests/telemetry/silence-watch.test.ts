@@ -3,9 +3,19 @@ import { ManualClock } from '../../gateway/ports/clock.ts'
 import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
 import { SilenceWatch } from '../../gateway/telemetry/silence.ts'
 
+/** The manual scheduler, counting how often a deadline is set: what a message costs the heap. */
+class CountingScheduler extends ManualScheduler {
+  armed = 0
+
+  override at(key: string, dueAt: number, fn: () => void): void {
+    this.armed++
+    super.at(key, dueAt, fn)
+  }
+}
+
 function watch() {
   const clock = new ManualClock()
-  const scheduler = new ManualScheduler(clock)
+  const scheduler = new CountingScheduler(clock)
   const silent: { id: string; lastSeenAt: number; at: number }[] = []
   const w = new SilenceWatch({
     scheduler,
@@ -39,10 +49,11 @@ describe('the silence watch', () => {
     expect(silent.map((s) => s.id)).toEqual(['D01'])
   })
 
-  it('forgets a device', () => {
+  it('forgets a device, leaving no deadline behind', () => {
     const { clock, scheduler, silent, w } = watch()
     w.seen('D01', 60, clock.now())
     w.forget('D01')
+    expect(scheduler.size()).toBe(0)
     scheduler.advance(3_600_000)
     expect(silent).toEqual([])
     expect(w.dueAt('D01')).toBeUndefined()
@@ -86,5 +97,62 @@ describe('the silence watch', () => {
     w.seen('D01', 60, clock.now())
     scheduler.advance(180_000)
     expect(silent.map((s) => s.id)).toEqual(['D01'])
+  })
+
+  it('sets a deadline once for many messages: a later message only notes the time', () => {
+    const { clock, scheduler, silent, w } = watch()
+    const t0 = clock.now()
+    w.seen('D01', 60, t0)
+    w.seen('D01', 60, t0) // a duplicate at the same time moves nothing
+    for (let i = 1; i <= 100; i++) w.seen('D01', 60, t0 + i * 1_000)
+    expect(scheduler.armed).toBe(1)
+    expect(w.dueAt('D01')).toBe(t0 + 100_000 + 180_000)
+    // the first deadline comes due, finds the device heard since, and moves once to the last message's
+    scheduler.advance(180_000)
+    expect(silent).toEqual([])
+    expect(scheduler.armed).toBe(2)
+    scheduler.advance(100_000 - 1)
+    expect(silent).toEqual([])
+    scheduler.advance(1)
+    expect(silent).toEqual([{ id: 'D01', lastSeenAt: t0 + 100_000, at: t0 + 280_000 }])
+  })
+
+  it('has no deadline for a device once it is reported, until it is heard again', () => {
+    const { clock, scheduler, silent, w } = watch()
+    const t0 = clock.now()
+    w.seen('D01', 60, t0)
+    scheduler.advance(180_000)
+    expect(silent).toHaveLength(1)
+    expect(w.dueAt('D01')).toBeUndefined()
+    expect(scheduler.size()).toBe(0)
+  })
+
+  it('re-arms when a reported device is heard again, and reports its next silence', () => {
+    const { clock, scheduler, silent, w } = watch()
+    const t0 = clock.now()
+    w.seen('D01', 60, t0)
+    scheduler.advance(180_000)
+    scheduler.advance(20_000)
+    w.seen('D01', 60, clock.now())
+    expect(w.dueAt('D01')).toBe(t0 + 200_000 + 180_000)
+    scheduler.advance(180_000)
+    expect(silent).toEqual([
+      { id: 'D01', lastSeenAt: t0, at: t0 + 180_000 },
+      { id: 'D01', lastSeenAt: t0 + 200_000, at: t0 + 380_000 },
+    ])
+  })
+
+  it('does not report a forgotten device that is then heard again before its old deadline', () => {
+    const { clock, scheduler, silent, w } = watch()
+    const t0 = clock.now()
+    w.seen('D01', 60, t0)
+    w.forget('D01')
+    scheduler.advance(60_000)
+    w.seen('D01', 600, clock.now())
+    // the old 3-minute deadline is gone: the new one is 30 minutes after the new message
+    scheduler.advance(30 * 60_000 - 1)
+    expect(silent).toEqual([])
+    scheduler.advance(1)
+    expect(silent).toEqual([{ id: 'D01', lastSeenAt: t0 + 60_000, at: t0 + 60_000 + 1_800_000 }])
   })
 })
