@@ -6,17 +6,17 @@ import type { WebSocket } from '@fastify/websocket'
 import { Aedes, type AuthenticateError, type Client, type Connection, type PublishPacket } from 'aedes'
 import type { FastifyInstance } from 'fastify'
 import { createWebSocketStream } from 'ws'
-import type { Config } from '../gateway/config.ts'
-import { durableDeviceUplinks, type ParsedTopic, parseTopic } from '../gateway/contract/topics.ts'
-import type { Audit } from '../gateway/observe/audit.ts'
-import type { Logger } from '../gateway/observe/log.ts'
-import type { Metrics } from '../gateway/observe/metrics.ts'
-import type { Clock } from '../gateway/ports/clock.ts'
-import type { Scheduler } from '../gateway/ports/scheduler.ts'
+import { durableDeviceUplinks, type ParsedTopic, parseTopic } from '../kernel/contract/topics.ts'
+import type { AuditTrail } from '../kernel/observe/audit.ts'
+import type { Logger } from '../kernel/observe/log.ts'
+import type { Metrics } from '../kernel/observe/metrics.ts'
+import type { Clock } from '../kernel/ports/clock.ts'
+import type { Scheduler } from '../kernel/ports/scheduler.ts'
 import { ClientIds } from './client-ids.ts'
 import { Doorway } from './doorway.ts'
 import type { FrameRefusal } from './frames.ts'
 import { KnownSecrets, LoginGuard } from './logins.ts'
+import type { BrokerOptions } from './options.ts'
 import { Pacer } from './pacer.ts'
 import { mayPublish, maySubscribe, mayWill, type Principal } from './policy.ts'
 import { Refusals } from './refusals.ts'
@@ -34,14 +34,14 @@ export interface BrokerGate {
 }
 
 export interface BrokerDeps {
-  config: Config
+  config: BrokerOptions
   /** Time for the rate limits: the gateway's clock, so tests move it instead of sleeping. */
   clock: Clock
   /** Releases publishes held back for the rate, at the gateway's clock. */
   scheduler: Scheduler
   log: Logger
   metrics: Metrics
-  audit: Audit
+  audit: AuditTrail
   gate: BrokerGate
 }
 

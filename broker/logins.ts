@@ -1,4 +1,4 @@
-import { sameText, sha256 } from '../gateway/registry/secrets.ts'
+import { sameText, sha256 } from '../kernel/hash.ts'
 
 export interface LoginLimits {
   /** Wrong secrets for one id within `windowMs` before that id is locked. */

@@ -1,7 +1,7 @@
 import type { Client } from 'aedes'
-import type { Metrics } from '../gateway/observe/metrics.ts'
-import type { Clock } from '../gateway/ports/clock.ts'
-import type { Scheduler } from '../gateway/ports/scheduler.ts'
+import type { Metrics } from '../kernel/observe/metrics.ts'
+import type { Clock } from '../kernel/ports/clock.ts'
+import type { Scheduler } from '../kernel/ports/scheduler.ts'
 import { Backlog } from './backlog.ts'
 import { type Disconnect, PrincipalLimiter, type RateLimits } from './limits.ts'
 

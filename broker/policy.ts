@@ -1,12 +1,7 @@
-import { type ParsedTopic, type PrincipalKind, parseTopic, TOPIC_ROOT } from '../gateway/contract/topics.ts'
+import type { Principal } from '../kernel/contract/principal.ts'
+import { type ParsedTopic, parseTopic, TOPIC_ROOT } from '../kernel/contract/topics.ts'
 
-/** Who is on the other end of an MQTT connection, once authenticated. */
-export interface Principal {
-  kind: PrincipalKind
-  id: string
-  /** The session (its token's hash) a carer's phone logged in with, instead of the secret. */
-  session?: string
-}
+export type { Principal }
 
 export type PublishVerdict = { ok: true; topic: ParsedTopic } | { ok: false; reason: string }
 

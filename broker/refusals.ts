@@ -1,8 +1,8 @@
-import type { Audit } from '../gateway/observe/audit.ts'
-import type { Logger } from '../gateway/observe/log.ts'
-import type { Metrics } from '../gateway/observe/metrics.ts'
-import type { Clock } from '../gateway/ports/clock.ts'
-import type { Scheduler } from '../gateway/ports/scheduler.ts'
+import type { AuditTrail } from '../kernel/observe/audit.ts'
+import type { Logger } from '../kernel/observe/log.ts'
+import type { Metrics } from '../kernel/observe/metrics.ts'
+import type { Clock } from '../kernel/ports/clock.ts'
+import type { Scheduler } from '../kernel/ports/scheduler.ts'
 import type { Lock } from './logins.ts'
 import type { Principal } from './policy.ts'
 import { RefusalTally, type TallyRow } from './tally.ts'
@@ -10,7 +10,7 @@ import { RefusalTally, type TallyRow } from './tally.ts'
 export interface RefusalsDeps {
   metrics: Metrics
   log: Logger
-  audit: Audit
+  audit: AuditTrail
   clock: Clock
   scheduler: Scheduler
   /** How long a window of refusals anyone can cause is audited as one. */

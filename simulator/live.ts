@@ -8,8 +8,8 @@ import type {
   SosPayload,
   StatusPayload,
   TaskMessage,
-} from '../gateway/contract/payloads.ts'
-import { topics } from '../gateway/contract/topics.ts'
+} from '../kernel/contract/payloads.ts'
+import { topics } from '../kernel/contract/topics.ts'
 import {
   defaultRates,
   gpsFix,

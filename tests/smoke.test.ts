@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../gateway/ports/clock.ts'
-import { ManualScheduler } from '../gateway/ports/scheduler.ts'
+import { ManualClock } from '../kernel/ports/clock.ts'
+import { ManualScheduler } from '../kernel/ports/scheduler.ts'
 
 describe('manual scheduler', () => {
   it('fires deadlines in order as time advances', () => {

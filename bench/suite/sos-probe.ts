@@ -7,8 +7,8 @@
  * set beside the gateway's event-loop stalls and collections).
  */
 import mqtt, { type MqttClient } from 'mqtt'
-import type { SosPayload, TaskMessage } from '../../gateway/contract/payloads.ts'
-import { topics } from '../../gateway/contract/topics.ts'
+import type { SosPayload, TaskMessage } from '../../kernel/contract/payloads.ts'
+import { topics } from '../../kernel/contract/topics.ts'
 import { percentile, round } from './stats.ts'
 
 const [url = '', sosCount = '1000', carerCount = '50'] = process.argv.slice(2)

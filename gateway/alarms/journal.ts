@@ -1,5 +1,5 @@
-import type { Logger } from '../observe/log.ts'
-import type { Metrics } from '../observe/metrics.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Alarm, TimelineEntry, TimelineType } from './model.ts'
 import type { AlarmStore } from './store.ts'
 

@@ -1,4 +1,4 @@
-import type { NotifyMessage, TaskMessage } from '../contract/payloads.ts'
+import type { NotifyMessage, TaskMessage } from '../../kernel/contract/payloads.ts'
 import type { Elder } from '../registry/schemas.ts'
 import type { Alarm } from './model.ts'
 import { type Locale, notifyText } from './texts.ts'

@@ -1,4 +1,4 @@
-import type { DeviceEventType, Outcome } from '../contract/payloads.ts'
+import type { DeviceEventType, Outcome } from '../../kernel/contract/payloads.ts'
 
 /** The contract's alarm model: kinds, priorities, states, timeline entry types. */
 

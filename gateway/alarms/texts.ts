@@ -1,4 +1,4 @@
-import type { NotifyMessage } from '../contract/payloads.ts'
+import type { NotifyMessage } from '../../kernel/contract/payloads.ts'
 
 export const locales = ['zh-CN', 'en'] as const
 export type Locale = (typeof locales)[number]

@@ -1,7 +1,7 @@
+import type { Clock } from '../../kernel/ports/clock.ts'
+import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 import { CarerIndex, nearestCandidates } from '../dispatch/carer-index.ts'
 import type { Candidate, CarerState, DispatchRules, Point } from '../dispatch/types.ts'
-import type { Clock } from '../ports/clock.ts'
-import type { Scheduler } from '../ports/scheduler.ts'
 import type { Carer } from '../registry/schemas.ts'
 import type { Store } from '../store/db.ts'
 

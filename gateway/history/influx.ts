@@ -1,5 +1,5 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client'
-import type { Logger } from '../observe/log.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
 import { type LineSink, SinkError } from './sink.ts'
 
 export interface InfluxTarget {

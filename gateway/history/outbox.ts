@@ -1,4 +1,4 @@
-import type { Metrics } from '../observe/metrics.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Store } from '../store/db.ts'
 import { droppableClasses, type PointClass } from './schema.ts'
 

@@ -1,7 +1,7 @@
-import type { Logger } from '../observe/log.ts'
-import type { Metrics } from '../observe/metrics.ts'
-import type { Clock } from '../ports/clock.ts'
-import type { Scheduler } from '../ports/scheduler.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
+import type { Clock } from '../../kernel/ports/clock.ts'
+import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
 import { type LineSink, SinkError, verdict } from './sink.ts'
 

@@ -1,12 +1,12 @@
+import type { CarerLocPayload, DutyPayload, ReplyPayload } from '../../kernel/contract/payloads.ts'
+import type { CarerUplink } from '../../kernel/contract/topics.ts'
+import { carerUplinks } from '../../kernel/contract/topics.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
+import type { Clock } from '../../kernel/ports/clock.ts'
 import type { CarerBook } from '../carers/book.ts'
-import type { CarerLocPayload, DutyPayload, ReplyPayload } from '../contract/payloads.ts'
-import type { CarerUplink } from '../contract/topics.ts'
-import { carerUplinks } from '../contract/topics.ts'
 import type { Dispatcher } from '../dispatch/dispatcher.ts'
 import type { Audit } from '../observe/audit.ts'
-import type { Logger } from '../observe/log.ts'
-import type { Metrics } from '../observe/metrics.ts'
-import type { Clock } from '../ports/clock.ts'
 import { parsePayload } from './parse.ts'
 
 export interface CarerIngestDeps {

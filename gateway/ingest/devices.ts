@@ -1,9 +1,4 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { Downlink } from '../alarms/messages.ts'
-import { notifyMessage } from '../alarms/messages.ts'
-import { kindOfEvent } from '../alarms/model.ts'
-import type { AlarmService } from '../alarms/service.ts'
-import type { Locale } from '../alarms/texts.ts'
 import type {
   CancelPayload,
   EventPayload,
@@ -11,12 +6,17 @@ import type {
   SosPayload,
   StatusPayload,
   VitalsPayload,
-} from '../contract/payloads.ts'
-import type { DeviceUplink } from '../contract/topics.ts'
-import { deviceUplinks } from '../contract/topics.ts'
-import type { Logger } from '../observe/log.ts'
-import type { Metrics } from '../observe/metrics.ts'
-import type { Clock } from '../ports/clock.ts'
+} from '../../kernel/contract/payloads.ts'
+import type { DeviceUplink } from '../../kernel/contract/topics.ts'
+import { deviceUplinks } from '../../kernel/contract/topics.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
+import type { Clock } from '../../kernel/ports/clock.ts'
+import type { Downlink } from '../alarms/messages.ts'
+import { notifyMessage } from '../alarms/messages.ts'
+import { kindOfEvent } from '../alarms/model.ts'
+import type { AlarmService } from '../alarms/service.ts'
+import type { Locale } from '../alarms/texts.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { Elder } from '../registry/schemas.ts'
 import type { Store } from '../store/db.ts'

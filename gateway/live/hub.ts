@@ -1,6 +1,6 @@
+import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Alarm, TimelineEntry } from '../alarms/model.ts'
 import type { CarerProfile } from '../carers/book.ts'
-import type { Clock } from '../ports/clock.ts'
 
 /** One change for the board, in the order the gateway made it. */
 export type LiveEvent =

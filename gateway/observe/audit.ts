@@ -1,21 +1,16 @@
-import type { Clock } from '../ports/clock.ts'
+import type { AuditEntry, AuditTrail } from '../../kernel/observe/audit.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
+import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Store } from '../store/db.ts'
-import type { Logger } from './log.ts'
-import type { Metrics } from './metrics.ts'
 
-export interface AuditEntry {
-  actor?: string | undefined
-  action: string
-  target?: string | undefined
-  source?: string | undefined
-  detail?: Record<string, unknown> | undefined
-}
+export type { AuditEntry }
 
 /**
  * The audit trail: refusals, logins and every change by a person, in the
  * store, counted, and logged. Recording an entry never throws at the caller.
  */
-export class Audit {
+export class Audit implements AuditTrail {
   readonly #store: Store
   readonly #clock: Clock
   readonly #log: Logger

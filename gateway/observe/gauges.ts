@@ -1,5 +1,5 @@
+import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { StatsQueries } from '../stats/queries.ts'
-import type { Metrics } from './metrics.ts'
 
 /** What the operators' gauges read, each at scrape time (docs/operations.md, "Metrics"). */
 export interface GaugeSources {

@@ -1,5 +1,5 @@
-import type { Principal } from '../../broker/policy.ts'
-import type { Clock } from '../ports/clock.ts'
+import type { Principal } from '../../kernel/contract/principal.ts'
+import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Store } from '../store/db.ts'
 import {
   type Carer,

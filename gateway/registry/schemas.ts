@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { latitude, longitude } from '../contract/payloads.ts'
+import { latitude, longitude } from '../../kernel/contract/payloads.ts'
 import { travelModes } from '../dispatch/types.ts'
 
 /** Request bodies of the registry's PUTs (contract: "Resource shapes"). */

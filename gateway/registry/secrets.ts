@@ -71,16 +71,7 @@ export async function dummyVerify(secret: string, cost: ScryptCost): Promise<fal
   return false
 }
 
-/** Constant-time comparison of two strings of any length. */
-export function sameText(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest()
-  const hb = createHash('sha256').update(b).digest()
-  return timingSafeEqual(ha, hb)
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url')
-}
+export { sameText, sha256 } from '../../kernel/hash.ts'
 
 export function randomToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url')

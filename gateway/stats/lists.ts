@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
+import type { Outcome } from '../../kernel/contract/payloads.ts'
 import type { AlarmKind, AlarmState, Priority } from '../alarms/model.ts'
-import type { Outcome } from '../contract/payloads.ts'
 import { decodeCursor, encodeCursor } from '../registry/registry.ts'
 import { due, inWindow, lateOrNotReached, rated, SILENT_MS, type Window } from './queries.ts'
 

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
-import type { Logger } from '../observe/log.ts'
-import type { Metrics } from '../observe/metrics.ts'
+import type { Logger } from '../../kernel/observe/log.ts'
+import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Store } from '../store/db.ts'
 import type { CheckpointJob } from './checkpoint-worker.ts'
 

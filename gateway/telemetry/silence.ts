@@ -1,5 +1,5 @@
-import type { Clock } from '../ports/clock.ts'
-import type { Scheduler } from '../ports/scheduler.ts'
+import type { Clock } from '../../kernel/ports/clock.ts'
+import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 
 export interface SilenceWatchDeps {
   scheduler: Scheduler

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { LiveHub, type LiveSubscriber } from '../../gateway/live/hub.ts'
-import { ManualClock } from '../../gateway/ports/clock.ts'
+import { ManualClock } from '../../kernel/ports/clock.ts'
 import { eventually } from '../support/mqtt.ts'
 import { ADMIN_TOKEN, HOME, offset, startWorld, type World } from '../support/world.ts'
 

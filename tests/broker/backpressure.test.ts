@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { topics } from '../../gateway/contract/topics.ts'
+import { topics } from '../../kernel/contract/topics.ts'
 import { eventually, type TestClient } from '../support/mqtt.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
 

@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
-import { topics } from '../../gateway/contract/topics.ts'
+import { topics } from '../../kernel/contract/topics.ts'
 import { eventually, TestClient } from '../support/mqtt.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
 

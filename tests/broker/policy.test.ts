@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { mayPublish, maySubscribe, mayWill, type Principal } from '../../broker/policy.ts'
-import { carerUplinks, deviceUplinks, topics } from '../../gateway/contract/topics.ts'
+import { carerUplinks, deviceUplinks, topics } from '../../kernel/contract/topics.ts'
 
 const aDevice = (id = 'D01'): Principal => ({ kind: 'device', id })
 const aCarer = (id = 'C01'): Principal => ({ kind: 'carer', id })

@@ -2,7 +2,7 @@ import { type Socket, connect as tcpConnect } from 'node:net'
 import mqtt from 'mqtt'
 import { generate } from 'mqtt-packet'
 import { afterEach, describe, expect, it } from 'vitest'
-import { topics } from '../../gateway/contract/topics.ts'
+import { topics } from '../../kernel/contract/topics.ts'
 import { eventually } from '../support/mqtt.ts'
 import { startWorld, type World } from '../support/world.ts'
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type IClientOptions } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { topics } from '../../gateway/contract/topics.ts'
+import { topics } from '../../kernel/contract/topics.ts'
 import { TestClient } from '../support/mqtt.ts'
 import { startWorld, type World } from '../support/world.ts'
 

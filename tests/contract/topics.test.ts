@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { filterCovers, topics } from '../../gateway/contract/topics.ts'
+import { filterCovers, topics } from '../../kernel/contract/topics.ts'
 
 describe('a subscription filter covering a topic', () => {
   const task = topics.carerTask('C001')

@@ -6,10 +6,10 @@ import type { z } from 'zod'
 import { alarmKinds, timelineTypes } from '../../gateway/alarms/model.ts'
 import { actionBody, manualAlarmBody } from '../../gateway/api/routes/alarms.ts'
 import { configSchema, envName } from '../../gateway/config.ts'
-import { type NotifyMessage, outcomes, type TaskMessage } from '../../gateway/contract/payloads.ts'
-import { carerUplinks, deviceUplinks } from '../../gateway/contract/topics.ts'
-import { randomIds } from '../../gateway/ports/ids.ts'
 import { carerBody, deviceBody, elderBody, serviceBody, userBody } from '../../gateway/registry/schemas.ts'
+import { type NotifyMessage, outcomes, type TaskMessage } from '../../kernel/contract/payloads.ts'
+import { carerUplinks, deviceUplinks } from '../../kernel/contract/topics.ts'
+import { randomIds } from '../../kernel/ports/ids.ts'
 import {
   Bindings,
   expectLike,

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { actionBody, manualAlarmBody } from '../../gateway/api/routes/alarms.ts'
-import { carerUplinks, deviceUplinks } from '../../gateway/contract/topics.ts'
 import { parsePayload } from '../../gateway/ingest/parse.ts'
 import { carerBody, deviceBody, elderBody, userBody } from '../../gateway/registry/schemas.ts'
+import { carerUplinks, deviceUplinks } from '../../kernel/contract/topics.ts'
 
 const schemas = {
   ...Object.fromEntries(Object.entries(deviceUplinks).map(([k, v]) => [`dev/${k}`, v])),

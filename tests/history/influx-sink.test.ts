@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InfluxSink, routeClientLog } from '../../gateway/history/influx.ts'
 import { SinkError, verdict } from '../../gateway/history/sink.ts'
-import { createLogger } from '../../gateway/observe/log.ts'
+import { createLogger } from '../../kernel/observe/log.ts'
 import { freePort, missingServer, startVictoria, VICTORIA, type Victoria } from '../support/tsdb.ts'
 
 // the adapter over @influxdata/influxdb-client: a write counts only when the server took it, and failures carry

@@ -3,11 +3,11 @@ import { Outbox } from '../../gateway/history/outbox.ts'
 import type { PointClass } from '../../gateway/history/schema.ts'
 import { type LineSink, SinkError } from '../../gateway/history/sink.ts'
 import { HistoryWriter } from '../../gateway/history/writer.ts'
-import { createLogger } from '../../gateway/observe/log.ts'
-import { Metrics } from '../../gateway/observe/metrics.ts'
-import { ManualClock } from '../../gateway/ports/clock.ts'
-import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
 import { Store } from '../../gateway/store/db.ts'
+import { createLogger } from '../../kernel/observe/log.ts'
+import { Metrics } from '../../kernel/observe/metrics.ts'
+import { ManualClock } from '../../kernel/ports/clock.ts'
+import { ManualScheduler } from '../../kernel/ports/scheduler.ts'
 
 /** A sink that fails as told, and records what it took. */
 class FakeSink implements LineSink {

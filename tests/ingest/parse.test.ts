@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { locPayload, sosPayload } from '../../gateway/contract/payloads.ts'
 import { parsePayload } from '../../gateway/ingest/parse.ts'
+import { locPayload, sosPayload } from '../../kernel/contract/payloads.ts'
 
 /**
  * `reason` is the label of the dropped-payload counter and `detail` is what

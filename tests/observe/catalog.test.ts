@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { counters, gauges } from '../../gateway/observe/catalog.ts'
-import { Metrics } from '../../gateway/observe/metrics.ts'
+import { counters, gauges } from '../../kernel/observe/catalog.ts'
+import { Metrics } from '../../kernel/observe/metrics.ts'
 import { parseExposition, sampleValue } from '../support/exposition.ts'
 
 /** Every counter and gauge the code uses has HELP text and its labels in the catalog. */

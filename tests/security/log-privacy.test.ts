@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createLogger } from '../../gateway/observe/log.ts'
+import { createLogger } from '../../kernel/observe/log.ts'
 import { TestClient } from '../support/mqtt.ts'
 import { HOME, offset, startWorld } from '../support/world.ts'
 

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLogger } from '../../gateway/observe/log.ts'
-import { Metrics } from '../../gateway/observe/metrics.ts'
 import { Store } from '../../gateway/store/db.ts'
 import { TelemetryWriter } from '../../gateway/telemetry/positions.ts'
+import { createLogger } from '../../kernel/observe/log.ts'
+import { Metrics } from '../../kernel/observe/metrics.ts'
 
 describe('WAL checkpoints of a busy telemetry writer', () => {
   const dirs: string[] = []

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../gateway/ports/clock.ts'
-import { ManualScheduler } from '../../gateway/ports/scheduler.ts'
 import { SilenceWatch } from '../../gateway/telemetry/silence.ts'
+import { ManualClock } from '../../kernel/ports/clock.ts'
+import { ManualScheduler } from '../../kernel/ports/scheduler.ts'
 
 /** The manual scheduler, counting how often a deadline is set: what a message costs the heap. */
 class CountingScheduler extends ManualScheduler {

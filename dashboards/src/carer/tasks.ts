@@ -1,4 +1,4 @@
-import type { TaskMessage } from '../../../gateway/contract/payloads.ts'
+import type { TaskMessage } from '../../../kernel/contract/payloads.ts'
 
 /** A carer's task downlink (`care/v1/carer/{id}/task`, docs/contract.md): all a carer needs to set out. */
 export type { TaskMessage }

@@ -1,5 +1,5 @@
 import type { AlarmState } from '../../../gateway/alarms/model.ts'
-import type { Outcome } from '../../../gateway/contract/payloads.ts'
+import type { Outcome } from '../../../kernel/contract/payloads.ts'
 
 /**
  * The shapes the pages read, imported from the gateway's own types (never

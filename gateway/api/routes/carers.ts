@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { dutyPayload, replyPayload } from '../../contract/payloads.ts'
+import { dutyPayload, replyPayload } from '../../../kernel/contract/payloads.ts'
 import type { Caller } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'

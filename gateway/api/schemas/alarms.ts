@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import { outcomes } from '../../../kernel/contract/payloads.ts'
 import { alarmKinds, alarmStates, timelineTypes } from '../../alarms/model.ts'
-import { outcomes } from '../../contract/payloads.ts'
 import { ms } from './registry.ts'
 
 /** The alarm record, its timeline and a carer's tasks (contract: "Alarms", "Timeline"). */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import { outcomes } from '../../../kernel/contract/payloads.ts'
 import { alarmKinds, alarmStates, ratingSources } from '../../alarms/model.ts'
-import { outcomes } from '../../contract/payloads.ts'
 import { worklists } from '../../stats/lists.ts'
 import { ms } from './registry.ts'
 
