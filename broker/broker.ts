@@ -28,7 +28,7 @@ export interface BrokerGate {
    * Called inside `authorizePublish`, before the PUBACK. When it returns, the
    * message is stored; if it throws, there is no PUBACK and the device retries.
    */
-  onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void
+  onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void | Promise<void>
   /** A principal's subscriptions took effect (SUBACK sent; refused filters left out). */
   onSubscribe?(principal: Principal, filters: readonly string[]): void
 }
@@ -373,7 +373,7 @@ export class Broker {
     }
     const topic = verdict.topic
     // A will comes once, as its connection closes: never throttled, or a device cut off for flooding stays online.
-    if (client.closed) return done(this.#store(principal, topic, packet))
+    if (client.closed) return void this.#store(principal, topic, packet).then(done)
     this.#pacer?.admit(
       client,
       { alarm: isAlarmMessage(topic), qos: packet.qos, store: () => this.#store(principal, topic, packet) },
@@ -382,11 +382,11 @@ export class Broker {
   }
 
   /** Hand a publish to the gateway; an error (not stored) means no PUBACK, so the device sends it again. */
-  #store(principal: Principal, topic: ParsedTopic, packet: PublishPacket): Error | null {
+  async #store(principal: Principal, topic: ParsedTopic, packet: PublishPacket): Promise<Error | null> {
     if (packet.retain && !(topic.kind === 'device' && topic.leaf === 'status')) packet.retain = false
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     try {
-      this.#d.gate.onPublish(principal, topic, payload)
+      await this.#d.gate.onPublish(principal, topic, payload)
     } catch (error) {
       this.#d.metrics.inc('care_mqtt_store_failures_total')
       this.#d.log.error({ err: error, principal: principal.id, topic: packet.topic }, 'publish not stored')

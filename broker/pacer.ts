@@ -19,8 +19,8 @@ export interface PacerDeps {
 export interface Paced {
   alarm: boolean
   qos: number
-  /** Hand it to the gateway; an error means not stored (no PUBACK). */
-  store(): Error | null
+  /** Hand it to the gateway; an error means not stored (no PUBACK). Never rejects. */
+  store(): Promise<Error | null>
 }
 
 interface Flow {
@@ -52,7 +52,7 @@ export class Pacer {
     const limit = flow.limiter.check(publish.alarm, publish.qos, this.#d.clock.now(), flow.backlog.size)
     switch (limit) {
       case 'pass':
-        return done(publish.store())
+        return void publish.store().then(done)
       case 'drop':
         // QoS 0 telemetry over the rate: nothing was promised, so it is dropped and counted
         this.#d.metrics.inc('care_mqtt_throttled_total')
@@ -60,7 +60,8 @@ export class Pacer {
       case 'hold':
         // over the rate a QoS 1 publish waits for its turn, unacknowledged
         this.#d.metrics.inc('care_mqtt_held_total')
-        flow.backlog.push({ pass: () => done(publish.store()), refuse: done })
+        // stores start in arrival order (positions keep theirs); each PUBACK waits for its own store
+        flow.backlog.push({ pass: () => void publish.store().then(done), refuse: done })
         if (flow.backlog.size === 1) this.#releaseLater(flow)
         return
       default:

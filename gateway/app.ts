@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Broker } from '../broker/broker.ts'
 import type { AlarmEventMessage } from '../kernel/contract/payloads.ts'
 import type { Principal } from '../kernel/contract/principal.ts'
-import { durableDeviceUplinks, filterCovers, type ParsedTopic, topics } from '../kernel/contract/topics.ts'
+import { filterCovers, type ParsedTopic, topics } from '../kernel/contract/topics.ts'
 import { createLogger, type Logger } from '../kernel/observe/log.ts'
 import { Metrics } from '../kernel/observe/metrics.ts'
 import { type Clock, systemClock } from '../kernel/ports/clock.ts'
@@ -239,7 +239,12 @@ export class App {
     const silence = new SilenceWatch({
       scheduler: this.scheduler,
       clock,
-      onSilent: (deviceId, lastSeenAt) => deviceIngest?.silent(deviceId, lastSeenAt),
+      onSilent: (deviceId, lastSeenAt) => {
+        deviceIngest?.silent(deviceId, lastSeenAt).catch((error: unknown) => {
+          metrics.inc('care_timer_errors_total')
+          log.error({ err: error, deviceId }, 'silence alarm not raised')
+        })
+      },
     })
     deviceIngest = new DeviceIngest({
       registry,
@@ -395,15 +400,9 @@ export class App {
   }
   #carerIngest: CarerIngest | undefined
 
-  #onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void {
-    if (topic.kind === 'carer') this.#carerIngest?.handle(principal.id, topic.leaf, payload)
-    if (topic.kind !== 'device') return
-    // the store-before-ack path of sos/event/cancel, timed for care_mqtt_store_ack_seconds
-    const t0 = durableDeviceUplinks.has(topic.leaf) ? performance.now() : -1
-    this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
-    if (t0 < 0) return
-    const seconds = (performance.now() - t0) / 1000
-    this.metrics.observe('care_mqtt_store_ack_seconds', { topic: topic.leaf }, seconds)
+  async #onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): Promise<void> {
+    if (topic.kind === 'device') await this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
+    else if (topic.kind === 'carer') await this.#carerIngest?.handle(principal.id, topic.leaf, payload)
   }
 }
 

@@ -71,7 +71,7 @@ export class AlarmService {
   }
 
   /** Record a device message that opens no alarm (a `door` event), so a retransmission is known; false if seen. */
-  recordMessage(deviceId: string, msgId: string, topic: string): boolean {
+  async recordMessage(deviceId: string, msgId: string, topic: string): Promise<boolean> {
     const store = this.#d.journal.store
     return store.tx(() => {
       if (store.seenMessage(deviceId, msgId)) return false
@@ -98,7 +98,7 @@ export class AlarmService {
    * alarm of the same kind for an elder who already has one open is noted
    * on the open one instead (an elder pressing again must not double the work).
    */
-  raise(input: RaiseInput): Result<RaiseResult> {
+  async raise(input: RaiseInput): Promise<Result<RaiseResult>> {
     const { journal, clock } = this.#d
     const elder = this.#d.elderOf(input.elderId)
     if (!elder) return refuse('ELDER_NOT_FOUND', `no elder ${input.elderId}`)
@@ -167,11 +167,11 @@ export class AlarmService {
    * contract: `cancel` within the grace (30 s) of the sos closes the alarm as
    * cancelled (still on the board for a call-back); later it only adds a note.
    */
-  cancelFromDevice(
+  async cancelFromDevice(
     deviceId: string,
     payload: CancelPayload,
     topic: string,
-  ): 'cancelled' | 'noted' | 'ignored' {
+  ): Promise<'cancelled' | 'noted' | 'ignored'> {
     const { journal, clock } = this.#d
     const seen = journal.store.seenMessage(deviceId, payload.id)
     if (seen) {

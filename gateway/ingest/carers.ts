@@ -26,7 +26,7 @@ export class CarerIngest {
     this.#d = deps
   }
 
-  handle(carerId: string, leaf: CarerUplink, payload: Buffer): void {
+  async handle(carerId: string, leaf: CarerUplink, payload: Buffer): Promise<void> {
     const parsed = parsePayload(carerUplinks[leaf], payload)
     if (!parsed.ok) {
       this.#d.metrics.inc('care_uplinks_rejected_total', { topic: `carer_${leaf}`, reason: parsed.reason })

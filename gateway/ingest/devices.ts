@@ -101,7 +101,7 @@ export class DeviceIngest {
   }
 
   /** Handle one uplink. Throws only when the store fails, so the broker withholds the PUBACK. */
-  handle(deviceId: string, leaf: DeviceUplink, payload: Buffer): void {
+  async handle(deviceId: string, leaf: DeviceUplink, payload: Buffer): Promise<void> {
     const { metrics, clock } = this.#d
     const device = this.#device(deviceId)
     if (!device) {
@@ -128,7 +128,7 @@ export class DeviceIngest {
       case 'event':
         return this.#event(deviceId, elder, parsed.value as EventPayload)
       case 'cancel':
-        this.#d.alarms.cancelFromDevice(deviceId, parsed.value as CancelPayload, 'cancel')
+        await this.#d.alarms.cancelFromDevice(deviceId, parsed.value as CancelPayload, 'cancel')
         return
       case 'loc':
         return this.#loc(deviceId, elder, parsed.value as LocPayload, now)
@@ -140,11 +140,11 @@ export class DeviceIngest {
   }
 
   /** contract: device_offline when a device is silent for 3 × its expected interval. */
-  silent(deviceId: string, lastSeenAt: number): void {
+  async silent(deviceId: string, lastSeenAt: number): Promise<void> {
     const device = this.#device(deviceId)
     if (!device) return
     this.#d.store.db.prepare('UPDATE devices SET online = 0 WHERE id = ?').run(deviceId)
-    this.#d.alarms.raise({
+    await this.#d.alarms.raise({
       kind: 'device_offline',
       elderId: device.elderId,
       deviceId,
@@ -153,9 +153,9 @@ export class DeviceIngest {
     })
   }
 
-  #sos(deviceId: string, elder: Elder, sos: SosPayload): void {
+  async #sos(deviceId: string, elder: Elder, sos: SosPayload): Promise<void> {
     if (sos.test) return this.#testPress(deviceId, sos)
-    const result = this.#d.alarms.raise({
+    const result = await this.#d.alarms.raise({
       kind: 'sos',
       elderId: elder.id,
       deviceId,
@@ -195,17 +195,17 @@ export class DeviceIngest {
     this.#d.downlink.notify(deviceId, notifyMessage(this.#d.locale, `test-${sos.id}`, 'test_ok'))
   }
 
-  #event(deviceId: string, elder: Elder, event: EventPayload): void {
+  async #event(deviceId: string, elder: Elder, event: EventPayload): Promise<void> {
     const kind = kindOfEvent(event.type)
     if (!kind) {
       // contract: a `door` event is history only
       this.#d.metrics.inc('care_events_history_only_total', { type: event.type })
-      if (!this.#d.alarms.recordMessage(deviceId, event.id, 'event')) {
+      if (!(await this.#d.alarms.recordMessage(deviceId, event.id, 'event'))) {
         this.#d.metrics.inc('care_messages_duplicate_total')
       }
       return
     }
-    const result = this.#d.alarms.raise({
+    const result = await this.#d.alarms.raise({
       kind,
       elderId: elder.id,
       deviceId,
@@ -217,7 +217,7 @@ export class DeviceIngest {
     if (!result.ok) this.#reject(deviceId, 'event', 'refused', result.message)
   }
 
-  #loc(deviceId: string, elder: Elder, loc: LocPayload, now: number): void {
+  async #loc(deviceId: string, elder: Elder, loc: LocPayload, now: number): Promise<void> {
     this.#d.telemetry.position({
       deviceId,
       ts: loc.ts,
@@ -242,7 +242,7 @@ export class DeviceIngest {
         .run(elder.id, step.state.outside ? 1 : 0, step.state.strikes, now)
     }
     if (step.exited) {
-      this.#d.alarms.raise({
+      await this.#d.alarms.raise({
         kind: 'fence_exit',
         elderId: elder.id,
         deviceId,
@@ -253,7 +253,7 @@ export class DeviceIngest {
     }
   }
 
-  #vitals(deviceId: string, elder: Elder, v: VitalsPayload, now: number): void {
+  async #vitals(deviceId: string, elder: Elder, v: VitalsPayload, now: number): Promise<void> {
     const { ts, ...reading } = v
     const doc: Record<string, number> = {}
     for (const [k, value] of Object.entries(reading)) if (typeof value === 'number') doc[k] = value
@@ -261,7 +261,7 @@ export class DeviceIngest {
     // contract: vitals alarms from per-elder thresholds (default hr < 40 or > 130, SpO2 < 90)
     const check = checkVitals(reading, elder.vitals ?? {})
     if (!check.breach) return
-    this.#d.alarms.raise({
+    await this.#d.alarms.raise({
       kind: 'vitals',
       elderId: elder.id,
       deviceId,

@@ -132,7 +132,7 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const body = request.body
       const actor = request.caller?.username ?? 'unknown'
       const result = unwrap(
-        ctx.alarms.raise({
+        await ctx.alarms.raise({
           kind: body.kind,
           elderId: body.elderId,
           at: body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : undefined,
