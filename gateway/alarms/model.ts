@@ -1,4 +1,7 @@
 import type { DeviceEventType, Outcome } from '../../kernel/contract/payloads.ts'
+import type { Priority, Risk } from '../dispatch/types.ts'
+
+export type { Priority, Risk }
 
 /** The contract's alarm model: kinds, priorities, states, timeline entry types. */
 
@@ -41,8 +44,6 @@ export const timelineTypes = [
 ] as const
 export type TimelineType = (typeof timelineTypes)[number]
 
-export type Priority = 1 | 2 | 3 | 4
-
 /** Who gave a rating: the elder, the family, or the centre's call-back (回访). */
 export const ratingSources = ['elder', 'family', 'callback'] as const
 export type RatingSource = (typeof ratingSources)[number]
@@ -53,8 +54,6 @@ export interface Rating {
   by: RatingSource
   note?: string | undefined
 }
-
-export type Risk = 'high' | 'medium' | 'low' | 'safe'
 
 export interface Alarm {
   id: string

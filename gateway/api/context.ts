@@ -1,8 +1,8 @@
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
-import type { AlarmService } from '../alarms/service.ts'
+import type { Access } from '../access/access.ts'
+import type { AlarmLifecycle } from '../alarms/lifecycle.ts'
 import type { CarerBook } from '../carers/book.ts'
-import type { Dispatcher } from '../dispatch/dispatcher.ts'
 import type { HistoryHealth } from '../history/history.ts'
 import type { LiveHub } from '../live/hub.ts'
 import type { Audit } from '../observe/audit.ts'
@@ -28,22 +28,17 @@ export interface Health {
 /** What the HTTP routes may use: the same parts MQTT uses, nothing more. */
 export interface ApiContext {
   registry: Registry
-  alarms: AlarmService
-  dispatcher: Dispatcher
+  alarms: AlarmLifecycle
   carers: CarerBook
   telemetry: TelemetryWriter
+  /** Sessions, logins and the bootstrap token (gateway/access/). */
+  access: Access
+  /** The HTTP guard over `access`: a route's roles. */
   auth: Auth
   audit: Audit
   metrics: Metrics
   clock: Clock
   live: LiveHub
   store: Store
-  /** Devices deleted from the store: drop what is cached and armed for them. */
-  devicesErased: (ids: readonly string[]) => void
-  /**
-   * Inside the erasure's transaction: purge the elder's points waiting for the TSDB and record the
-   * job that deletes those already written. Returns the points purged (0 without a TSDB).
-   */
-  eraseHistory: (elderId: string) => number
-  health: () => Health
+  health: () => Promise<Health>
 }

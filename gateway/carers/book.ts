@@ -1,9 +1,10 @@
+import type { Logger } from '../../kernel/observe/log.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 import { CarerIndex, nearestCandidates } from '../dispatch/carer-index.ts'
 import type { Candidate, CarerState, DispatchRules, Point } from '../dispatch/types.ts'
 import type { Carer } from '../registry/schemas.ts'
-import type { Store } from '../store/db.ts'
+import type { CarerLiveState, CarerStateRepository } from './ports.ts'
 
 /** contract: a carer silent for 12 h goes off duty. */
 export const CARER_SILENCE_MS = 12 * 3_600_000
@@ -15,8 +16,9 @@ export interface CarerProfile extends CarerState {
 }
 
 export interface CarerBookDeps {
-  store: Store
+  repo: CarerStateRepository
   clock: Clock
+  log: Logger
   scheduler: Scheduler
   rules: DispatchRules
   /** Told when a carer's duty or position changes (the live board, history). */
@@ -42,29 +44,27 @@ export class CarerBook {
   /** Rebuild from the store: profiles, duty, positions, who is busy, today's counts, silence deadlines. */
   load(
     carers: readonly Carer[],
+    states: readonly CarerLiveState[],
     busy: ReadonlyMap<string, string>,
     acceptedToday: ReadonlyMap<string, number>,
   ): void {
     this.#dayStart = localMidnight(this.#deps.clock.now())
-    const lastSeen = new Map(
-      (
-        this.#deps.store.db.prepare('SELECT id, last_seen_at FROM carers').all() as {
-          id: string
-          last_seen_at: number | null
-        }[]
-      ).map((r) => [r.id, r.last_seen_at]),
-    )
+    const stored = new Map(states.map((s) => [s.id, s]))
     for (const carer of carers) {
-      this.upsertProfile(carer)
+      const state = stored.get(carer.id)
+      this.upsertProfile({
+        ...carer,
+        duty: state?.duty ?? carer.duty,
+        ...(state?.position ? { position: state.position } : {}),
+      })
       const profile = this.#carers.get(carer.id)
       if (!profile) continue
       profile.busy = busy.has(carer.id)
       profile.alarmsToday = acceptedToday.get(carer.id) ?? 0
       // A carer on duty never heard from counts from now, so the 12-hour rule still applies.
-      const seen = lastSeen.get(carer.id)
-      const since = typeof seen === 'number' ? seen : this.#deps.clock.now()
-      if (typeof seen === 'number') profile.lastSeenAt = seen
-      if (profile.duty === 'on') this.#armSilence(carer.id, since)
+      const seen = state?.lastSeenAt
+      if (seen !== undefined) profile.lastSeenAt = seen
+      if (profile.duty === 'on') this.#armSilence(carer.id, seen ?? this.#deps.clock.now())
     }
   }
 
@@ -102,33 +102,29 @@ export class CarerBook {
     return n
   }
 
-  /** contract: duty is what the carer last said in `duty` (or via HTTP). */
-  setDuty(id: string, duty: 'on' | 'off', at: number): boolean {
+  /** contract: duty is what the carer last said in `duty` (or via HTTP); resolves once it is stored. */
+  async setDuty(id: string, duty: 'on' | 'off', at: number): Promise<boolean> {
     const carer = this.#carers.get(id)
     if (!carer) return false
     carer.duty = duty
-    this.#deps.store.db
-      .prepare('UPDATE carers SET duty = ?, duty_at = ?, last_seen_at = ? WHERE id = ?')
-      .run(duty, at, at, id)
     carer.lastSeenAt = at
     if (duty === 'on') this.#armSilence(id, at)
     else this.#deps.scheduler.cancel(silenceKey(id))
     this.#reindex(carer)
     this.#deps.onChange?.(carer, 'duty')
+    await this.#deps.repo.saveDuty(id, duty, at)
     return true
   }
 
-  setPosition(id: string, point: Point, at: number): boolean {
+  async setPosition(id: string, point: Point, at: number): Promise<boolean> {
     const carer = this.#carers.get(id)
     if (!carer) return false
     carer.position = { lat: point.lat, lon: point.lon, at }
     carer.lastSeenAt = at
-    this.#deps.store.db
-      .prepare('UPDATE carers SET lat = ?, lon = ?, pos_at = ?, last_seen_at = ? WHERE id = ?')
-      .run(point.lat, point.lon, at, at, id)
     if (carer.duty === 'on') this.#armSilence(id, at)
     this.#reindex(carer)
     this.#deps.onChange?.(carer, 'position')
+    await this.#deps.repo.savePosition(id, point, at)
     return true
   }
 
@@ -137,8 +133,10 @@ export class CarerBook {
     const carer = this.#carers.get(id)
     if (!carer) return
     carer.lastSeenAt = at
-    this.#deps.store.db.prepare('UPDATE carers SET last_seen_at = ? WHERE id = ?').run(at, id)
     if (carer.duty === 'on') this.#armSilence(id, at)
+    this.#deps.repo.saveSeen(id, at).catch((error: unknown) => {
+      this.#deps.log.warn({ err: error, carerId: id }, 'last word of a carer not stored')
+    })
   }
 
   setBusy(id: string, busy: boolean): void {
@@ -166,9 +164,9 @@ export class CarerBook {
   }
 
   #armSilence(id: string, lastSeen: number): void {
-    this.#deps.scheduler.at(silenceKey(id), lastSeen + CARER_SILENCE_MS, () => {
-      this.setDuty(id, 'off', this.#deps.clock.now())
-    })
+    this.#deps.scheduler.at(silenceKey(id), lastSeen + CARER_SILENCE_MS, () =>
+      this.setDuty(id, 'off', this.#deps.clock.now()).then(() => undefined),
+    )
   }
 
   #rollDay(now: number): void {

@@ -1,6 +1,11 @@
-import type { Priority, Risk } from '../alarms/model.ts'
 
 /** The dispatch engine's vocabulary. The engine is pure: these in, decisions out. */
+
+/** contract: 1 is offered in parallel, 2 and 3 one carer at a time, 4 never (shown to the centre only). */
+export type Priority = 1 | 2 | 3 | 4
+
+/** The elder's risk grade: it sets how many carers are asked at once and how long an offer stands. */
+export type Risk = 'high' | 'medium' | 'low' | 'safe'
 
 export interface Point {
   lat: number
@@ -76,38 +81,3 @@ export interface Candidate {
   inCircle: boolean
   alarmsToday: number
 }
-
-/** What the engine needs of an alarm. */
-export interface AlarmForDispatch {
-  id: string
-  priority: Priority
-  risk: Risk
-  lat: number
-  lon: number
-  /** Round in progress; 0 before the first offer. */
-  round: number
-  state: 'open' | 'offered' | 'accepted' | 'arrived' | 'resolved' | 'cancelled'
-  carerId?: string
-}
-
-export type OfferStatus = 'pending' | 'declined' | 'expired' | 'withdrawn' | 'accepted'
-
-export interface OfferRecord {
-  carerId: string
-  round: number
-  status: OfferStatus
-  offeredAt: number
-  expiresAt: number
-  distanceM: number
-  etaMin: number
-}
-
-export type RoundDecision =
-  | { type: 'offer'; round: number; expiresAt: number; offers: Candidate[] }
-  | { type: 'escalate'; reason: 'no_candidate' | 'rounds_exhausted' }
-  /** Priority 4: never offered to carers, shown to the centre only. */
-  | { type: 'hold' }
-
-export type AcceptDecision =
-  | { ok: true; withdraw: string[] }
-  | { ok: false; code: 'OFFER_NOT_FOUND' | 'OFFER_EXPIRED' | 'ALARM_ALREADY_ACCEPTED' | 'ALARM_CLOSED' }

@@ -5,13 +5,13 @@ import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { CarerBook } from '../carers/book.ts'
-import type { Dispatcher } from '../dispatch/dispatcher.ts'
+import type { AlarmLifecycle } from '../alarms/lifecycle.ts'
 import type { Audit } from '../observe/audit.ts'
 import { parsePayload } from './parse.ts'
 
 export interface CarerIngestDeps {
   carers: CarerBook
-  dispatcher: Dispatcher
+  alarms: AlarmLifecycle
   audit: Audit
   clock: Clock
   log: Logger
@@ -42,15 +42,15 @@ export class CarerIngest {
       case 'loc': {
         const loc = parsed.value as CarerLocPayload
         // freshness is judged by the gateway's receive time: a phone's clock may be off by hours
-        this.#d.carers.setPosition(carerId, { lat: loc.lat, lon: loc.lon }, now)
+        await this.#d.carers.setPosition(carerId, { lat: loc.lat, lon: loc.lon }, now)
         return
       }
       case 'duty':
-        this.#d.carers.setDuty(carerId, (parsed.value as DutyPayload).status, now)
+        await this.#d.carers.setDuty(carerId, (parsed.value as DutyPayload).status, now)
         return
       case 'reply': {
         const reply = parsed.value as ReplyPayload
-        const result = this.#d.dispatcher.reply(carerId, reply)
+        const result = await this.#d.alarms.reply(carerId, reply)
         if (!result.ok) {
           // contract: a late accept over MQTT is ignored with an audit entry
           this.#d.audit.record({

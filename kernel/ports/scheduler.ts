@@ -7,18 +7,24 @@ import type { Clock, ManualClock } from './clock.ts'
  * variant fires them in order without sleeping.
  */
 export interface Scheduler {
-  /** Run `fn` at `dueAt` (epoch ms); replaces any deadline under the same key. */
-  at(key: string, dueAt: number, fn: () => void): void
+  /**
+   * Run `fn` at `dueAt` (epoch ms); replaces any deadline under the same key. A task may be
+   * asynchronous: its failure, thrown or rejected, goes to the scheduler's error handler.
+   */
+  at(key: string, dueAt: number, fn: Task): void
   cancel(key: string): void
   dueAt(key: string): number | undefined
   size(): number
 }
 
+/** A deadline's work; a promise it returns is watched for failure (and awaited by the manual scheduler). */
+export type Task = () => unknown
+
 interface Entry {
   key: string
   dueAt: number
   order: number
-  fn: () => void
+  fn: Task
 }
 
 export type TaskErrorHandler = (key: string, error: unknown) => void
@@ -28,7 +34,7 @@ class DeadlineHeap {
   readonly #live = new Map<string, Entry>()
   #order = 0
 
-  set(key: string, dueAt: number, fn: () => void): void {
+  set(key: string, dueAt: number, fn: Task): void {
     const entry: Entry = { key, dueAt, order: this.#order++, fn }
     this.#live.set(key, entry)
     this.#push(entry)
@@ -110,11 +116,15 @@ class DeadlineHeap {
   }
 }
 
-function runTask(entry: Entry, onError: TaskErrorHandler): void {
+function runTask(entry: Entry, onError: TaskErrorHandler): Promise<void> | undefined {
   try {
-    entry.fn()
+    const running: unknown = entry.fn()
+    // a task typed `() => void` may still hand back a value: only a promise is awaited
+    if (!(running instanceof Promise)) return undefined
+    return running.catch((error: unknown) => onError(entry.key, error))
   } catch (error) {
     onError(entry.key, error)
+    return undefined
   }
 }
 
@@ -132,7 +142,7 @@ export class TimerScheduler implements Scheduler {
     this.#onError = onError
   }
 
-  at(key: string, dueAt: number, fn: () => void): void {
+  at(key: string, dueAt: number, fn: Task): void {
     this.#heap.set(key, dueAt, fn)
     if (dueAt < this.#armedFor) this.#arm()
   }
@@ -177,7 +187,7 @@ export class TimerScheduler implements Scheduler {
     const now = this.#clock.now()
     for (let next = this.#heap.peek(); next !== undefined && next.dueAt <= now; next = this.#heap.peek()) {
       const entry = this.#heap.take()
-      if (entry) runTask(entry, this.#onError)
+      if (entry) void runTask(entry, this.#onError)
     }
     this.#arm()
   }
@@ -194,7 +204,7 @@ export class ManualScheduler implements Scheduler {
     this.#onError = onError
   }
 
-  at(key: string, dueAt: number, fn: () => void): void {
+  at(key: string, dueAt: number, fn: Task): void {
     this.#heap.set(key, dueAt, fn)
   }
 
@@ -210,14 +220,18 @@ export class ManualScheduler implements Scheduler {
     return this.#heap.size
   }
 
-  /** Move time forward by `ms`, firing every deadline on the way in order, each at its own time. */
-  advance(ms: number): void {
+  /**
+   * Move time forward by `ms`, firing every deadline on the way in order, each at its own time and
+   * each finished (an asynchronous task awaited) before the clock moves on — so a deadline a task
+   * sets within the span fires in the same call.
+   */
+  async advance(ms: number): Promise<void> {
     const target = this.clock.now() + ms
     for (let next = this.#heap.peek(); next !== undefined && next.dueAt <= target; next = this.#heap.peek()) {
       const entry = this.#heap.take()
       if (entry === undefined) break
       if (entry.dueAt > this.clock.now()) this.clock.set(entry.dueAt)
-      runTask(entry, this.#onError)
+      await runTask(entry, this.#onError)
     }
     this.clock.set(target)
   }

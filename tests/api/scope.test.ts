@@ -32,7 +32,7 @@ beforeAll(async () => {
     const received = await d.next((r) => r.message.state === 'received')
     alarmOf[elder] = String(received.message.alarmId)
   }
-  world.scheduler.advance(1_000) // let the telemetry batch land
+  await world.scheduler.advance(1_000) // let the telemetry batch land
   await world.api('PUT', '/api/v1/users/sup', {
     role: 'supervisor',
     password: 'password-sup',

@@ -37,8 +37,8 @@ const grids: Record<string, string[]> = {
 let T1 = 0
 const T = (n: number) => T1 + n * HOUR
 
-function at(time: number): void {
-  world.scheduler.advance(time - world.clock.now())
+async function at(time: number): Promise<void> {
+  await world.scheduler.advance(time - world.clock.now())
 }
 
 async function ok<B = Record<string, unknown>>(
@@ -88,9 +88,9 @@ beforeAll(async () => {
   const d1 = await world.device('D01', 'E01', { intervalS: 86_400 })
   await d1.publish('care/v1/dev/D01/status', { online: true })
   await world.api('PUT', '/api/v1/devices/D04', { kind: 'terminal', elderId: 'E03', secret: 'secret-D04' })
-  world.scheduler.advance(1_000)
+  await world.scheduler.advance(1_000)
   T1 = T0 + 25 * HOUR
-  at(T1)
+  await at(T1)
   const d2 = await world.device('D02', 'E02', { intervalS: 86_400 })
   await d2.publish('care/v1/dev/D02/status', { online: true })
   const d3 = await world.device('D03', 'E03', { intervalS: 86_400 })
@@ -114,7 +114,7 @@ beforeAll(async () => {
   await act('A7', 'cancel', T(7) + 30_000)
   await raise('A8', 'E03', 'gas', T(8))
   await reply('A8', 'accept', T(8) + 5 * MIN)
-  at(T(8) + 60 * MIN)
+  await at(T(8) + 60 * MIN)
 
   for (const [name, body] of [
     ['A1', { score: 5, by: 'elder' }],

@@ -36,7 +36,7 @@ async function advanceUntil(w: World, done: () => boolean, label: string): Promi
   const until = Date.now() + 30_000
   while (!done()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${label}`)
-    w.scheduler.advance(1_000)
+    await w.scheduler.advance(1_000)
     await new Promise((r) => setTimeout(r, 5))
   }
 }

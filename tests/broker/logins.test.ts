@@ -100,12 +100,12 @@ describe('guessing a device’s secret over MQTT', () => {
       { actor: 'D01', detail: { by: 'id', failures: 5 } },
     ])
 
-    world.scheduler.advance(10_000)
+    await world.scheduler.advance(10_000)
     expect((await login(world, 'D01', 'secret-D01')).code).toBe(0)
 
     // one row at the first failure, one more with the rest of the window's count when it ends
     expect(audit(world, 'mqtt.bad_credentials').map((r) => r.detail.count)).toEqual([1])
-    world.scheduler.advance(60_000)
+    await world.scheduler.advance(60_000)
     expect(audit(world, 'mqtt.bad_credentials').map((r) => [r.actor, r.detail.count])).toEqual([
       ['D01', 1],
       ['D01', 4],
@@ -134,7 +134,7 @@ describe('guessing a device’s secret over MQTT', () => {
     expect(audit(world, 'mqtt.login_lock')).toMatchObject([
       { actor: null, detail: { by: 'address', key: '127.0.0.1' } },
     ])
-    world.scheduler.advance(10_000)
+    await world.scheduler.advance(10_000)
     expect((await login(world, 'D01', 'secret-D01')).code).toBe(0)
   })
 
@@ -145,7 +145,7 @@ describe('guessing a device’s secret over MQTT', () => {
     const codes = async (id: string) => {
       const out: number[] = []
       for (let i = 0; i < 6; i++) out.push((await login(world, id, `guess-${i}`)).code)
-      world.scheduler.advance(600_000)
+      await world.scheduler.advance(600_000)
       return out
     }
     expect(await codes('D01')).toEqual([4, 4, 4, 4, 4, 3])

@@ -154,7 +154,7 @@ class Replay {
   async run(w: Walkthrough): Promise<void> {
     for (const step of w.steps) {
       const where = `docs/contract.md line ${step.line}: ${step.text}`
-      if (step.at) this.#moveTo(instantOf(w, step.at), where)
+      if (step.at) await this.#moveTo(instantOf(w, step.at), where)
       try {
         await this.#step(step, where)
       } catch (error) {
@@ -163,10 +163,10 @@ class Replay {
     }
   }
 
-  #moveTo(at: number, where: string): void {
+  async #moveTo(at: number, where: string): Promise<void> {
     const now = this.#world.clock.now()
     if (at < now) throw new Error(`${where}: the clock cannot go back`)
-    this.#world.scheduler.advance(at - now)
+    await this.#world.scheduler.advance(at - now)
   }
 
   async #step(step: Step, where: string): Promise<void> {

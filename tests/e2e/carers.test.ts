@@ -19,9 +19,9 @@ describe('carers’ duty and position', () => {
     const quiet = await w.carer('C01', offset(HOME, 100, 0))
     const busy = await w.carer('C02', offset(HOME, 200, 0))
     for (let h = 0; h < 12; h++) {
-      w.scheduler.advance(3_600_000 - 1)
+      await w.scheduler.advance(3_600_000 - 1)
       await busy.publish('care/v1/carer/C02/loc', { ts: w.clock.now(), ...offset(HOME, 200, 0) })
-      w.scheduler.advance(1)
+      await w.scheduler.advance(1)
     }
     expect(w.app.carers.get('C01')?.duty).toBe('off')
     expect(w.app.carers.get('C02')?.duty).toBe('on')

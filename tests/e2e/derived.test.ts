@@ -86,13 +86,13 @@ describe('alarms derived from telemetry', () => {
     await world.elder('E01')
     const device = await world.device('D01', 'E01', { intervalS: 60 })
     await device.publish('care/v1/dev/D01/status', { online: true, battery: 90 })
-    world.scheduler.advance(170_000)
+    await world.scheduler.advance(170_000)
     await device.publish('care/v1/dev/D01/loc', { ts: world.clock.now(), ...HOME })
-    world.scheduler.advance(170_000)
+    await world.scheduler.advance(170_000)
     expect(await alarms()).toEqual([])
-    world.scheduler.advance(10_000)
+    await world.scheduler.advance(10_000)
     expect(await alarms()).toEqual([expect.objectContaining({ kind: 'device_offline', priority: 3 })])
-    world.scheduler.advance(3_600_000)
+    await world.scheduler.advance(3_600_000)
     expect(await alarms()).toHaveLength(1)
   })
 
@@ -183,7 +183,7 @@ describe('test presses and cancels', () => {
     await device.publish('care/v1/dev/D01/sos', { id: 's1', ts: world.clock.now() })
     const alarmId = (await device.next(notify('received'))).message.alarmId
     await carer.next(offer)
-    world.scheduler.advance(30_000) // contract: "within 30 s of the sos", the boundary included
+    await world.scheduler.advance(30_000) // contract: "within 30 s of the sos", the boundary included
     await device.publish('care/v1/dev/D01/cancel', { id: 'c1', ts: world.clock.now(), ref: 's1' })
     await device.next(notify('cancelled'))
     await carer.next((r) => r.message.action === 'withdrawn')
@@ -196,7 +196,7 @@ describe('test presses and cancels', () => {
     await world.carer('C01', offset(HOME, 300, 0))
     await device.publish('care/v1/dev/D01/sos', { id: 's1', ts: world.clock.now() })
     const alarmId = (await device.next(notify('received'))).message.alarmId as string
-    world.scheduler.advance(30_001)
+    await world.scheduler.advance(30_001)
     await device.publish('care/v1/dev/D01/cancel', { id: 'c1', ts: world.clock.now() })
     const view = await world.api<{ state: string; timeline: { type: string }[] }>(
       'GET',

@@ -55,17 +55,17 @@ describe('dispatch rules end to end', () => {
     await world.settled(...carers.slice(2, 3))
     expect(carers[2]?.messages(task('offer'))).toHaveLength(0)
 
-    world.scheduler.advance(59_999)
+    await world.scheduler.advance(59_999)
     expect((await alarm(id)).timeline.filter((e) => e.type === 'offer_expired')).toHaveLength(0)
-    world.scheduler.advance(1)
+    await world.scheduler.advance(1)
     await carers[0]?.next(task('withdrawn'))
     await carers[2]?.next(task('offer'))
     await carers[3]?.next(task('offer'))
 
-    world.scheduler.advance(60_000)
+    await world.scheduler.advance(60_000)
     await carers[4]?.next(task('offer'))
     await carers[5]?.next(task('offer'))
-    world.scheduler.advance(60_000)
+    await world.scheduler.advance(60_000)
     const view = await alarm(id)
     expect(view.timeline.filter((e) => e.type === 'offered')).toHaveLength(6)
     expect(view.timeline.filter((e) => e.type === 'offer_expired')).toHaveLength(6)
@@ -87,7 +87,7 @@ describe('dispatch rules end to end', () => {
     }
     await world.settled(...carers.slice(3, 4))
     expect(carers[3]?.messages(task('offer'))).toHaveLength(0)
-    world.scheduler.advance(30_000)
+    await world.scheduler.advance(30_000)
     await carers[3]?.next(task('offer'))
     expect((await alarm(id)).timeline.filter((e) => e.type === 'offer_expired')).toHaveLength(3)
   })
@@ -119,7 +119,7 @@ describe('dispatch rules end to end', () => {
     expect(offer.message).toMatchObject({ alarm: { kind: 'water', priority: 2 }, expiresAt: at + 120_000 })
     await world.settled(b)
     expect(b.messages(task('offer'))).toHaveLength(0)
-    world.scheduler.advance(120_000)
+    await world.scheduler.advance(120_000)
     await b.next(task('offer'))
   })
 
@@ -161,7 +161,7 @@ describe('dispatch rules end to end', () => {
     const far = offset(HOME, 5_000, 0)
     const mover = await world.carer('C01', far, { base: offset(HOME, 200, 0) })
     await mover.publish('care/v1/carer/C01/loc', { ts: world.clock.now(), ...offset(HOME, 9_000, 0) })
-    world.scheduler.advance(11 * 60_000)
+    await world.scheduler.advance(11 * 60_000)
     await sos('D01')
     const offer = await mover.next(task('offer'))
     expect(offer.message.distanceM).toBeGreaterThan(180)
@@ -179,13 +179,13 @@ describe('reminders', () => {
     await late.publish('care/v1/carer/C01/reply', { alarmId: id, action: 'accept', ts: world.clock.now() })
     const assigned = await late.next(task('assigned'))
     const etaMs = (assigned.message.etaMin as number) * 60_000
-    world.scheduler.advance(etaMs + 5 * 60_000 - 5_000) // the task shows the ETA to 0.1 min
+    await world.scheduler.advance(etaMs + 5 * 60_000 - 5_000) // the task shows the ETA to 0.1 min
     await world.settled(late)
     expect(late.messages(task('reminder'))).toHaveLength(0)
-    world.scheduler.advance(10_000)
+    await world.scheduler.advance(10_000)
     const reminder = await late.next(task('reminder'))
     expect(reminder.message.alarmId).toBe(id)
-    world.scheduler.advance(3_600_000)
+    await world.scheduler.advance(3_600_000)
     await world.settled(late)
     expect(late.messages(task('reminder'))).toHaveLength(1)
   })
@@ -203,7 +203,7 @@ describe('reminders', () => {
       ts: world.clock.now(),
       ...HOME,
     })
-    world.scheduler.advance(3_600_000)
+    await world.scheduler.advance(3_600_000)
     await world.settled(carer)
     expect(carer.messages(task('reminder'))).toHaveLength(0)
   })

@@ -60,7 +60,7 @@ describe('deadlines after a restart', () => {
     await far.publish('care/v1/carer/C05/reply', { alarmId: held, action: 'accept', ts: first.clock.now() })
     const etaMin = (await far.next((r) => r.message.alarmId === held && r.message.action === 'assigned'))
       .message.etaMin as number
-    first.scheduler.advance(10_000)
+    await first.scheduler.advance(10_000)
     const stoppedAt = first.clock.now()
     await first.stop()
 
@@ -79,25 +79,25 @@ describe('deadlines after a restart', () => {
     const reminder = (r: Received) => r.message.alarmId === held && r.message.action === 'reminder'
 
     // the offers lapse at 60 s; no one else is within 10 km, so the alarm escalates
-    second.scheduler.advance(50_000 - 1)
+    await second.scheduler.advance(50_000 - 1)
     expect(count(await alarm(second, offered), 'offer_expired')).toBe(0)
-    second.scheduler.advance(1)
+    await second.scheduler.advance(1)
     const lapsed = await alarm(second, offered)
     expect(count(lapsed, 'offer_expired')).toBe(2)
     expect(lapsed).toMatchObject({ escalated: true, state: 'open' })
     expect(count(lapsed, 'escalated')).toBe(1)
 
     // D01 (60 s interval) is silent 3 × 60 s after its last word, before the restart
-    second.scheduler.advance(180_000)
+    await second.scheduler.advance(180_000)
     const offline = await alarmsOf(second, 'device_offline')
     expect(offline.map((a) => a.deviceId)).toEqual(['D01'])
 
     // the reminder: five minutes past the ETA the carer was given
-    second.scheduler.advance(Math.ceil(etaMin * 60_000) + 5 * 60_000)
+    await second.scheduler.advance(Math.ceil(etaMin * 60_000) + 5 * 60_000)
     await farAgain.next(reminder)
 
     // hours later each has fired once, and D02's own silence (600 s) once too
-    second.scheduler.advance(6 * 3_600_000)
+    await second.scheduler.advance(6 * 3_600_000)
     await second.settled(farAgain)
     expect(farAgain.messages(reminder)).toHaveLength(1)
     const after = await alarm(second, offered)

@@ -62,7 +62,7 @@ describe('an SOS from press to resolution', () => {
     })
     expect(late.status).toBe(409)
 
-    world.scheduler.advance(6 * 60_000)
+    await world.scheduler.advance(6 * 60_000)
     const door = offset(HOME, 50, 0)
     await second.publish('care/v1/carer/C02/reply', {
       alarmId,

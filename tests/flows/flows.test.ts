@@ -26,7 +26,7 @@ beforeAll(async () => {
   world = await startWorld({ env: { CARE_FLOWS: 'on' } })
   await world.app.flowsReady
   flowsUpMs = performance.now() - t0
-  expect(world.app.health().flows.status).toBe('up')
+  expect((await world.app.health()).flows.status).toBe('up')
   // the care nodes log in to the broker as the flows' service principal
   await eventually(() => world.app.broker.connections >= 1, 10_000, 'node-red connected')
 }, 60_000)
@@ -151,7 +151,7 @@ describe('embedded Node-RED', () => {
     const notes = await flowNotes(alarmId)
     expect(notes.filter((n) => n.startsWith('已短信通知家属 139****1234'))).toHaveLength(3)
     expect(notes.filter((n) => n.startsWith('已短信通知家属 139****5678'))).toHaveLength(3)
-    expect(world.app.health().flows.errors).toBe(0)
+    expect((await world.app.health()).flows.errors).toBe(0)
   }, 30_000)
 
   it('hands an escalated alarm to the 12349 hotline with the elder file, and notes the answer', async () => {
@@ -189,7 +189,7 @@ describe('embedded Node-RED', () => {
   }, 20_000)
 
   it('counts a failing flow in health, notes the failure, and keeps dispatching', async () => {
-    const errors = world.app.health().flows.errors ?? 0
+    const errors = (await world.app.health()).flows.errors ?? 0
     recorder.failHotline = 1
     await world.elder('E03', { home: offset(HOME, -30_000, 0) })
     const raised = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E03', priority: 2 })
@@ -197,7 +197,7 @@ describe('embedded Node-RED', () => {
       async () => (await flowNotes(raised.body.id)).includes('转12349热线失败（500）'),
       'failure noted',
     )
-    expect(world.app.health().flows.errors).toBe(errors + 1)
+    expect((await world.app.health()).flows.errors).toBe(errors + 1)
     const health = await world.api<{ flows: { errors: number } }>('GET', '/api/v1/health')
     expect(health.body.flows.errors).toBe(errors + 1)
   }, 20_000)

@@ -166,7 +166,7 @@ async function othersStillServed(): Promise<void> {
     5_000,
     `received for ${id}`,
   )
-  expect(world.app.health().broker.status).toBe('up')
+  expect((await world.app.health()).broker.status).toBe('up')
 }
 
 /** D01's alarms: none of the bytes below may open one (read after `othersStillServed`, a round trip). */

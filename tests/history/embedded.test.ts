@@ -49,11 +49,11 @@ describe('embedded history', () => {
       (world.app.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
     await eventually(() => count('positions') === 1 && count('vitals') === 1, 3_000, 'stored')
 
-    world.scheduler.advance(20 * DAY)
+    await world.scheduler.advance(20 * DAY)
     const recent = world.clock.now()
     await device.publish('care/v1/dev/D01/loc', { ts: recent, ...offset(HOME, 100, 0) })
     await eventually(() => count('positions') === 2, 3_000, 'second fix stored')
-    world.scheduler.advance(11 * DAY)
+    await world.scheduler.advance(11 * DAY)
     // the hourly pass ran inside the advance: the first fix and reading are 31 days old, the second 11
     expect(count('positions')).toBe(1)
     expect(count('vitals')).toBe(0)

@@ -138,7 +138,7 @@ describe.skipIf(skip !== undefined)(`erasure in the TSDB${skip ? ` (skipped: ${s
     const until = Date.now() + 15_000
     while (eraser.health().pending > 0 || (influx?.health().outbox.depth ?? 0) > 0) {
       if (Date.now() > until) throw new Error('erasure or outbox not settled after the TSDB came back')
-      world.scheduler.advance(60_000) // past the writer's and the eraser's backoff, without sleeping on it
+      await world.scheduler.advance(60_000) // past the writer's and the eraser's backoff, without sleeping on it
       await new Promise((r) => setTimeout(r, 30))
     }
     await eraser.settled()

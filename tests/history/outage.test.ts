@@ -73,7 +73,7 @@ async function drainAfterOutage(w: World): Promise<void> {
   const until = Date.now() + 15_000
   while (history.health().outbox.depth > 0) {
     if (Date.now() > until) throw new Error(`outbox still holds ${history.health().outbox.depth}`)
-    w.scheduler.advance(BACKOFF_MAX_MS)
+    await w.scheduler.advance(BACKOFF_MAX_MS)
     await new Promise((r) => setTimeout(r, 20))
   }
 }
@@ -111,7 +111,7 @@ describe.skipIf(skip !== undefined)(
       sent.push(...(await fixes(device, 'D01', 150, 50, t0)))
       await eventually(() => history.health().status === 'down', 5_000, 'history down')
       await eventually(() => history.health().outbox.depth >= 100, 5_000, 'outbox filling')
-      world.scheduler.advance(BACKOFF_MAX_MS)
+      await world.scheduler.advance(BACKOFF_MAX_MS)
       await eventually(() => history.health().failures >= 2, 5_000, 'a second failed attempt')
       const down = (await world.api('GET', '/api/v1/health')).body as { history: Record<string, unknown> }
       expect(down.history).toMatchObject({ status: 'down', dropped: 0 })

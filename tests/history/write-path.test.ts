@@ -36,17 +36,17 @@ describe.skipIf(skip !== undefined)(
       await device.publish('care/v1/dev/D01/sos', { id: 'm1', ts: t0, lat: HOME.lat, lon: HOME.lon })
       const offer = await carer.next(isTask('offer'))
       const alarmId = offer.message.alarmId as string
-      world.scheduler.advance(30_000)
+      await world.scheduler.advance(30_000)
       await carer.publish('care/v1/carer/C01/reply', { alarmId, action: 'accept', ts: world.clock.now() })
       await carer.next(isTask('assigned'))
-      world.scheduler.advance(5 * 60_000)
+      await world.scheduler.advance(5 * 60_000)
       await carer.publish('care/v1/carer/C01/reply', {
         alarmId,
         action: 'arrive',
         ts: world.clock.now(),
         ...HOME,
       })
-      world.scheduler.advance(10 * 60_000)
+      await world.scheduler.advance(10 * 60_000)
       await carer.publish('care/v1/carer/C01/reply', {
         alarmId,
         action: 'resolve',

@@ -85,13 +85,13 @@ describe('the history writer', () => {
     const waits: number[] = []
     for (let i = 0; i < 5; i++) {
       waits.push(writer.retryInMs() ?? -1)
-      scheduler.advance(writer.retryInMs() ?? 0)
+      await scheduler.advance(writer.retryInMs() ?? 0)
       await writer.settled()
     }
     expect(waits).toEqual([500, 1_000, 2_000, 4_000, 4_000])
     expect(sink.attempts).toBe(6)
     sink.failWith = undefined
-    scheduler.advance(writer.retryInMs() ?? 0)
+    await scheduler.advance(writer.retryInMs() ?? 0)
     await writer.settled()
     expect(writer.state).toBe('idle')
     expect(sink.taken).toEqual(lines('alarm', 3).map((l) => l.line))
@@ -134,7 +134,7 @@ describe('the history writer', () => {
     expect(outbox.depth).toBe(8)
     expect(metrics.get('care_history_points_dropped_total', { measurement: 'status' })).toBe(2)
     sink.failWith = undefined
-    scheduler.advance(10_000)
+    await scheduler.advance(10_000)
     await writer.settled()
     expect(sink.taken.map((l) => Number(l.split(' ')[2]))).toEqual([0, 1, 30, 31, 32, 50, 51, 52])
   })

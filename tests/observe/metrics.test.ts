@@ -79,10 +79,10 @@ describe('GET /api/v1/metrics', () => {
     await device.publish('care/v1/dev/D01/sos', { id: 'm1', ts: world.clock.now() }) // resolves on PUBACK
     const offer = await carer.next((r) => r.message.action === 'offer')
     const alarmId = String(offer.message.alarmId)
-    world.scheduler.advance(40_000)
+    await world.scheduler.advance(40_000)
     await carer.publish('care/v1/carer/C01/reply', { alarmId, action: 'accept', ts: world.clock.now() })
     const accepted = await scrape()
-    world.scheduler.advance(7 * 60_000)
+    await world.scheduler.advance(7 * 60_000)
     await carer.publish('care/v1/carer/C01/reply', {
       alarmId,
       action: 'arrive',

@@ -1,6 +1,6 @@
 import { type Alarm, type AlarmKind, alarmKinds, type TimelineEntry } from '../../gateway/alarms/model.ts'
 import { defaultPriorities } from '../../gateway/alarms/priority.ts'
-import { AlarmStore } from '../../gateway/alarms/store.ts'
+import { SqliteAlarms } from '../../gateway/store/sqlite/alarms.ts'
 import { gridKey } from '../../gateway/registry/schemas.ts'
 import { HOME, type World } from './world.ts'
 
@@ -144,7 +144,8 @@ export async function seedDistrict(
 
 /** Through the gateway's own alarm store: the row, then its timeline, a transaction per 5,000 alarms. */
 function write(world: World, alarms: SeededAlarm[]): void {
-  const store = new AlarmStore(world.app.store)
+  const store = world.app.store
+  const repo = new SqliteAlarms(store)
   for (let start = 0; start < alarms.length; start += 5_000) {
     store.tx(() => {
       for (const s of alarms.slice(start, start + 5_000)) {
@@ -162,7 +163,6 @@ function write(world: World, alarms: SeededAlarm[]): void {
           seq: 0,
           updatedAt: s.raisedAt,
         }
-        store.insert(alarm, gridKey(s.grid))
         const entries: Omit<TimelineEntry, 'seq'>[] = [{ type: 'raised', at: s.raisedAt }]
         const carerId = 'C01'
         if (
@@ -194,11 +194,14 @@ function write(world: World, alarms: SeededAlarm[]): void {
           entries.push({ type: 'rated', at: s.resolvedAt ?? s.raisedAt, data: { score: 4, by: 'callback' } })
         }
         alarm.state = s.state
-        for (const entry of entries) {
-          alarm.seq += 1
-          store.append(alarm.id, { ...entry, seq: alarm.seq })
-        }
-        store.update(alarm)
+        const timeline = entries.map((entry, i) => ({ ...entry, seq: i + 1 }))
+        alarm.seq = timeline.length
+        // inside the outer transaction: the repository's own joins it, and runs at once
+        void repo.commit({
+          alarm: { value: alarm, created: { grid: gridKey(s.grid) } },
+          entries: timeline,
+          offers: { insert: [], status: [] },
+        })
       }
     })
   }

@@ -71,7 +71,7 @@ describe.skipIf(!haveChromium && !mustRun)('live updates keep what a person is d
       other.body.token,
     )
     await expect.poll(() => board.locator('#timeline li[data-type=note]').count()).toBe(1)
-    world.scheduler.advance(61_000)
+    await world.scheduler.advance(61_000)
     await expect.poll(() => board.locator('#timeline li[data-type=offer_expired]').count()).toBe(2)
     await expect.poll(() => board.locator('#detail-state').getAttribute('data-state')).toBe('open')
 

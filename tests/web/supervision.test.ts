@@ -45,9 +45,9 @@ describe.skipIf(!haveChromium && !mustRun)('the supervision page in Chromium', (
     await d1?.publish('care/v1/dev/D01/sos', { id: 's1', ts: world.clock.now() })
     const offer = await carer.next((r) => r.message.action === 'offer')
     const alarmId = offer.message.alarmId as string
-    world.scheduler.advance(40_000)
+    await world.scheduler.advance(40_000)
     await carer.publish('care/v1/carer/C01/reply', { alarmId, action: 'accept', ts: world.clock.now() })
-    world.scheduler.advance(7 * 60_000 + 20_000)
+    await world.scheduler.advance(7 * 60_000 + 20_000)
     await carer.publish('care/v1/carer/C01/reply', {
       alarmId,
       action: 'arrive',
@@ -62,7 +62,7 @@ describe.skipIf(!haveChromium && !mustRun)('the supervision page in Chromium', (
     })
     await d2?.publish('care/v1/dev/D02/sos', { id: 's2', ts: world.clock.now() })
     await d2?.next((r) => r.message.state === 'received')
-    world.scheduler.advance(10 * 60_000)
+    await world.scheduler.advance(10 * 60_000)
     context = await browsing.browser.newContext({
       viewport: { width: 1366, height: 768 },
       locale: 'zh-CN',
@@ -185,7 +185,7 @@ describe.skipIf(!haveChromium && !mustRun)('the supervision page in Chromium', (
     await world.elder('E03', { name, grid: ['车王镇', '北村', 'G02'], home: offset(HOME, 30_000, 0) })
     const raised = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E03' })
     expect(raised.status).toBe(201)
-    world.scheduler.advance(16 * 60_000)
+    await world.scheduler.advance(16 * 60_000)
     const page = await login(context, world, 'sup-all')
     await page.waitForSelector('body[data-loaded=true]')
     const row = page.locator('#late tbody tr', { hasText: raised.body.id })

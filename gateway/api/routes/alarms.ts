@@ -109,11 +109,11 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { id } = request.params
-      const alarm = ctx.alarms.get(id)
+      const alarm = await ctx.alarms.get(id)
       const elder = alarm ? ctx.registry.getElder(alarm.elderId) : undefined
       if (!alarm || !inScope(request.caller?.grid, elder?.grid))
         throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
-      return { ...alarm, timeline: ctx.alarms.timeline(id) }
+      return { ...alarm, timeline: await ctx.alarms.timeline(id) }
     },
   )
 
@@ -151,7 +151,7 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
         detail: { status: result.status },
       })
       // dispatch has already started: answer with the alarm as it is now, not as it was raised
-      const now = ctx.alarms.get(result.alarm.id) ?? result.alarm
+      const now = (await ctx.alarms.get(result.alarm.id)) ?? result.alarm
       return reply.code(result.status === 'raised' ? 201 : 200).send(now)
     },
   )
@@ -181,20 +181,20 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { id } = request.params
       const body = request.body
       const actor = request.caller?.username ?? 'unknown'
-      const alarm = (() => {
+      const alarm = await (async () => {
         switch (body.action) {
           case 'assign':
             if (!body.carerId) throw new ApiError('CARER_REQUIRED', 'assign needs carerId')
-            return unwrap(ctx.dispatcher.assign(id, body.carerId, actor))
+            return unwrap(await ctx.alarms.assign(id, body.carerId, actor))
           case 'escalate':
-            return unwrap(ctx.alarms.escalate(id, actor, body.note))
+            return unwrap(await ctx.alarms.escalate(id, actor, body.note))
           case 'resolve':
-            return unwrap(ctx.alarms.resolve(id, actor, body.outcome, body.note))
+            return unwrap(await ctx.alarms.resolve(id, actor, body.outcome, body.note))
           case 'cancel':
-            return unwrap(ctx.alarms.cancel(id, actor, body.note))
+            return unwrap(await ctx.alarms.cancel(id, actor, body.note))
           case 'note':
             if (!body.note) throw new ApiError('NOTE_REQUIRED', 'note needs a note')
-            return unwrap(ctx.alarms.note(id, actor, body.note))
+            return unwrap(await ctx.alarms.note(id, actor, body.note))
         }
       })()
       ctx.audit.record({
@@ -204,7 +204,7 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
         source: request.ip,
         detail: { carerId: body.carerId ?? null },
       })
-      return { ...alarm, timeline: ctx.alarms.timeline(id) }
+      return { ...alarm, timeline: await ctx.alarms.timeline(id) }
     },
   )
 

@@ -35,7 +35,7 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const id = ownId(request.params.id, request.caller)
-      return { items: ctx.dispatcher.openTasks(id) }
+      return { items: await ctx.alarms.openTasks(id) }
     },
   )
 
@@ -64,7 +64,7 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const id = ownId(request.params.id, request.caller)
       const reply = request.body
-      const result = ctx.dispatcher.reply(id, reply)
+      const result = await ctx.alarms.reply(id, reply)
       if (!result.ok) {
         ctx.audit.record({
           actor: request.caller?.username,
@@ -74,7 +74,7 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
         })
       }
       const alarm = unwrap(result)
-      return { ...alarm, timeline: ctx.alarms.timeline(alarm.id) }
+      return { ...alarm, timeline: await ctx.alarms.timeline(alarm.id) }
     },
   )
 
@@ -93,7 +93,7 @@ export function carerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const id = ownId(request.params.id, request.caller)
       const { status } = request.body
-      ctx.carers.setDuty(id, status, ctx.clock.now())
+      await ctx.carers.setDuty(id, status, ctx.clock.now())
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'carer.duty',

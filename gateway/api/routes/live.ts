@@ -2,7 +2,7 @@ import type { WebSocket } from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { openStates } from '../../alarms/model.ts'
-import { type LiveSubscriber, type LiveViewer, seesCarer } from '../../live/hub.ts'
+import { type LiveSnapshot, type LiveSubscriber, type LiveViewer, seesCarer } from '../../live/hub.ts'
 import { gridKey } from '../../registry/schemas.ts'
 import { viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
@@ -53,22 +53,52 @@ export function liveRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       }
       const replay = since !== undefined ? ctx.live.since(since, viewer) : undefined
-      if (replay) for (const json of replay) socket.send(json)
-      else socket.send(JSON.stringify(snapshot(ctx, viewer)))
-      const unsubscribe = ctx.live.subscribe(subscriber)
-      socket.on('close', unsubscribe)
+      if (replay) {
+        for (const json of replay) socket.send(json)
+        socket.on('close', ctx.live.subscribe(subscriber))
+        return
+      }
+      // Subscribed before the snapshot is read, the events meanwhile held back: none falls between.
+      const held: string[] = []
+      let flowing = false
+      const gated: LiveSubscriber = {
+        viewer,
+        send: (json) => (flowing ? subscriber.send(json) : held.push(json) > 0),
+        drop: (reason) => subscriber.drop(reason),
+      }
+      socket.on('close', ctx.live.subscribe(gated))
+      const seq = ctx.live.seq
+      snapshot(ctx, viewer, seq).then(
+        (first) => {
+          socket.send(JSON.stringify(first))
+          for (const json of held.splice(0)) socket.send(json)
+          flowing = true
+        },
+        (error: unknown) => {
+          request.log.error({ err: error }, 'live snapshot failed')
+          socket.close(1011, 'snapshot failed')
+        },
+      )
     },
   )
 }
 
-function snapshot(ctx: ApiContext, viewer: LiveViewer) {
+async function snapshot(ctx: ApiContext, viewer: LiveViewer, seq: number): Promise<LiveSnapshot> {
   const grid = viewer.grid && viewer.grid.length > 0 ? gridKey([...viewer.grid]) : undefined
-  const alarms =
+  const page =
     viewer.role === 'carer'
-      ? ctx.alarms.list({ carerId: viewer.carerId, state: [...openStates], limit: 500 }).items
-      : ctx.alarms.list({ state: [...openStates], grid, limit: 500 }).items
+      ? await ctx.alarms.list({ carerId: viewer.carerId, state: [...openStates], limit: 500 })
+      : await ctx.alarms.list({ state: [...openStates], grid, limit: 500 })
+  const alarms = page.items
   const carers = [...ctx.carers.all()]
     .filter((c) => seesCarer(viewer, c.id))
-    .map((c) => ({ id: c.id, name: c.name, duty: c.duty, busy: c.busy, mode: c.mode, position: c.position }))
-  return { type: 'snapshot', seq: ctx.live.seq, at: ctx.clock.now(), alarms, carers }
+    .map((c) => ({
+      id: c.id,
+      name: c.name,
+      duty: c.duty,
+      busy: c.busy,
+      mode: c.mode,
+      ...(c.position ? { position: c.position } : {}),
+    }))
+  return { type: 'snapshot', seq, at: ctx.clock.now(), alarms, carers }
 }

@@ -1,0 +1,328 @@
+import type { SQLInputValue } from 'node:sqlite'
+import type {
+  Alarm,
+  AlarmKind,
+  AlarmState,
+  Priority,
+  TimelineEntry,
+  TimelineType,
+} from '../../alarms/model.ts'
+import type { OfferRecord, OfferStatus } from '../../alarms/offers.ts'
+import type {
+  AlarmChange,
+  AlarmFilter,
+  AlarmRepository,
+  MessageRecord,
+  Page,
+  SeenMessage,
+} from '../../alarms/ports.ts'
+import type { Store } from '../db.ts'
+import { pageOf, Where } from './paging.ts'
+import { Statements } from './statements.ts'
+
+type Dict = Record<string, SQLInputValue>
+
+const OPEN = "('open', 'offered', 'accepted', 'arrived')"
+
+/** The alarm wing's repository on SQLite: alarms, timelines, offers and the device message ledger. */
+export class SqliteAlarms implements AlarmRepository {
+  readonly #store: Store
+  readonly #sql: Statements
+
+  constructor(store: Store) {
+    this.#store = store
+    this.#sql = new Statements(store.db)
+  }
+
+  async commit(change: AlarmChange): Promise<void> {
+    this.#store.tx(() => {
+      const a = change.alarm
+      if (a?.created) this.#insert(a.value, a.created.grid, a.created.msgId)
+      else if (a) this.#update(a.value)
+      const alarmId = a?.value.id
+      if (alarmId !== undefined) {
+        for (const entry of change.entries) this.#append(alarmId, entry)
+        for (const offer of change.offers.insert) this.#insertOffer(alarmId, offer)
+        for (const { carerId, status } of change.offers.status) {
+          this.#sql
+            .get('UPDATE offers SET status = ? WHERE alarm_id = ? AND carer_id = ?')
+            .run(status, alarmId, carerId)
+        }
+      }
+      if (change.message) this.#remember(change.message)
+    })
+  }
+
+  async get(id: string): Promise<Alarm | undefined> {
+    const row = this.#sql.get('SELECT * FROM alarms WHERE id = ?').get(id) as Dict | undefined
+    return row ? alarmOf(row) : undefined
+  }
+
+  async offers(alarmId: string): Promise<OfferRecord[]> {
+    return this.#offers(alarmId)
+  }
+
+  async timeline(alarmId: string): Promise<TimelineEntry[]> {
+    const rows = this.#sql
+      .get('SELECT * FROM alarm_timeline WHERE alarm_id = ? ORDER BY seq')
+      .all(alarmId) as Dict[]
+    return rows.map(entryOf)
+  }
+
+  async list(f: AlarmFilter): Promise<Page<Alarm>> {
+    const where = new Where()
+    const inList = (column: string, values: readonly string[] | undefined) => {
+      if (values && values.length > 0)
+        where.add(`${column} IN (${values.map(() => '?').join(', ')})`, ...values)
+    }
+    inList('state', f.state)
+    inList('kind', f.kind)
+    if (f.grid) where.add('substr(grid, 1, ?) = ?', f.grid.length, f.grid)
+    if (f.from !== undefined) where.add('raised_at >= ?', f.from)
+    if (f.to !== undefined) where.add('raised_at < ?', f.to)
+    if (f.elderId) where.add('elder_id = ?', f.elderId)
+    if (f.carerId) where.add('carer_id = ?', f.carerId)
+    if (f.unrated) {
+      where.add(
+        "state IN ('resolved', 'cancelled') AND NOT EXISTS " +
+          "(SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = alarms.id AND t.type = 'rated')",
+      )
+    }
+    where.after(f.cursor, 'raised_at', 'id')
+    const rows = this.#store.db
+      .prepare(`SELECT * FROM alarms ${where} ORDER BY raised_at DESC, id DESC LIMIT ?`)
+      .all(...where.args, f.limit + 1) as Dict[]
+    return pageOf(rows, f.limit, alarmOf, (r) => ({ at: Number(r.raised_at), id: String(r.id) }))
+  }
+
+  async open(): Promise<Alarm[]> {
+    const rows = this.#sql
+      .get(`SELECT * FROM alarms WHERE state IN ${OPEN} ORDER BY raised_at`)
+      .all() as Dict[]
+    return rows.map(alarmOf)
+  }
+
+  async openOf(elderId: string, kind: AlarmKind): Promise<Alarm | undefined> {
+    const row = this.#sql
+      .get(
+        `SELECT * FROM alarms WHERE elder_id = ? AND kind = ? AND state IN ${OPEN} ORDER BY raised_at DESC LIMIT 1`,
+      )
+      .get(elderId, kind) as Dict | undefined
+    return row ? alarmOf(row) : undefined
+  }
+
+  async seenMessage(deviceId: string, msgId: string): Promise<SeenMessage | undefined> {
+    const row = this.#sql
+      .get('SELECT alarm_id, topic FROM device_messages WHERE device_id = ? AND msg_id = ?')
+      .get(deviceId, msgId) as Dict | undefined
+    if (!row) return undefined
+    return { alarmId: typeof row.alarm_id === 'string' ? row.alarm_id : null, topic: String(row.topic) }
+  }
+
+  async pendingOffersOf(carerId: string): Promise<{ alarmId: string; offer: OfferRecord }[]> {
+    const rows = this.#sql
+      .get("SELECT * FROM offers WHERE carer_id = ? AND status = 'pending' ORDER BY offered_at")
+      .all(carerId) as Dict[]
+    return rows.map((r) => ({ alarmId: String(r.alarm_id), offer: offerOf(r) }))
+  }
+
+  async busyCarers(): Promise<Map<string, string>> {
+    const rows = this.#sql
+      .get("SELECT id, carer_id FROM alarms WHERE state IN ('accepted', 'arrived') AND carer_id IS NOT NULL")
+      .all() as Dict[]
+    return new Map(rows.map((r) => [String(r.carer_id), String(r.id)]))
+  }
+
+  async acceptedSince(since: number): Promise<Map<string, number>> {
+    const rows = this.#sql
+      .get(
+        'SELECT carer_id, count(*) AS n FROM alarms WHERE accepted_at >= ? AND carer_id IS NOT NULL GROUP BY carer_id',
+      )
+      .all(since) as Dict[]
+    return new Map(rows.map((r) => [String(r.carer_id), Number(r.n)]))
+  }
+
+  async openByState(): Promise<Partial<Record<AlarmState, number>>> {
+    const rows = this.#sql
+      .get(`SELECT state, count(*) AS n FROM alarms WHERE state IN ${OPEN} GROUP BY state`)
+      .all() as Dict[]
+    return Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)]))
+  }
+
+  async entriesSince(since: number): Promise<{ alarm: Alarm; entry: TimelineEntry }[]> {
+    const rows = this.#sql
+      .get('SELECT alarm_id, seq FROM alarm_timeline WHERE at >= ? ORDER BY at, alarm_id, seq')
+      .all(since) as Dict[]
+    const seen = new Map<string, { alarm: Alarm | undefined; timeline: TimelineEntry[] }>()
+    const out: { alarm: Alarm; entry: TimelineEntry }[] = []
+    for (const row of rows) {
+      const id = String(row.alarm_id)
+      let known = seen.get(id)
+      if (!known) {
+        known = { alarm: await this.get(id), timeline: await this.timeline(id) }
+        seen.set(id, known)
+      }
+      const entry = known.timeline.find((e) => e.seq === Number(row.seq))
+      if (known.alarm && entry) out.push({ alarm: known.alarm, entry })
+    }
+    return out
+  }
+
+  #insert(alarm: Alarm, grid: string, msgId?: string): void {
+    this.#sql
+      .get(
+        `INSERT INTO alarms (id, kind, priority, state, escalated, elder_id, device_id, carer_id, grid,
+           raised_at, lat, lon, round, seq, msg_id, updated_at, accepted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        alarm.id,
+        alarm.kind,
+        alarm.priority,
+        alarm.state,
+        alarm.escalated ? 1 : 0,
+        alarm.elderId,
+        alarm.deviceId ?? null,
+        alarm.carerId ?? null,
+        grid,
+        alarm.raisedAt,
+        alarm.lat,
+        alarm.lon,
+        alarm.round,
+        alarm.seq,
+        msgId ?? null,
+        alarm.updatedAt,
+        alarm.acceptedAt ?? null,
+      )
+  }
+
+  #update(alarm: Alarm): void {
+    this.#sql
+      .get(
+        `UPDATE alarms SET state = ?, escalated = ?, carer_id = ?, accepted_at = ?, arrived_at = ?,
+           resolved_at = ?, outcome = ?, arrival_distance_m = ?, arrival_flagged = ?, round = ?, seq = ?,
+           priority = ?, updated_at = ?
+         WHERE id = ?`,
+      )
+      .run(
+        alarm.state,
+        alarm.escalated ? 1 : 0,
+        alarm.carerId ?? null,
+        alarm.acceptedAt ?? null,
+        alarm.arrivedAt ?? null,
+        alarm.resolvedAt ?? null,
+        alarm.outcome ?? null,
+        alarm.arrivalDistanceM ?? null,
+        alarm.arrivalFlagged === undefined ? null : alarm.arrivalFlagged ? 1 : 0,
+        alarm.round,
+        alarm.seq,
+        alarm.priority,
+        alarm.updatedAt,
+        alarm.id,
+      )
+  }
+
+  #append(alarmId: string, entry: TimelineEntry): void {
+    this.#sql
+      .get(
+        'INSERT INTO alarm_timeline (alarm_id, seq, type, at, actor, carer_id, note, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        alarmId,
+        entry.seq,
+        entry.type,
+        entry.at,
+        entry.actor ?? null,
+        entry.carerId ?? null,
+        entry.note ?? null,
+        entry.data ? JSON.stringify(entry.data) : null,
+      )
+  }
+
+  #insertOffer(alarmId: string, offer: OfferRecord): void {
+    this.#sql
+      .get(
+        `INSERT INTO offers (alarm_id, carer_id, round, offered_at, expires_at, status, distance_m, eta_min)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        alarmId,
+        offer.carerId,
+        offer.round,
+        offer.offeredAt,
+        offer.expiresAt,
+        offer.status,
+        offer.distanceM,
+        offer.etaMin,
+      )
+  }
+
+  #remember(m: MessageRecord): void {
+    this.#sql
+      .get('INSERT INTO device_messages (device_id, msg_id, topic, at, alarm_id) VALUES (?, ?, ?, ?, ?)')
+      .run(m.deviceId, m.msgId, m.topic, m.at, m.alarmId)
+  }
+
+  #offers(alarmId: string): OfferRecord[] {
+    const rows = this.#sql
+      .get('SELECT * FROM offers WHERE alarm_id = ? ORDER BY round, offered_at, carer_id')
+      .all(alarmId) as Dict[]
+    return rows.map(offerOf)
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined
+}
+
+function offerOf(r: Dict): OfferRecord {
+  return {
+    carerId: String(r.carer_id),
+    round: Number(r.round),
+    status: r.status as OfferStatus,
+    offeredAt: Number(r.offered_at),
+    expiresAt: Number(r.expires_at),
+    distanceM: Number(r.distance_m),
+    etaMin: Number(r.eta_min),
+  }
+}
+
+function alarmOf(r: Dict): Alarm {
+  const alarm: Alarm = {
+    id: String(r.id),
+    kind: r.kind as AlarmKind,
+    priority: Number(r.priority) as Priority,
+    state: r.state as AlarmState,
+    escalated: r.escalated === 1,
+    elderId: String(r.elder_id),
+    raisedAt: Number(r.raised_at),
+    lat: Number(r.lat),
+    lon: Number(r.lon),
+    round: Number(r.round),
+    seq: Number(r.seq),
+    updatedAt: Number(r.updated_at),
+  }
+  if (typeof r.device_id === 'string') alarm.deviceId = r.device_id
+  if (typeof r.carer_id === 'string') alarm.carerId = r.carer_id
+  const acceptedAt = num(r.accepted_at)
+  if (acceptedAt !== undefined) alarm.acceptedAt = acceptedAt
+  const arrivedAt = num(r.arrived_at)
+  if (arrivedAt !== undefined) alarm.arrivedAt = arrivedAt
+  const resolvedAt = num(r.resolved_at)
+  if (resolvedAt !== undefined) alarm.resolvedAt = resolvedAt
+  if (typeof r.outcome === 'string') alarm.outcome = r.outcome as NonNullable<Alarm['outcome']>
+  const distance = num(r.arrival_distance_m)
+  if (distance !== undefined) alarm.arrivalDistanceM = distance
+  if (r.arrival_flagged !== null && r.arrival_flagged !== undefined)
+    alarm.arrivalFlagged = r.arrival_flagged === 1
+  return alarm
+}
+
+function entryOf(r: Dict): TimelineEntry {
+  const entry: TimelineEntry = { seq: Number(r.seq), type: r.type as TimelineType, at: Number(r.at) }
+  if (typeof r.actor === 'string') entry.actor = r.actor
+  if (typeof r.carer_id === 'string') entry.carerId = r.carer_id
+  if (typeof r.note === 'string') entry.note = r.note
+  if (typeof r.data === 'string') entry.data = JSON.parse(r.data) as Record<string, unknown>
+  return entry
+}
