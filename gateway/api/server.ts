@@ -6,6 +6,7 @@ import type { Logger } from '../../kernel/observe/log.ts'
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
 import { installOpenApi } from './openapi.ts'
+import type { TileSource } from './ports.ts'
 import { collectRoutes } from './route-table.ts'
 import { alarmRoutes } from './routes/alarms.ts'
 import { auditRoutes } from './routes/audit.ts'
@@ -31,6 +32,8 @@ export interface ServerOptions {
   metricsToken?: string | undefined
   /** The board's base map (CARE_TILES_*); unset: none. */
   tiles?: TileConfig
+  /** The extract CARE_TILES_FILE names, once opened. */
+  tileSource?: TileSource | undefined
 }
 
 /** The HTTP side, built apart from `listen` so tests can `inject`. */
@@ -72,7 +75,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     { prefix: '/api/v1' },
   )
   // the board's base map, then the board, carer, supervision and login pages
-  await tileRoutes(app, { auth: ctx.auth, config: tiles })
+  await tileRoutes(app, { auth: ctx.auth, config: tiles, source: options.tileSource })
   await webRoutes(app)
   return app
 }

@@ -1,10 +1,9 @@
-import { statSync } from 'node:fs'
-import { DatabaseSync } from 'node:sqlite'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Auth } from './auth.ts'
 import { ApiError } from './errors.ts'
+import type { TileSource } from './ports.ts'
 
 /**
  * The board's base map, set by the administrator in the configuration and nowhere else (docs/web.md,
@@ -51,93 +50,22 @@ const zxy = z
   .strict()
   .refine((t) => t.x < 2 ** t.z && t.y < 2 ** t.z, 'x and y must lie within zoom level z')
 
-const imageTypes: Readonly<Record<string, string>> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-}
-
-/**
- * One MBTiles file (SQLite), opened read-only. Its rows are numbered the TMS way, row 0 at the south;
- * the board asks the XYZ way, row 0 at the north: row = 2^z − 1 − y.
- */
-export class MbTiles {
-  readonly #db: DatabaseSync
-  readonly #tile: ReturnType<DatabaseSync['prepare']>
-  readonly type: string
-  readonly minZoom: number
-  readonly maxZoom: number
-  readonly bounds: [[number, number], [number, number]] | undefined
-  /** Changes when the file is replaced: part of every tile's ETag. */
-  readonly version: string
-
-  constructor(path: string) {
-    this.#db = new DatabaseSync(path, { readOnly: true })
-    const meta = new Map<string, string>()
-    const rows = this.#db.prepare('SELECT name, value FROM metadata').all() as {
-      name: string
-      value: string
-    }[]
-    for (const row of rows) meta.set(row.name, row.value)
-    this.#tile = this.#db.prepare(
-      'SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?',
-    )
-    const format = meta.get('format') ?? 'png'
-    const type = imageTypes[format]
-    if (!type) throw new Error(`format ${format}: only raster tiles (png, jpg, webp) can be drawn`)
-    this.type = type
-    const zooms = this.#db
-      .prepare('SELECT min(zoom_level) AS lo, max(zoom_level) AS hi FROM tiles')
-      .get() as { lo: number | null; hi: number | null }
-    this.minZoom = Number(meta.get('minzoom') ?? zooms.lo ?? 0)
-    this.maxZoom = Number(meta.get('maxzoom') ?? zooms.hi ?? 18)
-    const b = (meta.get('bounds') ?? '').split(',').map(Number)
-    this.bounds =
-      b.length === 4 && b.every(Number.isFinite)
-        ? [
-            [b[1] as number, b[0] as number],
-            [b[3] as number, b[2] as number],
-          ]
-        : undefined
-    const file = statSync(path)
-    this.version = `${file.size.toString(36)}-${Math.round(file.mtimeMs).toString(36)}`
-  }
-
-  /** The tile at XYZ (z, x, y), or undefined when the extract has none there. */
-  tile(z: number, x: number, y: number): Uint8Array | undefined {
-    const row = this.#tile.get(z, x, 2 ** z - 1 - y) as { tile_data: Uint8Array } | undefined
-    return row?.tile_data
-  }
-
-  close(): void {
-    this.#db.close()
-  }
-}
-
 export interface TileRouteDeps {
   auth: Auth
   config: TileConfig
+  /** The extract CARE_TILES_FILE names, opened by the composition root; absent when none could be. */
+  source?: TileSource | undefined
 }
 
 /**
  * `GET /map/settings` (admin, dispatcher): the base map as the configuration sets it; and with
  * `CARE_TILES_FILE`, `GET /tiles/{z}/{x}/{y}`: its tiles, without a token, as an `<img>` asks for them
- * (a base map holds no one's personal data). A file that cannot be read is logged and leaves the board
- * without a base map; the gateway starts all the same.
+ * (a base map holds no one's personal data). A file that could not be read leaves the board
+ * without a base map; the gateway starts all the same (gateway/app.ts logs why).
  */
 export async function tileRoutes(app: FastifyInstance, deps: TileRouteDeps): Promise<void> {
   const { config } = deps
-  let file: MbTiles | undefined
-  if (config.tilesFile) {
-    try {
-      file = new MbTiles(config.tilesFile)
-      app.log.info({ file: config.tilesFile, minZoom: file.minZoom, maxZoom: file.maxZoom }, 'base map file')
-    } catch (error) {
-      app.log.error({ err: error, file: config.tilesFile }, 'CARE_TILES_FILE cannot be read; no base map')
-    }
-  }
-  app.addHook('onClose', async () => file?.close())
+  const file = config.tilesFile ? deps.source : undefined
   const settings = mapSettings(config, file)
 
   app.get(
@@ -158,14 +86,14 @@ export async function tileRoutes(app: FastifyInstance, deps: TileRouteDeps): Pro
     const etag = `"${tiles.version}-${zoom}-${x}-${y}"`
     reply.header('cache-control', 'public, max-age=86400').header('etag', etag)
     if (request.headers['if-none-match'] === etag) return reply.code(304).send()
-    const data = tiles.tile(zoom, x, y)
+    const data = await tiles.tile(zoom, x, y)
     // no tile there: an empty answer the map draws as nothing, not an error for every gap in the extract
     if (!data) return reply.code(204).send()
     return reply.type(tiles.type).send(Buffer.from(data))
   })
 }
 
-function mapSettings(config: TileConfig, file: MbTiles | undefined): MapSettings {
+function mapSettings(config: TileConfig, file: TileSource | undefined): MapSettings {
   const attribution = config.tilesAttribution ?? ''
   if (file) {
     return {

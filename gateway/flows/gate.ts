@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Auth } from '../api/auth.ts'
+import type { Access } from '../access/access.ts'
 import { FLOWS_CSP } from '../api/security-headers.ts'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
@@ -14,16 +14,20 @@ export const FLOWS_COOKIE = 'care_flows'
  * there is no second user database.
  */
 export function flowsGate(
-  auth: Auth,
+  access: Pick<Access, 'resolve'>,
   admin: () => Handler | undefined,
   upgrade: (req: IncomingMessage) => boolean,
 ): Handler {
   return (req, res, next) => {
+    admit(req, res, next).catch(next)
+  }
+
+  async function admit(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
     const url = new URL(req.url ?? '/', 'http://flows.invalid')
     const fromQuery = req.method === 'GET' ? url.searchParams.get('token') : null
     const token = bearer(req) ?? fromQuery ?? cookie(req, FLOWS_COOKIE)
     if (!token) return refuse(res, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <admin token>')
-    const caller = auth.resolve(token)
+    const caller = await access.resolve(token)
     if (!caller) return refuse(res, 401, 'UNAUTHENTICATED', 'token unknown or expired')
     if (caller.role !== 'admin') return refuse(res, 403, 'FORBIDDEN', `${caller.role} may not edit flows`)
     if (fromQuery) {

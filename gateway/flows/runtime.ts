@@ -5,14 +5,14 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
-import type { Auth } from '../api/auth.ts'
+import type { Access } from '../access/access.ts'
 import type { Health } from '../api/context.ts'
 import type { Config } from '../config.ts'
 import type { Registry } from '../registry/registry.ts'
 import { randomToken } from '../registry/secrets.ts'
-import type { Store } from '../store/db.ts'
 import { loadFlowsConfig } from './config.ts'
 import { flowsGate, type Handler } from './gate.ts'
+import type { FlowsSecretRepository } from './ports.ts'
 import { type CareGlobals, type NodeRedLog, nodeRedSettings } from './settings.ts'
 import { flowsUserDir, installShippedFlows } from './shipped.ts'
 
@@ -27,9 +27,10 @@ interface NodeRed {
 
 export interface FlowsDeps {
   config: Config
-  auth: Auth
+  access: Access
   registry: Registry
-  store: Store
+  /** Keeps the credential secret when the configuration sets none. */
+  secrets: FlowsSecretRepository
   clock: Clock
   log: Logger
   metrics: Metrics
@@ -83,7 +84,7 @@ export class Flows {
     http.use(
       '/flows',
       flowsGate(
-        this.#deps.auth,
+        this.#deps.access,
         () => this.#admin,
         (req) => this.#upgrade(req),
       ),
@@ -103,7 +104,7 @@ export class Flows {
       const secret = randomToken()
       await this.#deps.registry.putService(FLOWS_SERVICE_ID, { name: 'Embedded Node-RED', secret })
       const token = randomToken()
-      this.#deps.auth.admitService(FLOWS_SERVICE_ID, token)
+      this.#deps.access.admitService(FLOWS_SERVICE_ID, token)
       const care: CareGlobals = {
         api: endpoints.apiUrl,
         token,
@@ -125,7 +126,7 @@ export class Flows {
       }
       const redSettings = nodeRedSettings({
         userDir,
-        credentialSecret: this.#credentialSecret(settings.flowsCredentialSecret),
+        credentialSecret: await this.#credentialSecret(settings.flowsCredentialSecret),
         care,
         onLog: (entry) => this.#onLog(entry),
       })
@@ -166,16 +167,9 @@ export class Flows {
   }
 
   /** config, else one made at first start and kept in the store (losing it loses the flows' credentials). */
-  #credentialSecret(configured: string | undefined): string {
+  async #credentialSecret(configured: string | undefined): Promise<string> {
     if (configured) return configured
-    const db = this.#deps.store.db
-    const row = db.prepare("SELECT value FROM settings WHERE key = 'flows_credential_secret'").get() as
-      | { value: string }
-      | undefined
-    if (row) return row.value
-    const secret = randomBytes(32).toString('hex')
-    db.prepare("INSERT INTO settings (key, value) VALUES ('flows_credential_secret', ?)").run(secret)
-    return secret
+    return this.#deps.secrets.keepCredentialSecret(randomBytes(32).toString('hex'))
   }
 
   #onLog(entry: NodeRedLog): void {

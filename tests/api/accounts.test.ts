@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { adminTokenHash } from '../../gateway/api/bootstrap.ts'
+import { bootstrapToken } from '../../gateway/access/bootstrap.ts'
 import { Store } from '../../gateway/store/db.ts'
+import { SqliteSettings } from '../../gateway/store/sqlite/settings.ts'
 import { ADMIN_TOKEN, startWorld, type World } from '../support/world.ts'
 
 /**
@@ -204,19 +205,20 @@ describe('retiring the bootstrap admin token', () => {
 })
 
 describe('the bootstrap token at start', () => {
-  it('is generated and printed once when none is configured, and never again once retired', () => {
+  it('is generated and printed once when none is configured, and never again once retired', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'care-bootstrap-'))
     const store = new Store(join(dir, 'care.db'))
     store.open()
+    const settings = new SqliteSettings(store)
     try {
-      const first = adminTokenHash(store, undefined)
+      const first = await bootstrapToken(settings, undefined)
       expect(first.printOnce).toBeDefined()
-      expect(adminTokenHash(store, undefined).printOnce).toBeUndefined()
+      expect((await bootstrapToken(settings, undefined)).printOnce).toBeUndefined()
       store.db.prepare("INSERT INTO settings (key, value) VALUES ('admin_token_retired_at', '1')").run()
-      const after = adminTokenHash(store, undefined)
+      const after = await bootstrapToken(settings, undefined)
       expect(after.printOnce).toBeUndefined()
       expect(after.retired).toBe(true)
-      expect(adminTokenHash(store, 'a-configured-token-000').retired).toBe(true)
+      expect((await bootstrapToken(settings, 'a-configured-token-000')).retired).toBe(true)
     } finally {
       store.close()
       rmSync(dir, { recursive: true, force: true })

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { z } from 'zod'
 import { openStates } from '../../alarms/model.ts'
-import { eraseElder, exportElder } from '../../registry/erasure.ts'
-import { randomToken } from '../../registry/secrets.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { elderExport, erasure } from '../schemas/privacy.ts'
@@ -28,7 +26,7 @@ export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const { id } = request.params
       // stored rows as they are: tests/api/openapi.test.ts holds them to the schema, column for column
-      const data = exportElder(ctx.store, id) as z.input<typeof elderExport> | undefined
+      const data = (await ctx.registry.exportElder(id)) as z.input<typeof elderExport> | undefined
       if (!data) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
       ctx.audit.record({
         actor: request.caller?.username,
@@ -54,23 +52,23 @@ export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const { id } = request.params
       if (!ctx.registry.getElder(id)) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
-      const open = ctx.alarms.list({ elderId: id, state: [...openStates], limit: 1 }).items
+      const open = (await ctx.alarms.list({ elderId: id, state: [...openStates], limit: 1 })).items
       if (open.length > 0)
         throw new ApiError('INVALID_STATE', `close alarm ${open[0]?.id} before erasing the elder`)
-      ctx.telemetry.flush() // fixes still buffered reach the store, and the outbox, before the erasure
-      const report = ctx.store.tx(() => ({
-        ...eraseElder(ctx.store, id, `erased-${randomToken().slice(0, 10)}`),
-        historyPoints: ctx.eraseHistory(id),
-      }))
-      ctx.devicesErased(report.devices)
+      await ctx.telemetry.flush() // fixes still buffered reach the store, and the outbox, before the erasure
+      // one transaction (PrivacyRepository.eraseElder); whoever holds the devices hears of it from the registry
+      const erased = await ctx.registry.eraseElder(id)
+      if (!erased) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+      const { history, ...report } = erased
+      const answer = { ...report, historyPoints: history.waiting }
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'elder.erase',
         target: id,
         source: request.ip,
-        detail: { ...report },
+        detail: answer,
       })
-      return { erased: id, ...report }
+      return { erased: id, ...answer }
     },
   )
 }

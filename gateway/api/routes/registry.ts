@@ -73,7 +73,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { id } = request.params
-      const { created, elder } = ctx.registry.putElder(id, request.body)
+      const { created, elder } = await ctx.registry.putElder(id, request.body)
       audit(request, 'elder.put', id, created)
       return reply.code(created ? 201 : 200).send(elder)
     },
@@ -152,7 +152,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { id } = request.params
-      const device = ctx.registry.getDevice(id)
+      const device = await ctx.registry.findDevice(id)
       // A scoped supervisor must not learn that a device outside the scope exists.
       if (!device || !inScope(request.caller?.grid, ctx.registry.getElder(device.elderId)?.grid)) {
         throw new ApiError('DEVICE_NOT_FOUND', `no device ${id}`)
@@ -177,7 +177,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { id } = request.params
       const { created, carer, secretChanged } = await ctx.registry.putCarer(id, request.body).catch(domain)
       // a new secret ends the phone sessions it was traded for (docs/security.md)
-      if (secretChanged) ctx.auth.endCarerSessions(id)
+      if (secretChanged) await ctx.access.endCarerSessions(id)
       audit(request, 'carer.put', id, created)
       return reply.code(created ? 201 : 200).send(carer)
     },
@@ -192,7 +192,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const viewer = viewerOf(callerOf(request))
-      const list = ctx.registry.listCarers(request.query)
+      const list = await ctx.registry.listCarers(request.query)
       const items = list.items.filter((c) => seesCarer(viewer, c.id))
       return items.length === list.items.length ? list : { items }
     },
@@ -268,9 +268,9 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const { username } = request.params
       const body = request.body
-      if (body.role !== 'admin') keepAnAdmin(username)
+      if (body.role !== 'admin') await keepAnAdmin(username)
       const { created, user, credentialsChanged } = await ctx.registry.putUser(username, body).catch(domain)
-      const sessionsEnded = credentialsChanged ? ctx.auth.endSessionsOf(username) : 0
+      const sessionsEnded = credentialsChanged ? await ctx.access.endSessionsOf(username) : 0
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'user.put',
@@ -300,10 +300,11 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
       async (request) => {
         const { username } = request.params
-        if (!ctx.registry.getUser(username)) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
-        if (disabled) keepAnAdmin(username)
-        const user = ctx.registry.setUserDisabled(username, disabled) as User
-        const sessionsEnded = disabled ? ctx.auth.endSessionsOf(username) : 0
+        if (!(await ctx.registry.findUser(username)))
+          throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
+        if (disabled) await keepAnAdmin(username)
+        const user = (await ctx.registry.setUserDisabled(username, disabled)) as User
+        const sessionsEnded = disabled ? await ctx.access.endSessionsOf(username) : 0
         ctx.audit.record({
           actor: request.caller?.username,
           action: `user.${verb}`,
@@ -328,10 +329,11 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { username } = request.params
-      if (!ctx.registry.getUser(username)) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
-      keepAnAdmin(username)
-      ctx.registry.deleteUser(username)
-      const sessionsEnded = ctx.auth.endSessionsOf(username)
+      if (!(await ctx.registry.findUser(username)))
+        throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
+      await keepAnAdmin(username)
+      await ctx.registry.deleteUser(username)
+      const sessionsEnded = await ctx.access.endSessionsOf(username)
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'user.delete',
@@ -344,10 +346,10 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
   )
 
   /** Refuses a change that takes `username` away as an admin when nobody else could get in as one. */
-  function keepAnAdmin(username: string): void {
-    const user = ctx.registry.getUser(username)
+  async function keepAnAdmin(username: string): Promise<void> {
+    const user = await ctx.registry.findUser(username)
     if (user?.role !== 'admin' || user.disabled) return
-    if (ctx.auth.bootstrapRetired && ctx.registry.enabledAdmins(username) === 0) {
+    if (ctx.access.bootstrapRetired && (await ctx.registry.enabledAdmins(username)) === 0) {
       throw new ApiError(
         'LAST_ADMIN',
         `${username} is the last enabled admin and the bootstrap token is retired`,
@@ -375,7 +377,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { username } = request.params
-      const user = ctx.registry.getUser(username)
+      const user = await ctx.registry.findUser(username)
       if (!user) throw new ApiError('USER_NOT_FOUND', `no user ${username}`)
       return user
     },

@@ -26,7 +26,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (_request, reply) => {
-      const now = ctx.health()
+      const now = await ctx.health()
       return reply.code(now.status === 'ok' ? 200 : 503).send(now)
     },
   )
@@ -58,7 +58,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw new ApiError('RATE_LIMITED', 'too many login attempts for this user; wait a minute')
       }
       const { username, password } = request.body
-      const result = await ctx.auth.login(username, password)
+      const result = await ctx.access.login(username, password)
       if (!result.ok) {
         // a disabled account gets the answer a wrong password gets; the audit log says which it was
         const action = result.reason === 'disabled' ? 'auth.login_disabled' : 'auth.login_failed'
@@ -101,7 +101,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw new ApiError('RATE_LIMITED', 'too many login attempts for this carer; wait a minute')
       }
       const { carerId, secret } = request.body
-      const result = await ctx.auth.carerLogin(carerId, secret)
+      const result = await ctx.access.carerLogin(carerId, secret)
       if (!result.ok) {
         ctx.audit.record({
           actor: carerId,
@@ -133,7 +133,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const token = bearer(request) ?? ''
-      if (ctx.auth.logout(token) === 'not_a_session') {
+      if ((await ctx.access.logout(token)) === 'not_a_session') {
         throw new ApiError(
           'NOT_A_SESSION',
           'this token is not a session and logout cannot end it; the bootstrap admin token is ended with ' +
@@ -156,10 +156,10 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       // docs/security.md: never lock every admin out
-      if (ctx.registry.enabledAdmins() === 0) {
+      if ((await ctx.registry.enabledAdmins()) === 0) {
         throw new ApiError('LAST_ADMIN', 'create an enabled admin user before retiring the bootstrap token')
       }
-      const retiredAt = ctx.auth.retireBootstrap()
+      const retiredAt = await ctx.access.retireBootstrap()
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'auth.bootstrap_retired',

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { elderBody } from '../../registry/schemas.ts'
 
 /**
- * PIPL: an elder's export is the stored rows as they are, column for column (gateway/registry/erasure.ts),
+ * PIPL: an elder's export is the stored rows as they are, column for column (gateway/store/sqlite/privacy.ts),
  * so the person sees what is held and nothing is summarised away. Every column is listed: a new one
  * fails tests/api/openapi.test.ts until it is named here, and a device's `secret_hash` is never one.
  */

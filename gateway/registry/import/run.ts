@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import type { z } from 'zod'
-import type { BulkRow, Registry } from '../registry.ts'
+import type { BulkRow } from '../ports.ts'
+import type { Registry } from '../registry.ts'
 import { carerBody, deviceBody, elderBody, resourceId } from '../schemas.ts'
 import { hashSecret, machineCost } from '../secrets.ts'
 import type { ImportType } from './columns.ts'
@@ -111,7 +112,7 @@ export async function runImport(registry: Registry, type: ImportType, input: rea
       : ({ type: pending.type, id, body: pending.body, secretHash: hashes[h++] as string } as BulkRow),
   )
   for (let start = 0; start < bulk.length; start += BATCH) {
-    const outcomes = registry.importMany(bulk.slice(start, start + BATCH))
+    const outcomes = await registry.importMany(bulk.slice(start, start + BATCH))
     outcomes.forEach((outcome, i) => {
       const report = good[start + i]?.report as RowReport
       if ('error' in outcome) report.reason = `${outcome.error.code}: ${outcome.error.message}`
