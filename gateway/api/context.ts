@@ -7,7 +7,6 @@ import type { HistoryHealth } from '../history/history.ts'
 import type { LiveHub } from '../live/hub.ts'
 import type { Audit } from '../observe/audit.ts'
 import type { Registry } from '../registry/registry.ts'
-import type { Store } from '../store/db.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
 import type { Auth } from './auth.ts'
 
@@ -39,6 +38,5 @@ export interface ApiContext {
   metrics: Metrics
   clock: Clock
   live: LiveHub
-  store: Store
   health: () => Promise<Health>
 }
