@@ -45,7 +45,10 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
   care_arrivals_flagged_total: {
     help: 'Arrivals checked in too far from the elder (flagged for supervision)',
   },
-  care_listener_errors_total: { help: 'Alarm listeners that threw, by listener', labels: ['listener'] },
+  care_listener_errors_total: {
+    help: 'Listeners that threw, by listener (alarm feed; registry changes as registry.<name>)',
+    labels: ['listener'],
+  },
   care_timer_errors_total: { help: 'Deadline tasks that threw' },
   care_audit_total: { help: 'Audit entries recorded, by action', labels: ['action'] },
   care_audit_errors_total: { help: 'Audit entries that could not be stored' },
