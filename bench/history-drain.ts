@@ -10,7 +10,10 @@ import { InfluxSink } from '../gateway/history/influx.ts'
 import { Outbox } from '../gateway/history/outbox.ts'
 import { HistoryWriter } from '../gateway/history/writer.ts'
 import { Store } from '../gateway/store/db.ts'
-import { type PositionRow, TelemetryWriter } from '../gateway/telemetry/positions.ts'
+import { SqliteOutbox } from '../gateway/store/sqlite/outbox.ts'
+import { SqliteTelemetry } from '../gateway/store/sqlite/telemetry.ts'
+import type { PositionRow } from '../gateway/telemetry/ports.ts'
+import { TelemetryWriter } from '../gateway/telemetry/positions.ts'
 import { createLogger } from '../kernel/observe/log.ts'
 import { Metrics } from '../kernel/observe/metrics.ts'
 import { systemClock } from '../kernel/ports/clock.ts'
@@ -52,7 +55,7 @@ function fixes(): PositionRow[] {
   }))
 }
 
-function withStore<T>(fn: (store: Store, metrics: Metrics) => T): T {
+async function withStore<T>(fn: (store: Store, metrics: Metrics) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'care-bench-history-'))
   const store = new Store(join(dir, 'care.db'))
   store.open()
@@ -65,7 +68,7 @@ function withStore<T>(fn: (store: Store, metrics: Metrics) => T): T {
     for (let i = 0; i < DEVICES; i++) insert.run(`D${String(i).padStart(5, '0')}`, `E${i}`, now, now)
   })
   try {
-    return fn(store, new Metrics())
+    return await fn(store, new Metrics())
   } finally {
     store.close()
     rmSync(dir, { recursive: true, force: true })
@@ -73,7 +76,7 @@ function withStore<T>(fn: (store: Store, metrics: Metrics) => T): T {
 }
 
 function history(store: Store, metrics: Metrics, sink: InfluxSink | undefined, batch: number) {
-  const outbox = new Outbox(store, metrics, 10_000_000)
+  const outbox = new Outbox(new SqliteOutbox(store), metrics, 10_000_000)
   const scheduler = new TimerScheduler(systemClock, () => undefined)
   const writer = new HistoryWriter({
     outbox,
@@ -103,21 +106,21 @@ function history(store: Store, metrics: Metrics, sink: InfluxSink | undefined, b
 }
 
 /** µs per fix through TelemetryWriter.flush, with or without history lines in the same transaction. */
-function ingestCost(withOutbox: boolean): number {
-  return withStore((store, metrics) => {
-    const telemetry = new TelemetryWriter(store, log, metrics, 250)
+async function ingestCost(withOutbox: boolean): Promise<number> {
+  return withStore(async (store, metrics) => {
+    const telemetry = new TelemetryWriter(new SqliteTelemetry(store), log, metrics, 250)
     if (withOutbox) {
       const { h } = history(store, metrics, undefined, 5_000)
       // fill only: the writer is not started, so the cost measured is the outbox insert alone
-      telemetry.historyTo((positions, vitals) => h.telemetry(positions, vitals))
+      telemetry.historyTo(h.telemetry)
     }
     const rows = fixes()
     const t0 = performance.now()
-    rows.forEach((row, i) => {
+    for (const [i, row] of rows.entries()) {
       telemetry.position(row)
-      if ((i + 1) % FLUSH_EVERY === 0) telemetry.flush()
-    })
-    telemetry.flush()
+      if ((i + 1) % FLUSH_EVERY === 0) await telemetry.flush()
+    }
+    await telemetry.flush()
     return ((performance.now() - t0) * 1000) / rows.length
   })
 }
@@ -143,9 +146,9 @@ async function drainRate(
     }
   }
   for (let i = 0; i < POINTS; i += 10_000)
-    outbox.add(lines.slice(i, Math.min(i + 10_000, POINTS)), Date.now())
+    await outbox.add(lines.slice(i, Math.min(i + 10_000, POINTS)), Date.now())
   const t0 = performance.now()
-  h.start()
+  await h.start()
   await writer.settled()
   const ms = performance.now() - t0
   if (outbox.depth !== 0) throw new Error(`outbox not drained: ${outbox.depth} left`)
@@ -240,9 +243,9 @@ const vm = await startVictoria()
 try {
   const drain = []
   for (const batch of BATCHES) drain.push(await drainRate(vm.url, batch))
-  ingestCost(false) // warm-up
-  const without = ingestCost(false)
-  const withOutbox = ingestCost(true)
+  await ingestCost(false) // warm-up
+  const without = await ingestCost(false)
+  const withOutbox = await ingestCost(true)
   await gatewayIngest(undefined) // warm-up
   const embeddedLocPerS = await gatewayIngest(undefined)
   const influxLocPerS = await gatewayIngest(vm.url)

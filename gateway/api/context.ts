@@ -7,6 +7,7 @@ import type { HistoryHealth } from '../history/history.ts'
 import type { LiveHub } from '../live/hub.ts'
 import type { Audit } from '../observe/audit.ts'
 import type { Registry } from '../registry/registry.ts'
+import type { StatsService } from '../stats/service.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
 import type { Auth } from './auth.ts'
 
@@ -30,6 +31,8 @@ export interface ApiContext {
   alarms: AlarmLifecycle
   carers: CarerBook
   telemetry: TelemetryWriter
+  /** The supervision figures (GET /stats, its charts and worklists). */
+  stats: StatsService
   /** Sessions, logins and the bootstrap token (gateway/access/). */
   access: Access
   /** The HTTP guard over `access`: a route's roles. */

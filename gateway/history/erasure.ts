@@ -2,8 +2,7 @@ import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Scheduler } from '../../kernel/ports/scheduler.ts'
-import type { Store } from '../store/db.ts'
-import type { Outbox } from './outbox.ts'
+import type { ErasureJobRepository } from './ports.ts'
 import type { PointClass } from './schema.ts'
 import type { HistoryWriter } from './writer.ts'
 
@@ -33,8 +32,7 @@ export interface ErasureHealth {
 type Outcome = 'done' | 'unsupported'
 
 export interface EraserDeps {
-  store: Store
-  outbox: Outbox
+  jobs: ErasureJobRepository
   writer: HistoryWriter
   target: EraseTarget
   clock: Clock
@@ -49,33 +47,25 @@ const DAY_MS = 86_400_000
 /**
  * Carries an elder's erasure (PIPL) into the time-series history. The outbox
  * rows are purged in the erasure's own transaction, together with a durable
- * job; the job then deletes the series already written — through the v2
- * delete API (InfluxDB 2.x, 1.8+), else VictoriaMetrics' delete API — after
- * the batch in flight, retried with backoff until the server confirms.
+ * job (PrivacyRepository.eraseElder); the job then deletes the series already
+ * written — through the v2 delete API (InfluxDB 2.x, 1.8+), else
+ * VictoriaMetrics' delete API — after the batch in flight, retried with
+ * backoff until the server confirms. The jobs are held in memory, oldest
+ * request first, as the repository listed them when last kicked.
  */
 export class HistoryEraser {
   readonly #d: EraserDeps
+  /** Pending jobs by elder, oldest request first. */
+  readonly #pending = new Map<string, number>()
+  readonly #manual = new Set<string>()
   #running: Promise<void> | undefined
+  /** The jobs are to be read again before the drain rests. */
+  #again = false
   #failures = 0
   #stopped = true
 
   constructor(deps: EraserDeps) {
     this.#d = deps
-  }
-
-  /** In the caller's transaction: purge the waiting points and record the job. Returns points purged. */
-  prepare(elderId: string): number {
-    const { store, outbox, clock } = this.#d
-    return store.tx(() => {
-      const purged = outbox.purge(erasedClasses, `elder=${elderId}`)
-      store.db
-        .prepare(
-          `INSERT INTO history_erasures (elder_id, requested_at, attempts, status) VALUES (?, ?, 0, 'pending')
-           ON CONFLICT(elder_id) DO UPDATE SET requested_at = excluded.requested_at, status = 'pending'`,
-        )
-        .run(elderId, clock.now())
-      return purged
-    })
   }
 
   start(): void {
@@ -89,11 +79,20 @@ export class HistoryEraser {
     await this.#running
   }
 
+  /** A job was recorded (an erasure committed), or a retry is due: read the jobs again and work them off. */
   kick(): void {
-    if (this.#stopped || this.#running) return
-    this.#running = this.#drain().finally(() => {
-      this.#running = undefined
-    })
+    if (this.#stopped) return
+    this.#again = true
+    if (this.#running !== undefined) return
+    this.#running = this.#drain()
+      .catch((error: unknown) => {
+        // the store refused to record an outcome: the job is still there, try again later
+        this.#d.log.error({ err: error }, 'history erasure job not updated')
+        this.#retryLater(String(error))
+      })
+      .finally(() => {
+        this.#running = undefined
+      })
   }
 
   /** Resolves when no job is being worked on; for tests. */
@@ -102,49 +101,56 @@ export class HistoryEraser {
   }
 
   health(): ErasureHealth {
-    const rows = this.#d.store.db
-      .prepare('SELECT status, count(*) AS n FROM history_erasures GROUP BY status')
-      .all() as { status: string; n: number }[]
-    const of = (status: string) => rows.find((r) => r.status === status)?.n ?? 0
-    return { pending: of('pending'), manual: of('manual') }
+    return { pending: this.#pending.size, manual: this.#manual.size }
   }
 
   async #drain(): Promise<void> {
-    const { store, log, metrics, writer } = this.#d
+    const { jobs, log, metrics, writer } = this.#d
     for (;;) {
       if (this.#stopped) return
-      const job = store.db
-        .prepare(
-          "SELECT elder_id FROM history_erasures WHERE status = 'pending' ORDER BY requested_at LIMIT 1",
-        )
-        .get() as { elder_id: string } | undefined
-      if (!job) return
+      if (this.#again) {
+        this.#again = false
+        await this.#load()
+      }
+      const elderId = this.#pending.keys().next().value
+      if (elderId === undefined && this.#again) continue
+      if (elderId === undefined) return
       // a batch taken before the purge may still carry the elder's points: delete after it lands
       await writer.settled()
       let outcome: Outcome
       try {
-        outcome = await this.#eraseSeries(job.elder_id)
+        outcome = await this.#eraseSeries(elderId)
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
-        store.db
-          .prepare('UPDATE history_erasures SET attempts = attempts + 1, last_error = ? WHERE elder_id = ?')
-          .run(message.slice(0, 500), job.elder_id)
         metrics.inc('care_history_erasure_failures_total')
+        await jobs.failed(elderId, message)
         this.#retryLater(message)
         return
       }
       this.#failures = 0
+      this.#pending.delete(elderId)
       if (outcome === 'done') {
-        store.db.prepare('DELETE FROM history_erasures WHERE elder_id = ?').run(job.elder_id)
+        await jobs.done(elderId)
         metrics.inc('care_history_erasures_total')
-        log.info({ elder: job.elder_id }, 'elder’s series deleted from the TSDB')
+        log.info({ elder: elderId }, 'elder’s series deleted from the TSDB')
       } else {
-        store.db.prepare("UPDATE history_erasures SET status = 'manual' WHERE elder_id = ?").run(job.elder_id)
+        this.#manual.add(elderId)
+        await jobs.manual(elderId)
         log.warn(
-          { elder: job.elder_id },
+          { elder: elderId },
           'the TSDB has no delete API: delete this elder’s position, vitals and device_status series by hand',
         )
       }
+    }
+  }
+
+  async #load(): Promise<void> {
+    const jobs = await this.#d.jobs.list()
+    this.#pending.clear()
+    this.#manual.clear()
+    for (const job of jobs) {
+      if (job.status === 'manual') this.#manual.add(job.elderId)
+      else this.#pending.set(job.elderId, job.requestedAt)
     }
   }
 

@@ -2,11 +2,11 @@ import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Alarm, TimelineEntry } from '../alarms/model.ts'
-import type { PositionRow, VitalsRow } from '../telemetry/positions.ts'
-import type { ErasureHealth } from './erasure.ts'
-import { type Point, toLine } from './line.ts'
+import type { BatchHistory } from '../telemetry/positions.ts'
+import { type ErasureHealth, erasedClasses } from './erasure.ts'
+import { carriesTag, type Point, toLine } from './line.ts'
 import type { Outbox } from './outbox.ts'
-import type { AlarmCursor } from './recover.ts'
+import type { OutboxLine, Purged } from './ports.ts'
 import {
   alarmEventPoint,
   type PointClass,
@@ -30,9 +30,8 @@ export interface HistoryDeps {
   elderGrid: (elderId: string) => readonly string[]
   /** Absent in the benchmark, which has no alarms. */
   recovery?: {
-    cursor: AlarmCursor
     /** Alarm entry lines at or after a time, from the store's timelines. */
-    linesSince: (since: number) => { cls: PointClass; line: string; at: number }[]
+    linesSince: (since: number) => Promise<{ cls: PointClass; line: string; at: number }[]>
   }
 }
 
@@ -48,9 +47,7 @@ export interface HistoryHealth {
   erasures?: ErasureHealth
 }
 
-interface Pending {
-  cls: PointClass
-  line: string
+interface Pending extends OutboxLine {
   /** An alarm entry's time, for the cursor. */
   at?: number
 }
@@ -75,25 +72,31 @@ export class InfluxHistory {
     this.#d = deps
   }
 
-  start(): void {
-    this.#d.outbox.start(() => queueMicrotask(() => this.#d.writer.kick()))
-    this.#requeue()
+  async start(): Promise<void> {
+    await this.#d.outbox.start(() => queueMicrotask(() => this.#d.writer.kick()))
+    await this.#requeue().catch((error: unknown) => {
+      this.#d.log.error({ err: error }, 'alarm entries not re-queued for history')
+    })
     this.#d.metrics.gauge('care_history_outbox_depth', () => this.#d.outbox.depth)
     this.#d.writer.start()
   }
 
   async stop(): Promise<void> {
     if (this.#flushQueued) clearImmediate(this.#flushQueued)
-    this.flush()
+    await this.flush()
     await this.#d.writer.stop()
   }
 
-  /** Called inside the telemetry flush's transaction: the points commit with the positions. */
-  telemetry(positions: readonly PositionRow[], vitals: readonly VitalsRow[]): void {
-    const points: Pending[] = []
-    for (const row of positions) this.#push(points, 'position', row.deviceId, (s) => positionPoint(row, s))
-    for (const row of vitals) this.#push(points, 'vitals', row.deviceId, (s) => vitalsPoint(row, s))
-    this.#d.outbox.add(points, this.#d.clock.now())
+  /** The telemetry writer's batches: their points are stored in the batch's own transaction. */
+  readonly telemetry: BatchHistory = {
+    lines: (positions, vitals) => {
+      const points: Pending[] = []
+      for (const row of positions) this.#push(points, 'position', row.deviceId, (s) => positionPoint(row, s))
+      for (const row of vitals) this.#push(points, 'vitals', row.deviceId, (s) => vitalsPoint(row, s))
+      return points.length === 0 ? undefined : this.#d.outbox.prepare(points, this.#d.clock.now())
+    },
+    committed: (append, result) => this.#d.outbox.committed(append, result),
+    failed: (append) => this.#d.outbox.failed(append),
   }
 
   status(deviceId: string, status: StatusReading, at: number): void {
@@ -117,21 +120,31 @@ export class InfluxHistory {
     this.#subjects.delete(deviceId)
   }
 
+  /**
+   * An elder was erased: their points still buffered here are dropped (those already in the
+   * outbox went in the erasure's own transaction).
+   */
+  forgetElder(elderId: string): void {
+    const tag = `elder=${elderId}`
+    this.#pending = this.#pending.filter((p) => !(erasedClasses.includes(p.cls) && carriesTag(p.line, tag)))
+  }
+
+  /** The same erasure's transaction purged the elder's points from the outbox: count them gone. */
+  purged(purged: Purged): void {
+    this.#d.outbox.purged(purged)
+  }
+
   /** Move buffered alarm and status points into the outbox. */
-  flush(): void {
+  async flush(): Promise<void> {
     this.#flushQueued = undefined
     if (this.#pending.length === 0) return
     const pending = this.#pending
     this.#pending = []
     let newest: number | undefined
     for (const p of pending) if (p.at !== undefined && (newest === undefined || p.at > newest)) newest = p.at
-    const cursor = this.#d.recovery?.cursor
     try {
-      this.#d.outbox.add(
-        pending,
-        this.#d.clock.now(),
-        newest === undefined || !cursor ? undefined : () => cursor.advance(newest),
-      )
+      // the alarm cursor moves with the alarm points (history recovery)
+      await this.#d.outbox.add(pending, this.#d.clock.now(), this.#d.recovery ? newest : undefined)
     } catch (error) {
       // the store refused: keep them for the next turn rather than lose an alarm point
       this.#pending = pending.concat(this.#pending)
@@ -152,7 +165,7 @@ export class InfluxHistory {
       },
       written: metrics.total('care_history_points_written_total'),
       dropped: metrics.total('care_history_points_dropped_total'),
-      rejected: outbox.rejectedCount(),
+      rejected: outbox.rejected,
       failures: writer.failures,
     }
     if (writer.lastError !== undefined && writer.failures > 0) h.lastError = writer.lastError
@@ -160,25 +173,25 @@ export class InfluxHistory {
   }
 
   /** Alarm entries committed after the cursor never reached the outbox (a crash): queue them now. */
-  #requeue(): void {
-    const recovery = this.#d.recovery
+  async #requeue(): Promise<void> {
+    const { recovery, outbox, clock } = this.#d
     if (!recovery) return
-    const since = recovery.cursor.get()
+    const since = await outbox.cursor()
     if (since === undefined) {
       // first start with InfluxDB: history begins now, the past is not replayed
-      recovery.cursor.advance(this.#d.clock.now())
+      await outbox.advanceCursor(clock.now())
       return
     }
-    const lines = recovery.linesSince(since)
+    const lines = await recovery.linesSince(since)
     if (lines.length === 0) return
     const newest = lines.reduce((max, l) => (l.at > max ? l.at : max), 0)
-    this.#d.outbox.add(lines, this.#d.clock.now(), () => recovery.cursor.advance(newest))
+    await outbox.add(lines, clock.now(), newest)
     this.#d.metrics.inc('care_history_points_requeued_total', undefined, lines.length)
     this.#d.log.info({ points: lines.length, since }, 'alarm entries re-queued for history')
   }
 
   #queueFlush(): void {
-    this.#flushQueued ??= setImmediate(() => this.flush())
+    this.#flushQueued ??= setImmediate(() => void this.flush())
   }
 
   #push(into: Pending[], cls: PointClass, deviceId: string, build: (s: Subject) => Point): void {

@@ -64,3 +64,11 @@ export function toLine(point: Point): string | undefined {
   if (fields.length === 0) return undefined
   return `${line} ${fields.join(',')} ${Math.round(point.ts)}`
 }
+
+/**
+ * Whether a line carries the tag `key=value` (an erased elder's points): the same test the outbox's
+ * purge makes in the store, a tag being followed by another tag or by the fields.
+ */
+export function carriesTag(line: string, tag: string): boolean {
+  return line.includes(`,${tag},`) || line.includes(`,${tag} `)
+}

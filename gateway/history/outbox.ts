@@ -1,43 +1,53 @@
 import type { Metrics } from '../../kernel/observe/metrics.ts'
-import type { Store } from '../store/db.ts'
-import { droppableClasses, type PointClass } from './schema.ts'
+import type {
+  OutboxAppend,
+  OutboxAppended,
+  OutboxLine,
+  OutboxRepository,
+  OutboxRow,
+  Purged,
+} from './ports.ts'
+import { droppableClasses } from './schema.ts'
 
-export interface OutboxRow {
-  id: number
-  cls: PointClass
-  line: string
-}
-
-export interface Taken {
-  rows: OutboxRow[]
-}
+export type { OutboxRow }
 
 /**
- * The history outbox: points wait in the same SQLite store until InfluxDB
- * has taken them (nothing lost while it is down). It is bounded:
- * past `limit` rows the oldest positions go first, then vitals, then status,
- * each drop counted; alarm and response points are never dropped.
+ * The history outbox: points wait in the store until the TSDB has taken them (nothing lost while
+ * it is down). It is bounded: past `limit` rows the oldest positions go first, then vitals, then
+ * status, each drop counted; alarm and response points are never dropped. The counts the health
+ * report and the gauge read are kept here, in memory, from the repository's at start on.
  */
 export class Outbox {
-  readonly #store: Store
+  readonly #repo: OutboxRepository
   readonly #metrics: Metrics
   readonly #limit: number
   #depth = 0
+  #rejected = 0
+  #oldestAt: number | undefined
+  /** Answers of `oldestAt` older than the last change are ignored. */
+  #oldestAsked = 0
   /** Rows up to this id are being written right now; the limit never drops them under the writer. */
   #inflightThrough = 0
   #onFill: (() => void) | undefined
 
-  constructor(store: Store, metrics: Metrics, limit: number) {
-    this.#store = store
+  constructor(repo: OutboxRepository, metrics: Metrics, limit: number) {
+    this.#repo = repo
     this.#metrics = metrics
     this.#limit = limit
   }
 
   /** Count what a previous run left behind; `onFill` is told whenever rows are added. */
-  start(onFill: () => void): void {
-    const row = this.#store.db.prepare('SELECT count(*) AS n FROM history_outbox').get() as { n: number }
-    this.#depth = row.n
+  async start(onFill: () => void): Promise<void> {
+    await this.recount()
     this.#onFill = onFill
+  }
+
+  /** Read the counts again: points were removed by another change (an elder's erasure). */
+  async recount(): Promise<void> {
+    const { waiting, rejected } = await this.#repo.counts()
+    this.#depth = waiting
+    this.#rejected = rejected
+    this.#oldestAt = waiting > 0 ? await this.#repo.oldestAt() : undefined
   }
 
   get depth(): number {
@@ -48,42 +58,77 @@ export class Outbox {
     return this.#limit
   }
 
+  /** Points the TSDB refused for good, kept apart. */
+  get rejected(): number {
+    return this.#rejected
+  }
+
   /** When the oldest waiting point was queued, or `undefined` when empty. */
   oldestAt(): number | undefined {
-    const row = this.#store.db.prepare('SELECT at FROM history_outbox ORDER BY id LIMIT 1').get() as
-      | { at: number }
-      | undefined
-    return row?.at
+    return this.#oldestAt
+  }
+
+  /** Add lines in one transaction; `cursor` moves the alarm cursor with them. */
+  async add(lines: readonly OutboxLine[], at: number, cursor?: number): Promise<void> {
+    if (lines.length === 0) return
+    const append = this.prepare(lines, at, cursor)
+    let result: OutboxAppended
+    try {
+      result = await this.#repo.append(append)
+    } catch (error) {
+      this.failed(append)
+      throw error
+    }
+    this.committed(append, result)
   }
 
   /**
-   * Add lines in the caller's transaction (the telemetry flush) or in one of its own;
-   * `alsoInTx` commits with them (the alarm cursor).
+   * Lines to store with another change (the telemetry batch), in its transaction: the append to
+   * hand its repository. Then `committed` or `failed`, once it is known.
    */
-  add(points: readonly { cls: PointClass; line: string }[], at: number, alsoInTx?: () => void): void {
-    if (points.length === 0) return
-    this.#store.tx(() => {
-      const insert = this.#store.db.prepare('INSERT INTO history_outbox (cls, line, at) VALUES (?, ?, ?)')
-      for (const p of points) insert.run(p.cls, p.line, at)
-      this.#depth += points.length
-      this.#enforceLimit()
-      alsoInTx?.()
-    })
+  prepare(lines: readonly OutboxLine[], at: number, cursor?: number): OutboxAppend {
+    this.#depth += lines.length
+    return {
+      lines,
+      at,
+      excess: this.#depth - this.#limit,
+      dropOrder: droppableClasses,
+      spareThrough: this.#inflightThrough,
+      cursor,
+    }
+  }
+
+  committed(append: OutboxAppend, result: OutboxAppended | undefined): void {
+    let dropped = 0
+    for (const { cls, count } of result?.dropped ?? []) {
+      this.#depth -= count
+      dropped += count
+      this.#metrics.inc('care_history_points_dropped_total', { measurement: cls }, count)
+    }
+    if (dropped > 0) this.#refreshOldest()
+    else this.#oldestAt ??= append.at
     this.#onFill?.()
   }
 
+  failed(append: OutboxAppend): void {
+    this.#depth -= append.lines.length
+  }
+
   /** The oldest `max` rows, marked in flight until `done`, `release` or `setAside`. */
-  take(max: number): OutboxRow[] {
-    const rows = this.#store.db
-      .prepare('SELECT id, cls, line FROM history_outbox ORDER BY id LIMIT ?')
-      .all(max) as unknown as OutboxRow[]
+  async take(max: number): Promise<OutboxRow[]> {
+    const rows = await this.#repo.take(max)
     this.#inflightThrough = rows.at(-1)?.id ?? 0
     return rows
   }
 
   /** The rows were written: delete them (only after the write succeeded). */
-  done(rows: readonly OutboxRow[]): void {
-    this.#deleteRange(rows)
+  async done(rows: readonly OutboxRow[]): Promise<void> {
+    const first = rows[0]
+    const last = rows.at(-1)
+    if (!first || !last) return
+    // a taken batch is contiguous in id order, and new rows only get larger ids
+    this.#depth -= await this.#repo.remove(first.id, last.id)
+    this.#refreshOldest()
   }
 
   /** The writer gave up on this attempt; the rows stay and may be dropped by the limit again. */
@@ -92,68 +137,52 @@ export class Outbox {
   }
 
   /** A write that will never succeed (a 4xx on a single line): keep the line apart and report it. */
-  setAside(rows: readonly OutboxRow[], status: number | undefined, reason: string, at: number): void {
-    this.#store.tx(() => {
-      const insert = this.#store.db.prepare(
-        `INSERT INTO history_rejected (cls, line, at, rejected_at, status, reason)
-         SELECT cls, line, at, ?, ?, ? FROM history_outbox WHERE id = ?`,
-      )
-      for (const r of rows) insert.run(at, status ?? null, reason.slice(0, 500), r.id)
-      this.#deleteRange(rows)
-    })
+  async setAside(
+    rows: readonly OutboxRow[],
+    status: number | undefined,
+    reason: string,
+    at: number,
+  ): Promise<void> {
+    const moved = await this.#repo.setAside(
+      rows.map((r) => r.id),
+      status,
+      reason,
+      at,
+    )
+    this.#depth -= moved
+    this.#rejected += moved
+    this.#refreshOldest()
   }
 
-  /**
-   * Delete the waiting and set-aside points of these classes that carry the tag `key=value` (an
-   * elder's erasure). Returns how many were waiting.
-   */
-  purge(classes: readonly PointClass[], tag: string): number {
-    const like = (end: string) => `%,${tag.replace(/[\\%_]/g, '\\$&')}${end}%`
-    const where = `cls IN (${classes.map(() => '?').join(', ')})
-      AND (line LIKE ? ESCAPE '\\' OR line LIKE ? ESCAPE '\\')`
-    const args = [...classes, like(','), like(' ')]
-    return this.#store.tx(() => {
-      this.#store.db.prepare(`DELETE FROM history_rejected WHERE ${where}`).run(...args)
-      const changes = Number(
-        this.#store.db.prepare(`DELETE FROM history_outbox WHERE ${where}`).run(...args).changes,
-      )
-      this.#depth -= changes
-      return changes
-    })
+  /** The time of the newest alarm entry already queued (history recovery). */
+  cursor(): Promise<number | undefined> {
+    return this.#repo.cursor()
   }
 
-  rejectedCount(): number {
-    const row = this.#store.db.prepare('SELECT count(*) AS n FROM history_rejected').get() as { n: number }
-    return row.n
+  advanceCursor(at: number): Promise<void> {
+    return this.#repo.advanceCursor(at)
   }
 
-  #deleteRange(rows: readonly OutboxRow[]): void {
-    const first = rows[0]
-    const last = rows.at(-1)
-    if (!first || !last) return
-    // a taken batch is contiguous in id order, and new rows only get larger ids
-    const changes = this.#store.db
-      .prepare('DELETE FROM history_outbox WHERE id BETWEEN ? AND ?')
-      .run(first.id, last.id).changes
-    this.#depth -= Number(changes)
+  /** An elder's erasure removed their points, in its own transaction. */
+  purged(purged: Purged): void {
+    this.#depth -= purged.waiting
+    this.#rejected -= purged.rejected
+    this.#refreshOldest()
   }
 
-  #enforceLimit(): void {
-    let excess = this.#depth - this.#limit
-    for (const cls of droppableClasses) {
-      if (excess <= 0) return
-      const changes = Number(
-        this.#store.db
-          .prepare(
-            `DELETE FROM history_outbox WHERE id IN
-               (SELECT id FROM history_outbox WHERE cls = ? AND id > ? ORDER BY id LIMIT ?)`,
-          )
-          .run(cls, this.#inflightThrough, excess).changes,
-      )
-      if (changes === 0) continue
-      this.#depth -= changes
-      excess -= changes
-      this.#metrics.inc('care_history_points_dropped_total', { measurement: cls }, changes)
+  /** Rows went from the head or the middle: ask again when the oldest waiting one was queued. */
+  #refreshOldest(): void {
+    const asked = ++this.#oldestAsked
+    if (this.#depth <= 0) {
+      this.#oldestAt = undefined
+      return
     }
+    this.#repo.oldestAt().then(
+      (at) => {
+        if (asked === this.#oldestAsked) this.#oldestAt = at
+      },
+      // the lag stays as last read; the next change asks again
+      () => undefined,
+    )
   }
 }

@@ -10,7 +10,7 @@ export interface RetentionOptions {
   metrics: Metrics
   days: number
   /** Deletes positions and vitals received before the given time; returns how many rows went. */
-  prune: (before: number) => number
+  prune: (before: number) => Promise<number>
   everyMs?: number
 }
 
@@ -31,23 +31,27 @@ export class Retention {
   }
 
   start(): void {
-    this.run()
+    void this.run()
   }
 
   stop(): void {
     this.#o.scheduler.cancel(KEY)
   }
 
-  run(): number {
+  /** One pass; the next is armed first, so a scheduler moved by days runs every pass on the way. */
+  async run(): Promise<number> {
     const { clock, scheduler, log, metrics, days, prune } = this.#o
-    let removed = 0
+    const before = clock.now() - days * 86_400_000
+    scheduler.at(KEY, clock.now() + this.#everyMs, () => {
+      void this.run()
+    })
     try {
-      removed = prune(clock.now() - days * 86_400_000)
+      const removed = await prune(before)
       if (removed > 0) metrics.inc('care_history_pruned_total', undefined, removed)
+      return removed
     } catch (error) {
       log.error({ err: error }, 'retention pass failed')
+      return 0
     }
-    scheduler.at(KEY, clock.now() + this.#everyMs, () => this.run())
-    return removed
   }
 }

@@ -1,5 +1,5 @@
 import type { Alarm, TimelineEntry } from '../alarms/model.ts'
-import type { PositionRow, VitalsRow } from '../telemetry/positions.ts'
+import type { PositionRow, VitalsRow } from '../telemetry/ports.ts'
 import type { Point } from './line.ts'
 
 /**

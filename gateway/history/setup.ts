@@ -2,15 +2,16 @@ import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Scheduler } from '../../kernel/ports/scheduler.ts'
-import type { AlarmJournal } from '../alarms/journal.ts'
+import type { AlarmFeed } from '../alarms/feed.ts'
+import type { AlarmRepository } from '../alarms/ports.ts'
 import type { Config } from '../config.ts'
-import type { Store } from '../store/db.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
 import { HistoryEraser } from './erasure.ts'
 import { InfluxHistory } from './history.ts'
 import { InfluxSink, routeClientLog } from './influx.ts'
 import { Outbox } from './outbox.ts'
-import { AlarmCursor, linesSince } from './recover.ts'
+import type { ErasureJobRepository, OutboxRepository } from './ports.ts'
+import { linesSince } from './recover.ts'
 import { Retention } from './retention.ts'
 import type { Subject } from './schema.ts'
 import type { LineSink } from './sink.ts'
@@ -30,13 +31,17 @@ export const defaultTuning: HistoryTuning = { batch: 5_000, backoffBaseMs: 1_000
 
 export interface HistoryParts {
   config: Config
-  store: Store
+  /** The outbox and the erasure jobs, used only with CARE_INFLUX_URL. */
+  outbox: OutboxRepository
+  erasureJobs: ErasureJobRepository
   clock: Clock
   scheduler: Scheduler
   log: Logger
   metrics: Metrics
   telemetry: TelemetryWriter
-  journal: AlarmJournal
+  /** The alarm wing's news, and its entries since a time (a crash between commit and outbox). */
+  feed: AlarmFeed
+  alarms: Pick<AlarmRepository, 'entriesSince'>
   deviceSubject: (deviceId: string) => Subject | undefined
   elderGrid: (elderId: string) => readonly string[]
   tuning?: Partial<HistoryTuning> | undefined
@@ -48,17 +53,17 @@ export interface History {
   /** Carries elders' erasures into the TSDB; present only when CARE_INFLUX_URL is set. */
   eraser: HistoryEraser | undefined
   retention: Retention
-  start(): void
+  start(): Promise<void>
   stop(): Promise<void>
 }
 
 /**
  * Builds history as configured: always the embedded retention window over
  * positions and vitals; with CARE_INFLUX_URL also the outbox, its writer and
- * the feeds from telemetry, device status and the alarm journal.
+ * the feeds from telemetry, device status and the alarm feed.
  */
 export function createHistory(p: HistoryParts): History {
-  const { config, store, clock, scheduler, metrics } = p
+  const { config, clock, scheduler, metrics } = p
   const log = p.log
   const retention = new Retention({
     clock,
@@ -72,7 +77,7 @@ export function createHistory(p: HistoryParts): History {
   let unsubscribe: (() => void) | undefined
   if (config.influxUrl) {
     const tuning = { ...defaultTuning, ...p.tuning }
-    const outbox = new Outbox(store, metrics, config.historyOutboxLimit)
+    const outbox = new Outbox(p.outbox, metrics, config.historyOutboxLimit)
     const sink =
       tuning.sink ??
       new InfluxSink({
@@ -103,13 +108,11 @@ export function createHistory(p: HistoryParts): History {
       deviceSubject: p.deviceSubject,
       elderGrid: p.elderGrid,
       recovery: {
-        cursor: new AlarmCursor(store),
-        linesSince: (since) => linesSince(store, p.journal.store, since, p.elderGrid),
+        linesSince: (since) => linesSince(p.alarms, since, p.elderGrid),
       },
     })
     const eraser = new HistoryEraser({
-      store,
-      outbox,
+      jobs: p.erasureJobs,
       writer,
       target: {
         url: config.influxUrl,
@@ -123,17 +126,17 @@ export function createHistory(p: HistoryParts): History {
       metrics,
     })
     const target = influx
-    p.telemetry.historyTo((positions, vitals) => target.telemetry(positions, vitals))
-    unsubscribe = p.journal.subscribe('history', (alarm, entry) => target.alarm(alarm, entry))
+    p.telemetry.historyTo(target.telemetry)
+    unsubscribe = p.feed.subscribe('history', (alarm, entry) => target.alarm(alarm, entry))
     const stopSink = () => sink.close()
     return {
       influx,
       eraser,
       retention,
-      start() {
+      async start() {
         if (!tuning.sink) routeClientLog(log)
         retention.start()
-        target.start()
+        await target.start()
         eraser.start()
       },
       async stop() {
@@ -149,7 +152,7 @@ export function createHistory(p: HistoryParts): History {
     influx,
     eraser: undefined,
     retention,
-    start: () => retention.start(),
+    start: async () => retention.start(),
     stop: async () => retention.stop(),
   }
 }

@@ -34,6 +34,7 @@ export class HistoryWriter {
   readonly #random: () => number
   #state: WriterState = 'idle'
   #failures = 0
+  #again = false
   #running: Promise<void> | undefined
   #stopped = true
   lastError: string | undefined
@@ -67,7 +68,10 @@ export class HistoryWriter {
 
   /** New rows arrived, or the retry deadline passed: drain unless already draining or backing off. */
   kick(): void {
-    if (this.#stopped || this.#state !== 'idle') return
+    if (this.#stopped) return
+    // rows added while a take was being answered: the drain takes once more before it rests
+    if (this.#state === 'writing') this.#again = true
+    if (this.#state !== 'idle') return
     this.#running = this.#drain()
   }
 
@@ -87,7 +91,9 @@ export class HistoryWriter {
     try {
       for (;;) {
         if (this.#stopped) break
-        const rows = this.#o.outbox.take(this.#o.batch)
+        this.#again = false
+        const rows = await this.#o.outbox.take(this.#o.batch)
+        if (rows.length === 0 && this.#again) continue
         if (rows.length === 0) break
         const ok = await this.#write(rows)
         if (!ok) {
@@ -96,7 +102,6 @@ export class HistoryWriter {
         }
       }
     } finally {
-      // an empty take ends the loop synchronously, so no row can have slipped in unseen
       this.#o.outbox.release()
       if (this.#state === 'writing') this.#state = 'idle'
     }
@@ -116,7 +121,7 @@ export class HistoryWriter {
         return false
       }
       if (rows.length === 1) {
-        outbox.setAside(rows, failure.status, failure.message, clock.now())
+        await outbox.setAside(rows, failure.status, failure.message, clock.now())
         metrics.inc('care_history_points_rejected_total', { measurement: rows[0]?.cls ?? 'unknown' })
         this.#o.log.error(
           { status: failure.status, line: rows[0]?.line.slice(0, 200) },
@@ -127,7 +132,7 @@ export class HistoryWriter {
       const half = rows.length >> 1
       return (await this.#write(rows.slice(0, half))) && (await this.#write(rows.slice(half)))
     }
-    outbox.done(rows)
+    await outbox.done(rows)
     metrics.inc('care_history_points_written_total', undefined, rows.length)
     if (this.#failures > 0) metrics.inc('care_history_points_retried_total', undefined, rows.length)
     this.#failures = 0

@@ -1,6 +1,5 @@
-import type { DatabaseSync } from 'node:sqlite'
 import { type AlarmKind, alarmKinds, type RatingSource, ratingSources } from '../alarms/model.ts'
-import { type CountsRow, StatsQueries, type TimingRow, type Window } from './queries.ts'
+import type { CountsRow, ReportRows, TimingRow, Window } from './ports.ts'
 
 /** A part of a whole: `count` of `of`, and their ratio (null when `of` is 0). */
 export interface Share {
@@ -141,84 +140,70 @@ function figuresOf(t: Tally): Figures {
 
 const timing = (t: TimingRow): Timing => ({ n: t.n, median: t.median, p90: t.p90 })
 
-/** GET /stats: the figures of a grid and of each grid one level below it, over the store. */
-export class Stats {
-  readonly #q: StatsQueries
+/** The drill-down stops at the grid level (street → community → grid): below a grid it is empty. */
+export function hasChildren(grid: readonly string[]): boolean {
+  return grid.length < 3
+}
 
-  constructor(db: DatabaseSync) {
-    this.#q = new StatsQueries(db)
+/**
+ * GET /stats: the figures of a grid and of each grid one level below it, from the store's counts
+ * (StatsQueries.report with `hasChildren(grid)`). `grid` is the asked path; the window's prefix its
+ * grid key.
+ */
+export function reportOf(grid: string[], w: Window, rows: ReportRows): StatsReport {
+  // Counts add up, so one grouped pass per figure family serves the children and the totals alike
+  // (rows of elders registered exactly at the asked level have the key '' and join only the totals).
+  const total = tally()
+  const groups = new Map<string, Tally>()
+  const of = (k: string): Tally => {
+    const known = groups.get(k)
+    if (known) return known
+    const made = tally()
+    groups.set(k, made)
+    return made
   }
-
-  /**
-   * `grid` is the asked path; `prefix` its grid key. Children stop at the third level
-   * (street → community → grid): below a grid the drill-down is empty.
-   */
-  report(grid: string[], w: Window): StatsReport {
-    // Counts add up, so one grouped pass per figure family serves the children and the totals alike
-    // (rows of elders registered exactly at the asked level have the key '' and join only the totals).
-    const total = tally()
-    const groups = new Map<string, Tally>()
-    const of = (k: string): Tally => {
-      const known = groups.get(k)
-      if (known) return known
-      const made = tally()
-      groups.set(k, made)
-      return made
-    }
-    for (const c of this.#q.counts(w, true)) {
-      addCounts(total, c)
-      addCounts(of(c.k), c)
-    }
-    for (const r of this.#q.kinds(w, true)) {
-      total.kinds.push(r)
-      of(r.k).kinds.push(r)
-    }
-    for (const r of this.#q.ratings(w, true)) {
-      total.ratings.push(r)
-      of(r.k).ratings.push(r)
-    }
-    for (const d of this.#q.devices(w, true)) {
-      for (const t of [total, of(d.k)]) {
-        t.devices.devices += d.devices
-        t.devices.online += d.online
-        t.devices.silent += d.silent
-      }
-    }
-    const totals = figuresOf(total)
-    this.#timings(w, false, (_k, accept, arrive) => {
-      if (accept) totals.acceptMs = accept
-      if (arrive) totals.arriveMs = arrive
-    })
-    // the drill-down stops at the grid level (street → community → grid)
-    const deep = grid.length >= 3
-    const children = new Map(
-      deep ? [] : [...groups].filter(([k]) => k !== '').map(([k, t]) => [k, figuresOf(t)] as const),
-    )
-    if (!deep) {
-      this.#timings(w, true, (k, accept, arrive) => {
-        const f = children.get(k)
-        if (f && accept) f.acceptMs = accept
-        if (f && arrive) f.arriveMs = arrive
-      })
-    }
-    return {
-      from: w.from,
-      to: w.to,
-      grid,
-      at: w.now,
-      totals,
-      children: [...children]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([name, f]) => ({ grid: [...grid, name], name, ...f })),
+  for (const c of rows.counts) {
+    addCounts(total, c)
+    addCounts(of(c.k), c)
+  }
+  for (const r of rows.kinds) {
+    total.kinds.push(r)
+    of(r.k).kinds.push(r)
+  }
+  for (const r of rows.ratings) {
+    total.ratings.push(r)
+    of(r.k).ratings.push(r)
+  }
+  for (const d of rows.devices) {
+    for (const t of [total, of(d.k)]) {
+      t.devices.devices += d.devices
+      t.devices.online += d.online
+      t.devices.silent += d.silent
     }
   }
-
-  #timings(
-    w: Window,
-    byChild: boolean,
-    set: (k: string, accept: Timing | undefined, arrive: Timing | undefined) => void,
-  ): void {
-    for (const t of this.#q.timing(w, byChild, 'accepted_at')) set(t.k, timing(t), undefined)
-    for (const t of this.#q.timing(w, byChild, 'arrived_at')) set(t.k, undefined, timing(t))
+  const totals = figuresOf(total)
+  for (const t of rows.accept) totals.acceptMs = timing(t)
+  for (const t of rows.arrive) totals.arriveMs = timing(t)
+  const deep = !hasChildren(grid)
+  const children = new Map(
+    deep ? [] : [...groups].filter(([k]) => k !== '').map(([k, t]) => [k, figuresOf(t)] as const),
+  )
+  for (const t of rows.acceptByChild) {
+    const f = children.get(t.k)
+    if (f) f.acceptMs = timing(t)
+  }
+  for (const t of rows.arriveByChild) {
+    const f = children.get(t.k)
+    if (f) f.arriveMs = timing(t)
+  }
+  return {
+    from: w.from,
+    to: w.to,
+    grid,
+    at: w.now,
+    totals,
+    children: [...children]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, f]) => ({ grid: [...grid, name], name, ...f })),
   }
 }

@@ -1,40 +1,29 @@
 import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
-import type { Store } from '../store/db.ts'
-import { WalCheckpointer } from './checkpoint.ts'
-
-export interface PositionRow {
-  deviceId: string
-  ts: number
-  lat: number
-  lon: number
-  acc?: number | undefined
-  src?: string | undefined
-  receivedAt: number
-}
-
-export interface VitalsRow {
-  deviceId: string
-  ts: number
-  doc: Record<string, number>
-  receivedAt: number
-}
-
-/** Positions written before WAL checkpoints move off the event loop (a quiet gateway never needs it). */
-const CHECKPOINT_AFTER = 10_000
-
-export type TelemetryHistory = (positions: readonly PositionRow[], vitals: readonly VitalsRow[]) => void
+import type { OutboxAppend, OutboxAppended } from '../history/ports.ts'
+import type { PositionRow, TelemetryBatch, TelemetryRepository, VitalsRow } from './ports.ts'
 
 /**
- * Telemetry writes off the SOS hot path: positions, vitals and devices'
- * last fix are buffered and written in one transaction every flush, so
- * 5,000 fixes a second cost twenty commits, not 5,000. A flush holds the
- * event loop for about 15 µs a fix (25 µs with the history outbox), so it
- * stays small — every 50 ms, or at 500 fixes — and an alarm arriving
- * meanwhile waits a few milliseconds, not the 20–30 ms of a 1,250-fix batch.
+ * Where each batch's history goes (the outbox, when history goes to a TSDB): its points are built
+ * before the write, stored in the batch's transaction, and the outbox told how that went.
+ */
+export interface BatchHistory {
+  lines(positions: readonly PositionRow[], vitals: readonly VitalsRow[]): OutboxAppend | undefined
+  committed(append: OutboxAppend, result: OutboxAppended | undefined): void
+  failed(append: OutboxAppend): void
+}
+
+/**
+ * Telemetry writes off the SOS hot path: positions, vitals and devices' last fix and last-heard
+ * time are buffered and stored in one repository call — one transaction — every flush, so 5,000
+ * fixes a second cost twenty commits, not 5,000, and a `loc` never waits on the store. A flush
+ * holds the event loop for about 15 µs a fix (25 µs with the history outbox) with SQLite, so it
+ * stays small — every 50 ms, or at 500 fixes — and an alarm arriving meanwhile waits a few
+ * milliseconds, not the 20–30 ms of a 1,250-fix batch. Batches are stored one after another, in
+ * the order they were taken.
  */
 export class TelemetryWriter {
-  readonly #store: Store
+  readonly #repo: TelemetryRepository
   readonly #log: Logger
   readonly #metrics: Metrics
   readonly #flushMs: number
@@ -44,128 +33,116 @@ export class TelemetryWriter {
   #lastFix = new Map<string, PositionRow>()
   #seen = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
-  #history: TelemetryHistory | undefined
-  readonly #checkpoints: WalCheckpointer
-  /** Positions written since start: the checkpoint worker starts once they show a busy gateway. */
-  #written = 0
+  #history: BatchHistory | undefined
+  /** The last batch handed to the repository, settled when stored (or its failure counted). */
+  #writing: Promise<void> = Promise.resolve()
+  #inFlight = 0
 
-  constructor(store: Store, log: Logger, metrics: Metrics, flushMs = 50, maxBatch = 500) {
-    this.#store = store
+  constructor(repo: TelemetryRepository, log: Logger, metrics: Metrics, flushMs = 50, maxBatch = 500) {
+    this.#repo = repo
     this.#log = log
     this.#metrics = metrics
     this.#flushMs = flushMs
     this.#maxBatch = maxBatch
-    this.#checkpoints = new WalCheckpointer(store, log, metrics)
   }
 
-  /** Also hand each batch to the history outbox, inside the same transaction (off the SOS path). */
-  historyTo(history: TelemetryHistory): void {
+  /** Also hand each batch's history points to the outbox, in the same transaction (off the SOS path). */
+  historyTo(history: BatchHistory): void {
     this.#history = history
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.flush(), this.#flushMs)
+    this.#timer = setInterval(() => void this.flush(), this.#flushMs)
     this.#timer.unref()
   }
 
-  stop(): void {
+  /** Stops the timer and stores what is buffered. */
+  async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = undefined
-    this.flush()
-    this.#checkpoints.stop()
+    await this.flush()
   }
 
   position(row: PositionRow): void {
     this.#positions.push(row)
     this.#lastFix.set(row.deviceId, row)
-    if (this.#positions.length >= this.#maxBatch) this.flush()
+    if (this.#positions.length >= this.#maxBatch) void this.flush()
   }
 
-  /** Any uplink: the device's last-seen time, kept for the silence watch across restarts. */
+  /** Any uplink: the device's last-heard time, kept for the silence watch across restarts. */
   seen(deviceId: string, at: number): void {
     this.#seen.set(deviceId, at)
   }
 
   vitals(row: VitalsRow): void {
     this.#vitals.push(row)
-    if (this.#vitals.length >= this.#maxBatch) this.flush()
+    if (this.#vitals.length >= this.#maxBatch) void this.flush()
   }
 
-  flush(): void {
-    if (this.#positions.length === 0 && this.#vitals.length === 0 && this.#seen.size === 0) return
-    const positions = this.#positions
-    const vitals = this.#vitals
-    const lastFix = this.#lastFix
-    const seen = this.#seen
+  /** Devices erased: what is buffered of them is never stored. */
+  forget(deviceIds: readonly string[]): void {
+    const gone = new Set(deviceIds)
+    this.#positions = this.#positions.filter((p) => !gone.has(p.deviceId))
+    this.#vitals = this.#vitals.filter((v) => !gone.has(v.deviceId))
+    for (const id of gone) {
+      this.#lastFix.delete(id)
+      this.#seen.delete(id)
+    }
+  }
+
+  /**
+   * Stores what is buffered now, after the batches before it; settles when it is stored. Never
+   * rejects: a batch the store refused is counted and logged (telemetry is not worth a PUBACK).
+   */
+  flush(): Promise<void> {
+    const batch = this.#take()
+    if (!batch) return this.#writing
+    this.#inFlight++
+    // with nothing in flight the batch goes to the repository now, not a microtask later
+    const run = this.#inFlight === 1 ? this.#write(batch) : this.#writing.then(() => this.#write(batch))
+    this.#writing = run.finally(() => {
+      this.#inFlight--
+    })
+    return this.#writing
+  }
+
+  /** contract: GET /devices/{id}/track — positions in a time range, oldest first. */
+  async track(deviceId: string, from: number, to: number, limit = 10_000): Promise<PositionRow[]> {
+    await this.flush()
+    return this.#repo.track(deviceId, from, to, limit)
+  }
+
+  /** Embedded retention: drop positions and vitals received before `before`. */
+  prune(before: number): Promise<number> {
+    return this.#repo.prune(before)
+  }
+
+  #take(): Omit<TelemetryBatch, 'history'> | undefined {
+    if (this.#positions.length === 0 && this.#vitals.length === 0 && this.#seen.size === 0) return undefined
+    const batch = {
+      positions: this.#positions,
+      vitals: this.#vitals,
+      fixes: [...this.#lastFix.values()],
+      seen: this.#seen,
+    }
     this.#positions = []
     this.#vitals = []
     this.#lastFix = new Map()
     this.#seen = new Map()
+    return batch
+  }
+
+  async #write(batch: Omit<TelemetryBatch, 'history'>): Promise<void> {
+    let history: OutboxAppend | undefined
     try {
-      const db = this.#store.db
-      this.#store.tx(() => {
-        const insertPos = db.prepare(
-          `INSERT OR REPLACE INTO positions (device_id, ts, lat, lon, acc, src, received_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        for (const p of positions) {
-          insertPos.run(p.deviceId, p.ts, p.lat, p.lon, p.acc ?? null, p.src ?? null, p.receivedAt)
-        }
-        const insertVitals = db.prepare(
-          'INSERT OR REPLACE INTO vitals (device_id, ts, doc, received_at) VALUES (?, ?, ?, ?)',
-        )
-        for (const v of vitals) insertVitals.run(v.deviceId, v.ts, JSON.stringify(v.doc), v.receivedAt)
-        // a device with a fix was also heard from: one UPDATE for both, not two
-        const setFix = db.prepare('UPDATE devices SET lat = ?, lon = ?, acc = ?, pos_at = ? WHERE id = ?')
-        const setBoth = db.prepare(
-          'UPDATE devices SET lat = ?, lon = ?, acc = ?, pos_at = ?, last_seen_at = ? WHERE id = ?',
-        )
-        for (const p of lastFix.values()) {
-          const at = seen.get(p.deviceId)
-          if (at === undefined) setFix.run(p.lat, p.lon, p.acc ?? null, p.ts, p.deviceId)
-          else {
-            setBoth.run(p.lat, p.lon, p.acc ?? null, p.ts, at, p.deviceId)
-            seen.delete(p.deviceId)
-          }
-        }
-        const setSeen = db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?')
-        for (const [id, at] of seen) setSeen.run(at, id)
-        this.#history?.(positions, vitals)
-      })
-      this.#metrics.inc('care_positions_stored_total', undefined, positions.length)
-      this.#written += positions.length
-      if (this.#written >= CHECKPOINT_AFTER && this.#timer) this.#checkpoints.start()
+      history = this.#history?.lines(batch.positions, batch.vitals)
+      const result = await this.#repo.write({ ...batch, history })
+      if (history) this.#history?.committed(history, result)
+      this.#metrics.inc('care_positions_stored_total', undefined, batch.positions.length)
     } catch (error) {
+      if (history) this.#history?.failed(history)
       this.#metrics.inc('care_telemetry_write_errors_total')
-      this.#log.error({ err: error, positions: positions.length }, 'telemetry batch not stored')
+      this.#log.error({ err: error, positions: batch.positions.length }, 'telemetry batch not stored')
     }
-  }
-
-  /** contract: GET /devices/{id}/track — positions in a time range, oldest first. */
-  track(deviceId: string, from: number, to: number, limit = 10_000): PositionRow[] {
-    this.flush()
-    const rows = this.#store.db
-      .prepare('SELECT * FROM positions WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?')
-      .all(deviceId, from, to, limit) as Record<string, number | string | null>[]
-    return rows.map((r) => {
-      const row: PositionRow = {
-        deviceId: String(r.device_id),
-        ts: Number(r.ts),
-        lat: Number(r.lat),
-        lon: Number(r.lon),
-        receivedAt: Number(r.received_at),
-      }
-      if (typeof r.acc === 'number') row.acc = r.acc
-      if (typeof r.src === 'string') row.src = r.src
-      return row
-    })
-  }
-
-  /** Embedded retention: drop positions and vitals received before `before`. */
-  prune(before: number): number {
-    const db = this.#store.db
-    const a = db.prepare('DELETE FROM positions WHERE received_at < ?').run(before).changes
-    const b = db.prepare('DELETE FROM vitals WHERE received_at < ?').run(before).changes
-    return Number(a) + Number(b)
   }
 }

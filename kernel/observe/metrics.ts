@@ -28,6 +28,7 @@ export class Metrics {
   readonly #counters = new Map<string, CounterFamily>()
   readonly #gauges = new Map<string, GaugeRead>()
   readonly #histograms = new Map<HistogramName, Histogram>()
+  readonly #beforeScrape: (() => Promise<void>)[] = []
   #processMetrics = false
 
   constructor() {
@@ -52,6 +53,14 @@ export class Metrics {
   gaugeBy(name: string, label: string, read: () => Record<string, number>): void {
     this.#gauges.set(name, { label, read })
     this.#gaugeMetric(name, label, read)
+  }
+
+  /**
+   * Run before every scrape: a gauge whose source answers asynchronously (a repository) reads it
+   * here and keeps it, so the scrape shows it fresh and `get` the value of the last scrape.
+   */
+  beforeScrape(refresh: () => Promise<void>): void {
+    this.#beforeScrape.push(refresh)
   }
 
   /** One observation of a latency histogram of the catalog, in seconds. */
@@ -130,7 +139,9 @@ export class Metrics {
   }
 
   /** The Prometheus text exposition (version 0.0.4) of every series. */
-  text(): Promise<string> {
+  async text(): Promise<string> {
+    // a source that fails keeps its last value; the scrape goes on (as for a gauge that throws)
+    await Promise.all(this.#beforeScrape.map((refresh) => refresh().catch(() => undefined)))
     return this.registry.metrics()
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gridKey } from '../../gateway/registry/schemas.ts'
-import { StatsQueries } from '../../gateway/stats/queries.ts'
 import { Store } from '../../gateway/store/db.ts'
+import { ReportQueries } from '../../gateway/store/sqlite/stats/queries.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
 
 /**
@@ -607,7 +607,7 @@ describe('median and p90 by nearest rank', () => {
         insert.run(`${name}-${i}`, gridKey(['S', name, 'G']), v)
       })
     }
-    const rows = new StatsQueries(store.db).timing(
+    const rows = new ReportQueries(store.db).timing(
       { prefix: gridKey(['S']), from: 0, to: 1, now: 1 },
       true,
       'accepted_at',

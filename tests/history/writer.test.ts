@@ -4,6 +4,7 @@ import type { PointClass } from '../../gateway/history/schema.ts'
 import { type LineSink, SinkError } from '../../gateway/history/sink.ts'
 import { HistoryWriter } from '../../gateway/history/writer.ts'
 import { Store } from '../../gateway/store/db.ts'
+import { SqliteOutbox } from '../../gateway/store/sqlite/outbox.ts'
 import { createLogger } from '../../kernel/observe/log.ts'
 import { Metrics } from '../../kernel/observe/metrics.ts'
 import { ManualClock } from '../../kernel/ports/clock.ts'
@@ -41,8 +42,8 @@ beforeEach(() => {
 })
 afterEach(() => store.close())
 
-function parts(limit = 1_000, random = () => 0.5) {
-  const outbox = new Outbox(store, metrics, limit)
+async function parts(limit = 1_000, random = () => 0.5) {
+  const outbox = new Outbox(new SqliteOutbox(store), metrics, limit)
   const writer = new HistoryWriter({
     outbox,
     sink,
@@ -55,7 +56,7 @@ function parts(limit = 1_000, random = () => 0.5) {
     backoffMaxMs: 8_000,
     random,
   })
-  outbox.start(() => writer.kick())
+  await outbox.start(() => writer.kick())
   writer.start()
   return { outbox, writer }
 }
@@ -65,8 +66,8 @@ const lines = (cls: PointClass, n: number, from = 0) =>
 
 describe('the history writer', () => {
   it('writes in batches and deletes rows only after each write succeeded', async () => {
-    const { outbox, writer } = parts()
-    outbox.add(lines('position', 10), clock.now())
+    const { outbox, writer } = await parts()
+    await outbox.add(lines('position', 10), clock.now())
     await writer.settled()
     expect(sink.taken).toHaveLength(10)
     expect(sink.attempts).toBe(3)
@@ -75,9 +76,9 @@ describe('the history writer', () => {
   })
 
   it('backs off exponentially with full jitter on the injected scheduler, then drains once', async () => {
-    const { outbox, writer } = parts(1_000, () => 0.5)
+    const { outbox, writer } = await parts(1_000, () => 0.5)
     sink.failWith = new SinkError('connect ECONNREFUSED')
-    outbox.add(lines('alarm', 3), clock.now())
+    await outbox.add(lines('alarm', 3), clock.now())
     await writer.settled()
     expect(writer.state).toBe('backoff')
     expect(outbox.depth).toBe(3)
@@ -100,37 +101,37 @@ describe('the history writer', () => {
   })
 
   it('waits at least as long as the server asks on 429', async () => {
-    const { outbox, writer } = parts(1_000, () => 0)
+    const { outbox, writer } = await parts(1_000, () => 0)
     sink.failWith = new SinkError('too many requests', 429, 30_000)
-    outbox.add(lines('position', 1), clock.now())
+    await outbox.add(lines('position', 1), clock.now())
     await writer.settled()
     expect(writer.retryInMs()).toBe(30_000)
   })
 
   it('halves a refused batch until the bad line stands alone, sets it aside, and writes the rest', async () => {
-    const { outbox, writer } = parts()
+    const { outbox, writer } = await parts()
     sink.refuse = (line) => line.startsWith('m v=2 ')
-    outbox.add(lines('vitals', 4), clock.now())
+    await outbox.add(lines('vitals', 4), clock.now())
     await writer.settled()
     expect(sink.taken).toEqual(['m v=0 0', 'm v=1 1', 'm v=3 3'])
     expect(outbox.depth).toBe(0)
-    expect(outbox.rejectedCount()).toBe(1)
+    expect(outbox.rejected).toBe(1)
     expect(metrics.get('care_history_points_rejected_total', { measurement: 'vitals' })).toBe(1)
     const row = store.db.prepare('SELECT line, status FROM history_rejected').get()
     expect(row).toEqual({ line: 'm v=2 2', status: 400 })
   })
 
   it('past the limit drops the oldest positions, then vitals and status, never alarm or response points', async () => {
-    const { outbox, writer } = parts(6)
+    const { outbox, writer } = await parts(6)
     sink.failWith = new SinkError('down')
-    outbox.add(lines('alarm', 2, 0), clock.now())
+    await outbox.add(lines('alarm', 2, 0), clock.now())
     await writer.settled()
-    outbox.add([...lines('position', 4, 10), ...lines('status', 2, 20)], clock.now())
-    outbox.add([...lines('response', 3, 30), ...lines('position', 1, 40)], clock.now())
+    await outbox.add([...lines('position', 4, 10), ...lines('status', 2, 20)], clock.now())
+    await outbox.add([...lines('response', 3, 30), ...lines('position', 1, 40)], clock.now())
     expect(outbox.depth).toBe(6)
     expect(metrics.get('care_history_points_dropped_total', { measurement: 'position' })).toBe(5)
     expect(metrics.get('care_history_points_dropped_total', { measurement: 'status' })).toBe(1)
-    outbox.add(lines('alarm', 3, 50), clock.now())
+    await outbox.add(lines('alarm', 3, 50), clock.now())
     expect(outbox.depth).toBe(8)
     expect(metrics.get('care_history_points_dropped_total', { measurement: 'status' })).toBe(2)
     sink.failWith = undefined

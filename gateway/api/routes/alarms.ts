@@ -229,7 +229,7 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       }
       const to = q.to ?? ctx.clock.now() + 60_000
       const from = q.from ?? to - 24 * 3_600_000
-      const items = ctx.telemetry.track(id, from, to).map((p) => ({
+      const items = (await ctx.telemetry.track(id, from, to)).map((p) => ({
         ts: p.ts,
         lat: p.lat,
         lon: p.lon,

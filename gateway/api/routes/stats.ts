@@ -3,9 +3,7 @@ import { z } from 'zod'
 import { type Rating, ratingSources } from '../../alarms/model.ts'
 import { gridKey } from '../../registry/schemas.ts'
 import { daysOf, isTimeZone, localZone, MAX_DAYS } from '../../stats/days.ts'
-import { worklists } from '../../stats/lists.ts'
-import type { Window } from '../../stats/queries.ts'
-import { StatsRunner } from '../../stats/run.ts'
+import { type Window, worklists } from '../../stats/ports.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { alarmWithTimeline } from '../schemas/alarms.ts'
@@ -68,10 +66,6 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const api = app.withTypeProvider<ZodSchemas>()
   const read = ctx.auth.allow('admin', 'dispatcher', 'supervisor')
   const act = ctx.auth.allow('admin', 'dispatcher')
-  // off the event loop: a report over a long window must not delay a PUBACK or an offer
-  // (an in-memory store has no file a worker could open: it reports inline)
-  const runner = new StatsRunner(ctx.store.path, 2, ctx.store.path === ':memory:' ? ctx.store.db : undefined)
-  app.addHook('onClose', () => runner.stop())
 
   api.get(
     '/stats',
@@ -85,7 +79,7 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { grid, window } = windowOf(ctx, request, request.query)
-      return runner.report(grid, window)
+      return ctx.stats.report(grid, window)
     },
   )
 
@@ -106,7 +100,7 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const days = daysOf(window.from, window.to, tz)
       if (days.length > MAX_DAYS)
         throw new ApiError('BAD_REQUEST', `from: at most ${MAX_DAYS} days of charts`)
-      return runner.run({ type: 'charts', grid, window, tz, days })
+      return ctx.stats.charts(grid, window, tz, days)
     },
   )
 
@@ -125,7 +119,7 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { list } = request.params
       const q = request.query
       const { grid, window } = windowOf(ctx, request, q)
-      return runner.run({ type: 'list', list, grid, window, limit: q.limit, cursor: q.cursor })
+      return ctx.stats.worklist(list, grid, window, q.limit, q.cursor)
     },
   )
 
@@ -145,11 +139,11 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { id } = request.params
       const body = request.body
       const actor = request.caller?.username ?? 'unknown'
-      const alarm = ctx.alarms.get(id)
+      const alarm = await ctx.alarms.get(id)
       if (!alarm || !inScope(request.caller?.grid, ctx.registry.getElder(alarm.elderId)?.grid))
         throw new ApiError('ALARM_NOT_FOUND', `no alarm ${id}`)
       const rating: Rating = { score: body.score as Rating['score'], by: body.by, note: body.note }
-      const rated = unwrap(ctx.alarms.rate(id, actor, rating))
+      const rated = unwrap(await ctx.alarms.rate(id, actor, rating))
       ctx.audit.record({
         actor,
         action: 'alarm.rate',
@@ -157,7 +151,7 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
         source: request.ip,
         detail: { score: body.score, by: body.by },
       })
-      return reply.code(201).send({ ...rated, timeline: ctx.alarms.timeline(id) })
+      return reply.code(201).send({ ...rated, timeline: await ctx.alarms.timeline(id) })
     },
   )
 }

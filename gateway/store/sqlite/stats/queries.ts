@@ -1,5 +1,16 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 
+import type {
+  CountsRow,
+  DeviceCountRow,
+  KindRow,
+  RatingRow,
+  ReportRows,
+  TimingRow,
+  Window,
+} from '../../../stats/ports.ts'
+import { ON_TIME_MS, SILENT_MS } from '../../../stats/ports.ts'
+
 /**
  * The SQL behind GET /stats, one statement per figure family, each
  * grouped by a key: '' for the totals, or the next grid level below the asked
@@ -7,19 +18,6 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
  */
 
 type Row = Record<string, SQLInputValue>
-
-/** What every query is narrowed by: a grid key prefix (gridKey form), the alarm window, and "now". */
-export interface Window {
-  prefix: string
-  from: number
-  to: number
-  now: number
-}
-
-/** docs/stats.md: on time = arrival at most 15 min after raised (contract: dispatch rules). */
-export const ON_TIME_MS = 15 * 60_000
-/** docs/stats.md: a device is silent when nothing was heard from it for more than 24 h. */
-export const SILENT_MS = 24 * 3_600_000
 
 /** The grid level right below `prefix` of a grid key column, '' when the key has no level there. */
 function childOf(column: string): string {
@@ -44,33 +42,27 @@ export const lateOrNotReached = `(a.arrived_at IS NULL OR a.arrived_at - a.raise
 
 export const rated = `EXISTS (SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = a.id AND t.type = 'rated')`
 
-export interface CountsRow {
-  k: string
-  alarms: number
-  resolved: number
-  notCancelled: number
-  dispatched: number
-  escalated: number
-  arrived: number
-  flagged: number
-  due: number
-  onTime: number
-  closedUnrated: number
-}
-
-export interface TimingRow {
-  k: string
-  n: number
-  median: number | null
-  p90: number | null
-}
-
-export class StatsQueries {
+/** The report's statements over one connection to the store. */
+export class ReportQueries {
   readonly #db: DatabaseSync
 
   /** Any connection to the store: the gateway's own, or a read-only one in a worker (./worker.ts). */
   constructor(db: DatabaseSync) {
     this.#db = db
+  }
+
+  /** Every family; timings by child only when `children` (below a grid, the drill-down is empty). */
+  report(w: Window, children: boolean): ReportRows {
+    return {
+      counts: this.counts(w, true),
+      kinds: this.kinds(w, true),
+      ratings: this.ratings(w, true),
+      devices: this.devices(w, true),
+      accept: this.timing(w, false, 'accepted_at'),
+      arrive: this.timing(w, false, 'arrived_at'),
+      acceptByChild: children ? this.timing(w, true, 'accepted_at') : [],
+      arriveByChild: children ? this.timing(w, true, 'arrived_at') : [],
+    }
   }
 
   #all(sql: string, params: Record<string, SQLInputValue>): Row[] {
@@ -112,7 +104,7 @@ export class StatsQueries {
   }
 
   /** Alarms per (key, kind, priority). */
-  kinds(w: Window, byChild: boolean): { k: string; kind: string; priority: number; n: number }[] {
+  kinds(w: Window, byChild: boolean): KindRow[] {
     const sql = `SELECT ${keyOf(byChild, 'a.grid')} AS k, a.kind AS kind, a.priority AS priority, count(*) AS n
       FROM alarms a WHERE ${inWindow} GROUP BY k, kind, priority`
     return this.#all(sql, this.#alarmParams(w, false)).map((r) => ({
@@ -149,7 +141,7 @@ export class StatsQueries {
   }
 
   /** Ratings of the window's alarms per (key, score, source). */
-  ratings(w: Window, byChild: boolean): { k: string; score: number; by: string; n: number }[] {
+  ratings(w: Window, byChild: boolean): RatingRow[] {
     const sql = `SELECT ${keyOf(byChild, 'a.grid')} AS k, json_extract(t.data, '$.score') AS score,
         json_extract(t.data, '$.by') AS src, count(*) AS n
       FROM alarms a JOIN alarm_timeline t ON t.alarm_id = a.id AND t.type = 'rated'
@@ -162,17 +154,8 @@ export class StatsQueries {
     }))
   }
 
-  /** Alarms not yet closed, per state, now (the `care_alarms_open` gauge); the state index answers it. */
-  openByState(): Record<string, number> {
-    const out: Record<string, number> = { open: 0, offered: 0, accepted: 0, arrived: 0 }
-    const sql = `SELECT state, count(*) AS n FROM alarms
-      WHERE state IN ('open', 'offered', 'accepted', 'arrived') GROUP BY state`
-    for (const r of this.#all(sql, {})) out[String(r.state)] = Number(r.n)
-    return out
-  }
-
   /** Devices of the elders under the prefix, as they are now (not windowed: the store keeps only the latest). */
-  devices(w: Window, byChild: boolean): { k: string; devices: number; online: number; silent: number }[] {
+  devices(w: Window, byChild: boolean): DeviceCountRow[] {
     const sql = `SELECT ${keyOf(byChild, 'e.grid')} AS k, count(*) AS devices,
         sum(d.online = 1) AS online,
         sum(coalesce(d.last_seen_at, d.created_at) < :now - ${SILENT_MS}) AS silent

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Store } from '../../gateway/store/db.ts'
-import { TelemetryWriter } from '../../gateway/telemetry/positions.ts'
-import { createLogger } from '../../kernel/observe/log.ts'
-import { Metrics } from '../../kernel/observe/metrics.ts'
+import { Store } from '../../../gateway/store/db.ts'
+import { WalCheckpointer } from '../../../gateway/store/sqlite/checkpoint.ts'
+import { SqliteTelemetry } from '../../../gateway/store/sqlite/telemetry.ts'
+import { TelemetryWriter } from '../../../gateway/telemetry/positions.ts'
+import { createLogger } from '../../../kernel/observe/log.ts'
+import { Metrics } from '../../../kernel/observe/metrics.ts'
 
 describe('WAL checkpoints of a busy telemetry writer', () => {
   const dirs: string[] = []
@@ -22,28 +24,35 @@ describe('WAL checkpoints of a busy telemetry writer', () => {
     const store = new Store(join(dir, 'care.db'))
     store.open()
     const metrics = new Metrics()
-    const writer = new TelemetryWriter(store, createLogger('silent'), metrics)
+    const log = createLogger('silent')
+    const checkpoints = new WalCheckpointer(store, log, metrics)
+    const writer = new TelemetryWriter(
+      new SqliteTelemetry(store, { busy: () => checkpoints.start() }),
+      log,
+      metrics,
+    )
     writer.start()
     const t0 = Date.now()
-    const write = (from: number, count: number) => {
+    const write = async (from: number, count: number) => {
       for (let i = from; i < from + count; i++) {
         writer.position({ deviceId: `D${i % 2_000}`, ts: t0 + i, lat: 37.7, lon: 117.6, receivedAt: t0 })
       }
-      writer.flush()
+      await writer.flush()
     }
-    write(0, 5_000)
+    await write(0, 5_000)
     // a quiet writer leaves SQLite's own checkpoints alone
     expect(autocheckpoint(store)).toBe(1_000)
-    write(5_000, 10_000)
+    await write(5_000, 10_000)
     expect(autocheckpoint(store)).toBe(20_000)
     const deadline = Date.now() + 10_000
     while (metrics.get('care_store_checkpointed_pages_total') === 0 && Date.now() < deadline) {
-      write(15_000 + (Date.now() % 100_000) * 10, 500)
+      await write(15_000 + (Date.now() % 100_000) * 10, 500)
       await new Promise((r) => setTimeout(r, 100))
     }
     expect(metrics.get('care_store_checkpointed_pages_total')).toBeGreaterThan(0)
     expect(metrics.get('care_store_checkpoint_errors_total')).toBe(0)
-    writer.stop()
+    await writer.stop()
+    checkpoints.stop()
     expect(autocheckpoint(store)).toBe(1_000)
     const stored = store.db.prepare('SELECT count(*) AS n FROM positions').get() as { n: number }
     expect(stored.n).toBeGreaterThanOrEqual(15_000)

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
-import type { Logger } from '../../kernel/observe/log.ts'
-import type { Metrics } from '../../kernel/observe/metrics.ts'
-import type { Store } from '../store/db.ts'
+import type { Logger } from '../../../kernel/observe/log.ts'
+import type { Metrics } from '../../../kernel/observe/metrics.ts'
+import type { Store } from '../db.ts'
 import type { CheckpointJob } from './checkpoint-worker.ts'
 
 /**
@@ -13,7 +13,8 @@ import type { CheckpointJob } from './checkpoint-worker.ts'
  * Here a worker thread with its own connection checkpoints twice a second
  * (PASSIVE: it never blocks the gateway's reads or writes), and the gateway's
  * own automatic checkpoint stays only as a backstop, at 20,000 pages, should
- * the worker stop.
+ * the worker stop. The telemetry adapter starts it once positions stream in
+ * (SqliteTelemetry's `busy`); the composition root stops it after telemetry.
  */
 export class WalCheckpointer {
   readonly #store: Store

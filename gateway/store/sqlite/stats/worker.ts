@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { answer, type StatsTask } from './tasks.ts'
 
 /**
- * A stats worker thread (started by ./run.ts): answers GET /stats reports, charts and worklists one at a
+ * A stats worker thread (started by ./runner.ts): answers GET /stats reports, charts and worklists one at a
  * time on a read-only connection of its own, so a long one never holds up the gateway's event loop
  * (node:sqlite is synchronous). WAL lets it read the last commit while the gateway keeps writing.
  */

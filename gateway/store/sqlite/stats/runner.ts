@@ -1,7 +1,15 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { Worker } from 'node:worker_threads'
-import type { Window } from './queries.ts'
-import type { StatsReport } from './stats.ts'
+import type {
+  ChartRows,
+  Day,
+  ReportRows,
+  StatsQueries,
+  Window,
+  WorklistName,
+  WorklistPage,
+} from '../../../stats/ports.ts'
+import type { Store } from '../../db.ts'
 import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
 import type { StatsJob, StatsReply } from './worker.ts'
 
@@ -17,13 +25,13 @@ interface Thread {
 }
 
 /**
- * Runs stats tasks in worker threads over the store file (see ./worker.ts): at most `limit` threads, each
- * one task at a time, so a wall of dashboards cannot take every core from dispatch; the rest wait their
- * turn. Threads are kept between tasks (a worklist exported page by page would otherwise start one per
- * page) and stopped when idle or at `stop()`. A store in memory has no file a worker could open: its tasks
- * run inline.
+ * The supervision figures' queries, run in worker threads over the store file (see ./worker.ts): at
+ * most `limit` threads, each one task at a time, so a wall of dashboards cannot take every core from
+ * dispatch; the rest wait their turn. Threads are kept between tasks (a worklist exported page by page
+ * would otherwise start one per page) and stopped when idle or at `stop()`. A store in memory has no
+ * file a worker could open: its tasks run inline, on the store's own connection.
  */
-export class StatsRunner {
+export class SqliteStats implements StatsQueries {
   readonly #path: string
   readonly #inline: DatabaseSync | undefined
   readonly #limit: number
@@ -32,14 +40,27 @@ export class StatsRunner {
   #ids = 0
   #stopped = false
 
-  constructor(path: string, limit = 2, inline?: DatabaseSync) {
-    this.#path = path
+  constructor(store: Store, limit = 2) {
+    this.#path = store.path
     this.#limit = limit
-    this.#inline = inline
+    this.#inline = store.path === ':memory:' ? store.db : undefined
   }
 
-  report(grid: string[], window: Window): Promise<StatsReport> {
-    return this.run({ type: 'report', grid, window })
+  report(window: Window, children: boolean): Promise<ReportRows> {
+    return this.run({ type: 'report', window, children })
+  }
+
+  charts(window: Window, days: readonly Day[], edgesMs: readonly number[]): Promise<ChartRows> {
+    return this.run({ type: 'charts', window, days, edgesMs })
+  }
+
+  worklist(
+    list: WorklistName,
+    window: Window,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<WorklistPage> {
+    return this.run({ type: 'list', list, window, limit, cursor })
   }
 
   async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {

@@ -1,0 +1,34 @@
+import type { DatabaseSync } from 'node:sqlite'
+import type { ChartRows, Day, ReportRows, Window, WorklistName, WorklistPage } from '../../../stats/ports.ts'
+import { ChartQueries } from './charts.ts'
+import { WorklistQueries } from './lists.ts'
+import { ReportQueries } from './queries.ts'
+
+/** What a stats worker is asked: each of StatsQueries' questions (docs/stats.md). */
+export type StatsTask =
+  | { type: 'report'; window: Window; children: boolean }
+  | { type: 'charts'; window: Window; days: readonly Day[]; edgesMs: readonly number[] }
+  | { type: 'list'; list: WorklistName; window: Window; limit: number; cursor?: string | undefined }
+
+export interface StatsAnswers {
+  report: ReportRows
+  charts: ChartRows
+  list: WorklistPage
+}
+
+/** The answer to a task, over any connection to the store. */
+export function answer<T extends StatsTask>(db: DatabaseSync, task: T): StatsAnswers[T['type']] {
+  switch (task.type) {
+    case 'report':
+      return new ReportQueries(db).report(task.window, task.children) as StatsAnswers[T['type']]
+    case 'charts':
+      return new ChartQueries(db).charts(task.window, task.days, task.edgesMs) as StatsAnswers[T['type']]
+    case 'list':
+      return new WorklistQueries(db).page(
+        task.list,
+        task.window,
+        task.limit,
+        task.cursor,
+      ) as StatsAnswers[T['type']]
+  }
+}

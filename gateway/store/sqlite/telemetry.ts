@@ -1,0 +1,91 @@
+import type { OutboxAppended } from '../../history/ports.ts'
+import type { PositionRow, TelemetryBatch, TelemetryRepository } from '../../telemetry/ports.ts'
+import type { Store } from '../db.ts'
+import { appendOutbox } from './outbox.ts'
+import { Statements } from './statements.ts'
+
+export interface SqliteTelemetryOptions {
+  /**
+   * Told once positions stream in (10,000 stored since start): the WAL checkpoints should move off
+   * the event loop (./checkpoint.ts). A quiet gateway never needs it.
+   */
+  busy?: () => void
+}
+
+/** Positions written before the store counts as busy. */
+const BUSY_AFTER = 10_000
+
+/** Positions, vitals and devices' last fix and last-heard time, in the SQLite store. */
+export class SqliteTelemetry implements TelemetryRepository {
+  readonly #store: Store
+  readonly #sql: Statements
+  readonly #busy: (() => void) | undefined
+  #written = 0
+
+  constructor(store: Store, options: SqliteTelemetryOptions = {}) {
+    this.#store = store
+    this.#sql = new Statements(store.db)
+    this.#busy = options.busy
+  }
+
+  async write(batch: TelemetryBatch): Promise<OutboxAppended | undefined> {
+    const result = this.#store.tx(() => {
+      const sql = this.#sql
+      const insertPos = sql.get(
+        `INSERT OR REPLACE INTO positions (device_id, ts, lat, lon, acc, src, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      for (const p of batch.positions) {
+        insertPos.run(p.deviceId, p.ts, p.lat, p.lon, p.acc ?? null, p.src ?? null, p.receivedAt)
+      }
+      const insertVitals = sql.get(
+        'INSERT OR REPLACE INTO vitals (device_id, ts, doc, received_at) VALUES (?, ?, ?, ?)',
+      )
+      for (const v of batch.vitals) insertVitals.run(v.deviceId, v.ts, JSON.stringify(v.doc), v.receivedAt)
+      // a device with a fix was also heard from: one UPDATE for both, not two
+      const setFix = sql.get('UPDATE devices SET lat = ?, lon = ?, acc = ?, pos_at = ? WHERE id = ?')
+      const setBoth = sql.get(
+        'UPDATE devices SET lat = ?, lon = ?, acc = ?, pos_at = ?, last_seen_at = ? WHERE id = ?',
+      )
+      const seenOnly = new Map(batch.seen)
+      for (const p of batch.fixes) {
+        const at = seenOnly.get(p.deviceId)
+        if (at === undefined) setFix.run(p.lat, p.lon, p.acc ?? null, p.ts, p.deviceId)
+        else {
+          setBoth.run(p.lat, p.lon, p.acc ?? null, p.ts, at, p.deviceId)
+          seenOnly.delete(p.deviceId)
+        }
+      }
+      const setSeen = sql.get('UPDATE devices SET last_seen_at = ? WHERE id = ?')
+      for (const [id, at] of seenOnly) setSeen.run(at, id)
+      return batch.history ? appendOutbox(sql, batch.history) : undefined
+    })
+    this.#written += batch.positions.length
+    if (this.#written >= BUSY_AFTER) this.#busy?.()
+    return result
+  }
+
+  async track(deviceId: string, from: number, to: number, limit: number): Promise<PositionRow[]> {
+    const rows = this.#sql
+      .get('SELECT * FROM positions WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?')
+      .all(deviceId, from, to, limit) as Record<string, number | string | null>[]
+    return rows.map((r) => {
+      const row: PositionRow = {
+        deviceId: String(r.device_id),
+        ts: Number(r.ts),
+        lat: Number(r.lat),
+        lon: Number(r.lon),
+        receivedAt: Number(r.received_at),
+      }
+      if (typeof r.acc === 'number') row.acc = r.acc
+      if (typeof r.src === 'string') row.src = r.src
+      return row
+    })
+  }
+
+  async prune(before: number): Promise<number> {
+    const a = this.#sql.get('DELETE FROM positions WHERE received_at < ?').run(before).changes
+    const b = this.#sql.get('DELETE FROM vitals WHERE received_at < ?').run(before).changes
+    return Number(a) + Number(b)
+  }
+}

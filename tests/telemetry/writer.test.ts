@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest'
+import { Outbox } from '../../gateway/history/outbox.ts'
+import type { OutboxAppended } from '../../gateway/history/ports.ts'
+import type { PositionRow, TelemetryBatch } from '../../gateway/telemetry/ports.ts'
+import { type BatchHistory, TelemetryWriter } from '../../gateway/telemetry/positions.ts'
+import { createLogger } from '../../kernel/observe/log.ts'
+import { Metrics } from '../../kernel/observe/metrics.ts'
+import { MemoryOutbox } from '../support/memory/history.ts'
+import { MemoryTelemetry } from '../support/memory/telemetry.ts'
+
+/** The telemetry writer over its repository in memory: batches, their order, their history, their failures. */
+
+const fix = (deviceId: string, ts: number, over: Partial<PositionRow> = {}): PositionRow => ({
+  deviceId,
+  ts,
+  lat: 37.38 + ts / 1e6,
+  lon: 117.97,
+  receivedAt: ts,
+  ...over,
+})
+
+/** A repository whose writes wait until let through, one at a time, in the order they came. */
+class GatedTelemetry extends MemoryTelemetry {
+  readonly #gates: (() => void)[] = []
+
+  override async write(batch: TelemetryBatch): Promise<OutboxAppended | undefined> {
+    await new Promise<void>((resolve) => this.#gates.push(resolve))
+    return super.write(batch)
+  }
+
+  get waiting(): number {
+    return this.#gates.length
+  }
+
+  release(): void {
+    this.#gates.shift()?.()
+  }
+}
+
+function parts(repo = new MemoryTelemetry(), maxBatch = 500) {
+  const metrics = new Metrics()
+  const writer = new TelemetryWriter(repo, createLogger('silent'), metrics, 50, maxBatch)
+  return { repo, metrics, writer }
+}
+
+/** A writer whose batches feed the outbox (in the batch's own write): one position line a fix. */
+function withHistory(limit = 1_000) {
+  const store = new MemoryOutbox()
+  const { repo, metrics, writer } = parts(new MemoryTelemetry(store))
+  const outbox = new Outbox(store, metrics, limit)
+  const history: BatchHistory = {
+    lines: (positions) =>
+      outbox.prepare(
+        positions.map((p) => ({
+          cls: 'position',
+          line: `position,device=${p.deviceId} lat=${p.lat} ${p.ts}`,
+        })),
+        1_000,
+      ),
+    committed: (append, result) => outbox.committed(append, result),
+    failed: (append) => outbox.failed(append),
+  }
+  writer.historyTo(history)
+  return { repo, metrics, writer, store, outbox }
+}
+
+describe('the telemetry writer', () => {
+  it('stores a flush as one batch: positions, vitals, each device’s newest fix and when it was heard', async () => {
+    const { repo, metrics, writer } = parts()
+    writer.position(fix('D01', 1_000))
+    writer.position(fix('D02', 1_500))
+    writer.position(fix('D01', 2_000))
+    writer.vitals({ deviceId: 'D03', ts: 2_100, doc: { hr: 70 }, receivedAt: 2_100 })
+    writer.seen('D01', 2_000)
+    writer.seen('D03', 2_100)
+    expect(repo.batches).toHaveLength(0)
+    await writer.flush()
+    expect(repo.batches).toHaveLength(1)
+    expect(repo.positions.map((p) => [p.deviceId, p.ts])).toEqual([
+      ['D01', 1_000],
+      ['D02', 1_500],
+      ['D01', 2_000],
+    ])
+    expect(repo.fixes.get('D01')?.ts).toBe(2_000)
+    expect(repo.fixes.get('D02')?.ts).toBe(1_500)
+    expect(Object.fromEntries(repo.seen)).toEqual({ D01: 2_000, D03: 2_100 })
+    expect(repo.vitals).toEqual([{ deviceId: 'D03', ts: 2_100, doc: { hr: 70 }, receivedAt: 2_100 }])
+    expect(metrics.get('care_positions_stored_total')).toBe(3)
+    // nothing buffered: nothing written
+    await writer.flush()
+    expect(repo.batches).toHaveLength(1)
+  })
+
+  it('flushes by itself once a batch is full, without waiting for the timer', async () => {
+    const { repo, writer } = parts(new MemoryTelemetry(), 3)
+    writer.position(fix('D01', 1))
+    writer.position(fix('D01', 2))
+    expect(repo.batches).toHaveLength(0)
+    writer.position(fix('D01', 3))
+    await writer.flush()
+    expect(repo.batches.map((b) => b.positions.length)).toEqual([3])
+  })
+
+  it('stores batches in the order they were taken, and settles a flush only once its batch is stored', async () => {
+    const repo = new GatedTelemetry()
+    const { writer } = parts(repo)
+    writer.position(fix('D01', 1))
+    let firstStored = false
+    const first = writer.flush().then(() => {
+      firstStored = true
+    })
+    writer.position(fix('D01', 2))
+    let secondStored = false
+    const second = writer.flush().then(() => {
+      secondStored = true
+    })
+    await new Promise((r) => setImmediate(r))
+    // the second batch waits for the first: one write at a time
+    expect(repo.waiting).toBe(1)
+    repo.release()
+    await first
+    expect(secondStored).toBe(false)
+    await new Promise((r) => setImmediate(r))
+    repo.release()
+    await second
+    expect(firstStored && secondStored).toBe(true)
+    expect(repo.batches.map((b) => b.positions.map((p) => p.ts))).toEqual([[1], [2]])
+  })
+
+  it('counts and logs a batch the store refused, never rejects, and goes on with the next', async () => {
+    const { repo, metrics, writer } = parts()
+    repo.failNext = 1
+    writer.position(fix('D01', 1))
+    await expect(writer.flush()).resolves.toBeUndefined()
+    expect(metrics.get('care_telemetry_write_errors_total')).toBe(1)
+    expect(metrics.get('care_positions_stored_total')).toBe(0)
+    writer.position(fix('D01', 2))
+    await writer.flush()
+    expect(repo.positions.map((p) => p.ts)).toEqual([2])
+  })
+
+  it('queues each batch’s history points in the outbox with it, and releases them when the batch fails', async () => {
+    const { repo, writer, store, outbox } = withHistory()
+    writer.position(fix('D01', 1))
+    writer.position(fix('D02', 2))
+    await writer.flush()
+    expect(store.rows.map((r) => r.line)).toEqual([
+      `position,device=D01 lat=${fix('D01', 1).lat} 1`,
+      `position,device=D02 lat=${fix('D02', 2).lat} 2`,
+    ])
+    expect(outbox.depth).toBe(2)
+    expect(outbox.oldestAt()).toBe(1_000)
+    repo.failNext = 1
+    writer.position(fix('D01', 3))
+    await writer.flush()
+    // neither the fix nor its point was stored, and the outbox counts only what it holds
+    expect(store.rows).toHaveLength(2)
+    expect(outbox.depth).toBe(2)
+  })
+
+  it('lets the outbox limit drop the oldest points of a batch, counted', async () => {
+    const { metrics, writer, store, outbox } = withHistory(3)
+    for (let ts = 1; ts <= 5; ts++) writer.position(fix('D01', ts))
+    await writer.flush()
+    expect(store.rows.map((r) => r.line.split(' ')[2])).toEqual(['3', '4', '5'])
+    expect(outbox.depth).toBe(3)
+    expect(metrics.get('care_history_points_dropped_total', { measurement: 'position' })).toBe(2)
+  })
+
+  it('never stores what was buffered of erased devices', async () => {
+    const { repo, writer } = parts()
+    writer.position(fix('D01', 1))
+    writer.position(fix('D02', 2))
+    writer.vitals({ deviceId: 'D01', ts: 3, doc: { hr: 60 }, receivedAt: 3 })
+    writer.seen('D01', 3)
+    writer.forget(['D01'])
+    await writer.flush()
+    expect(repo.positions.map((p) => p.deviceId)).toEqual(['D02'])
+    expect(repo.vitals).toEqual([])
+    expect([...repo.fixes.keys()]).toEqual(['D02'])
+    expect(repo.seen.size).toBe(0)
+  })
+
+  it('answers a track with the fixes still buffered, and stores what is left at stop', async () => {
+    const { repo, writer } = parts()
+    writer.start()
+    writer.position(fix('D01', 10))
+    writer.position(fix('D01', 20))
+    expect((await writer.track('D01', 0, 15)).map((p) => p.ts)).toEqual([10])
+    writer.position(fix('D01', 30))
+    await writer.stop()
+    expect(repo.positions.map((p) => p.ts)).toEqual([10, 20, 30])
+  })
+})
