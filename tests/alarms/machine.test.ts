@@ -139,7 +139,8 @@ class World {
       // an open round has its offers and its deadline
       expect(pending.length).toBeGreaterThan(0)
       expect(pending.every((o) => o.round === a.round)).toBe(true)
-      expect(this.deadlines.get('expiry')?.round).toBe(a.round)
+      const expiry = this.deadlines.get('expiry')
+      expect(expiry?.kind === 'expiry' && expiry.round).toBe(a.round)
     }
     if (a.state === 'open') {
       // nobody is being asked: the centre has it (escalated), or it is never offered (priority 4)

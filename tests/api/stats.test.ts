@@ -52,12 +52,12 @@ async function ok<B = Record<string, unknown>>(
 }
 
 async function raise(name: string, elderId: string, kind: string, time: number): Promise<void> {
-  at(time)
+  await at(time)
   ids[name] = (await ok<{ id: string }>('POST', '/api/v1/alarms', { elderId, kind })).id
 }
 
 async function reply(name: string, action: string, time: number, extra: Record<string, unknown> = {}) {
-  at(time)
+  await at(time)
   await ok('POST', '/api/v1/carers/C01/reply', {
     alarmId: ids[name],
     action,
@@ -67,7 +67,7 @@ async function reply(name: string, action: string, time: number, extra: Record<s
 }
 
 async function act(name: string, action: string, time: number, extra: Record<string, unknown> = {}) {
-  at(time)
+  await at(time)
   await ok('POST', `/api/v1/alarms/${ids[name]}/actions`, { action, ...extra })
 }
 
