@@ -3,26 +3,27 @@ import type { FastifyInstance } from 'fastify'
 import { Broker } from '../broker/broker.ts'
 import type { AlarmEventMessage } from '../kernel/contract/payloads.ts'
 import type { Principal } from '../kernel/contract/principal.ts'
-import { filterCovers, type ParsedTopic, topics } from '../kernel/contract/topics.ts'
+import { durableDeviceUplinks, filterCovers, type ParsedTopic, topics } from '../kernel/contract/topics.ts'
 import { createLogger, type Logger } from '../kernel/observe/log.ts'
 import { Metrics } from '../kernel/observe/metrics.ts'
 import { type Clock, systemClock } from '../kernel/ports/clock.ts'
 import { type Ids, randomIds } from '../kernel/ports/ids.ts'
 import { type Scheduler, TimerScheduler } from '../kernel/ports/scheduler.ts'
-import { AlarmJournal } from './alarms/journal.ts'
+import { Access } from './access/access.ts'
+import { AlarmFeed } from './alarms/feed.ts'
+import { AlarmLifecycle } from './alarms/lifecycle.ts'
 import type { Downlink } from './alarms/messages.ts'
+import type { Alarm, TimelineEntry } from './alarms/model.ts'
 import { defaultPriorities } from './alarms/priority.ts'
-import { AlarmService } from './alarms/service.ts'
-import { AlarmStore } from './alarms/store.ts'
 import { Auth } from './api/auth.ts'
-import { adminTokenHash } from './api/bootstrap.ts'
 import type { ApiContext, Health } from './api/context.ts'
+import type { TileSource } from './api/ports.ts'
 import { buildServer } from './api/server.ts'
 import { CarerBook } from './carers/book.ts'
 import type { Config } from './config.ts'
-import { Dispatcher } from './dispatch/dispatcher.ts'
 import { type DispatchRules, defaultRules } from './dispatch/types.ts'
 import { Flows } from './flows/runtime.ts'
+import { erasedClasses } from './history/erasure.ts'
 import { createHistory, type History, type HistoryTuning } from './history/setup.ts'
 import { CarerIngest } from './ingest/carers.ts'
 import { DeviceIngest } from './ingest/devices.ts'
@@ -30,8 +31,23 @@ import { LiveHub } from './live/hub.ts'
 import { Audit } from './observe/audit.ts'
 import { watchGauges } from './observe/gauges.ts'
 import { Registry } from './registry/registry.ts'
-import { StatsQueries } from './stats/queries.ts'
+import { StatsService } from './stats/service.ts'
 import { Store } from './store/db.ts'
+import { SqliteAlarms } from './store/sqlite/alarms.ts'
+import { SqliteAudit } from './store/sqlite/audit.ts'
+import { SqliteCarerStates } from './store/sqlite/carers.ts'
+import { WalCheckpointer } from './store/sqlite/checkpoint.ts'
+import { SqliteDeviceStates } from './store/sqlite/devices.ts'
+import { SqliteErasureJobs } from './store/sqlite/erasures.ts'
+import { MbTiles } from './store/sqlite/mbtiles.ts'
+import { SqliteOutbox } from './store/sqlite/outbox.ts'
+import { SqlitePrivacy } from './store/sqlite/privacy.ts'
+import { SqliteRegistry } from './store/sqlite/registry.ts'
+import { SqliteSessions } from './store/sqlite/sessions.ts'
+import { SqliteSettings } from './store/sqlite/settings.ts'
+import { SqliteStats } from './store/sqlite/stats/runner.ts'
+import { SqliteTelemetry } from './store/sqlite/telemetry.ts'
+import { DeviceStates } from './telemetry/devices.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
 
@@ -68,8 +84,7 @@ export class App {
   live!: LiveHub
   store!: Store
   registry!: Registry
-  alarms!: AlarmService
-  dispatcher!: Dispatcher
+  alarms!: AlarmLifecycle
   carers!: CarerBook
   broker!: Broker
   http!: FastifyInstance
@@ -79,6 +94,8 @@ export class App {
   /** Settles when the flows run or failed to; `start()` does not wait for it. */
   flowsReady: Promise<void> = Promise.resolve()
   #telemetry!: TelemetryWriter
+  #checkpoints: WalCheckpointer | undefined
+  #stats: SqliteStats | undefined
   #ownScheduler: TimerScheduler | undefined
   #startedAt = 0
   #options: AppOptions
@@ -118,37 +135,51 @@ export class App {
     const store = new Store(join(config.dataDir, 'care.db'))
     this.store = store
     store.open()
-    const audit = new Audit(store, clock, log.child({ part: 'audit' }), metrics)
-    const admin = adminTokenHash(store, config.adminToken)
+    const audit = new Audit(new SqliteAudit(store), clock, log.child({ part: 'audit' }), metrics)
+    const settings = new SqliteSettings(store)
 
     let deviceIngest: DeviceIngest | undefined
-    const registry = new Registry(store, clock, {
-      carerChanged: (carer) => this.carers.upsertProfile(carer),
-      deviceChanged: (device) => {
-        deviceIngest?.forget(device.id)
-        this.history?.influx?.forget(device.id)
-      },
+    const registry = new Registry({
+      repository: new SqliteRegistry(store),
+      // with a TSDB an erasure also purges the elder's points from the outbox, in its transaction
+      privacy: new SqlitePrivacy(store, {
+        history: config.influxUrl ? { classes: erasedClasses } : undefined,
+      }),
+      clock,
+      log: log.child({ part: 'registry' }),
+      metrics,
     })
     this.registry = registry
-    const auth = new Auth(store, registry, clock, admin.hash, (ended) => {
-      const gone = new Set(ended)
-      this.broker.disconnect((p) => p.session !== undefined && gone.has(p.session), 'session ended')
+    await registry.load()
+    const access = new Access({
+      sessions: new SqliteSessions(store),
+      bootstrap: settings,
+      directory: registry,
+      clock,
+      sessionsEnded: (ended) => {
+        const gone = new Set(ended)
+        this.broker.disconnect((p) => p.session !== undefined && gone.has(p.session), 'session ended')
+      },
     })
-    const alarmStore = new AlarmStore(store)
+    const admin = await access.start(config.adminToken)
+    const auth = new Auth(access)
+    const alarmRepo = new SqliteAlarms(store)
     const live = new LiveHub(clock)
     this.live = live
     const carers = new CarerBook({
-      store,
+      repo: new SqliteCarerStates(store),
       clock,
+      log: log.child({ part: 'carers' }),
       scheduler: this.scheduler,
       rules: this.rules,
       onChange: (carer) => live.carer(carer),
     })
     this.carers = carers
     carers.load(
-      registry.allCarers(),
-      alarmStore.busyCarers(),
-      alarmStore.acceptedSince(startOfDay(clock.now())),
+      await registry.allCarers(),
+      await new SqliteCarerStates(store).load(),
+      await alarmRepo.busyCarers(),
+      await alarmRepo.acceptedSince(startOfDay(clock.now())),
     )
 
     const broker = new Broker({
@@ -162,72 +193,74 @@ export class App {
         authenticate: (username, password) => {
           const secret = password?.toString('utf8') ?? ''
           // a carer phone's session token (POST /auth/carer) first: a sha256 lookup, no scrypt
-          const session = auth.carerSession(username, secret)
-          return session ? Promise.resolve(session) : registry.verifyPrincipal(username, secret)
+          return access
+            .carerSession(username, secret)
+            .then((session) => session ?? registry.verifyPrincipal(username, secret))
         },
         onPublish: (principal, topic, payload) => this.#onPublish(principal, topic, payload),
         onSubscribe: (principal, filters) => {
           // contract: a carer's phone that (re)subscribes gets its open offers and held alarm again
           const task = topics.carerTask(principal.id)
           if (principal.kind === 'carer' && filters.some((f) => filterCovers(f, task))) {
-            this.dispatcher.resendOpenWork(principal.id)
+            this.alarms.resendOpenWork(principal.id).catch((error: unknown) => {
+              log.warn({ err: error, carerId: principal.id }, 'open work not sent again')
+            })
           }
         },
       },
     })
     this.broker = broker
     const downlink = brokerDownlink(broker, log, metrics)
-    const journal = new AlarmJournal(alarmStore, clock, log.child({ part: 'alarms' }), metrics)
-    const elderOf = (id: string) => registry.getElder(id)
-    const dispatcher = new Dispatcher({
-      journal,
+    const feed = new AlarmFeed(log.child({ part: 'alarms' }), metrics)
+    const alarms = new AlarmLifecycle({
+      repo: alarmRepo,
       carers,
-      elderOf,
+      elderOf: (id) => registry.getElder(id),
+      feed,
+      downlink,
       scheduler: this.scheduler,
       clock,
-      rules: this.rules,
-      downlink,
-      locale: config.locale,
-      audit,
-      log: log.child({ part: 'dispatch' }),
-      metrics,
-    })
-    this.dispatcher = dispatcher
-    const alarms = new AlarmService({
-      journal,
-      dispatcher,
-      elderOf,
-      downlink,
-      clock,
       ids: this.#options.ids ?? randomIds,
+      rules: this.rules,
+      priorities: defaultPriorities,
       locale: config.locale,
       cancelGraceMs: config.cancelGraceS * 1000,
-      priorities: defaultPriorities,
+      audit,
       log: log.child({ part: 'alarms' }),
       metrics,
     })
     this.alarms = alarms
-    journal.subscribe('live', (alarm, entry) =>
+    feed.subscribe('live', (alarm, entry) =>
       live.alarm(alarm, entry, registry.getElder(alarm.elderId)?.grid ?? []),
     )
-    journal.subscribe('integration-events', (alarm, entry) => {
+    feed.subscribe('integration-events', (alarm, entry) => {
       broker
         .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
         .catch((error: unknown) => log.warn({ err: error }, 'integration event not published'))
     })
 
-    const telemetry = new TelemetryWriter(store, log.child({ part: 'telemetry' }), metrics)
+    const checkpoints = new WalCheckpointer(store, log.child({ part: 'store' }), metrics)
+    this.#checkpoints = checkpoints
+    const telemetry = new TelemetryWriter(
+      new SqliteTelemetry(store, { busy: () => checkpoints.start() }),
+      log.child({ part: 'telemetry' }),
+      metrics,
+    )
     this.#telemetry = telemetry
-    // history goes through an outbox off the SOS path; the journal listener only buffers
+    const states = new DeviceStates(new SqliteDeviceStates(store))
+    await states.load()
+    // history goes through an outbox off the SOS path; the feed's listener only buffers
     this.history = createHistory({
       config,
-      store,
+      outbox: new SqliteOutbox(store),
+      erasureJobs: new SqliteErasureJobs(store),
       clock,
       scheduler: this.scheduler,
       log: log.child({ part: 'history' }),
       metrics,
       telemetry,
-      journal,
+      feed,
+      alarms: alarmRepo,
       deviceSubject: (id) => {
         const device = registry.getDevice(id)
         if (!device) return undefined
@@ -250,9 +283,9 @@ export class App {
       registry,
       alarms,
       telemetry,
+      states,
       silence,
       downlink,
-      store,
       clock,
       locale: config.locale,
       log: log.child({ part: 'ingest' }),
@@ -269,7 +302,7 @@ export class App {
     this.#deviceIngest = deviceIngest
     this.#carerIngest = new CarerIngest({
       carers,
-      dispatcher,
+      alarms,
       audit,
       clock,
       log: log.child({ part: 'ingest' }),
@@ -277,60 +310,71 @@ export class App {
     })
 
     // contract: open alarms and every pending deadline are rebuilt from the store at start
-    const open = alarmStore.open()
-    const armed = dispatcher.restore(open)
-    for (const d of store.db
-      .prepare('SELECT id, interval_s, coalesce(last_seen_at, created_at) AS seen FROM devices')
-      .all() as { id: string; interval_s: number; seen: number }[]) {
-      silence.restore(d.id, d.interval_s, d.seen)
-    }
+    const restored = await alarms.restore()
+    for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
     telemetry.start()
-    this.history.start()
+    await this.history.start()
+
+    // whoever changes the registry (a PUT, an import, an erasure), these hear of it after the commit
+    registry.subscribe('carer-book', (change) => {
+      if (change.kind === 'carer' && change.carer) carers.upsertProfile(change.carer)
+    })
+    registry.subscribe('devices', (change) => {
+      if (change.kind !== 'device') return
+      this.history.influx?.forget(change.id)
+      if (change.device) states.registered(change.device)
+      else {
+        // erased: nothing of it is kept, armed or buffered
+        states.forget(change.id)
+        silence.forget(change.id)
+        telemetry.forget([change.id])
+      }
+    })
+    registry.subscribe('history-erasure', (change) => {
+      if (change.kind !== 'elder' || !change.erasure) return
+      states.forgetElder(change.id) // their fence state went in the erasure
+      // the outbox lost the elder's points in the erasure's transaction; their buffered ones go too,
+      // and the job recorded there is worked off now
+      this.history.influx?.forgetElder(change.id)
+      this.history.influx?.purged(change.erasure.history)
+      this.history.eraser?.kick()
+    })
 
     this.flows = new Flows({
       config,
-      auth,
+      access,
       registry,
-      store,
+      secrets: settings,
       clock,
       log: log.child({ part: 'flows' }),
       metrics,
     })
+    // the supervision figures are counted in worker threads over the store file, off the event loop
+    const stats = new SqliteStats(store)
+    this.#stats = stats
     const context: ApiContext = {
       registry,
       alarms,
-      dispatcher,
       carers,
       telemetry,
+      stats: new StatsService(stats),
+      access,
       auth,
       audit,
       metrics,
       clock,
       live,
-      store,
-      devicesErased: (ids) => {
-        for (const id of ids) {
-          deviceIngest?.forget(id)
-          silence.forget(id)
-        }
-      },
-      eraseHistory: (elderId) => {
-        const eraser = this.history.eraser
-        if (!eraser) return 0
-        this.history.influx?.flush() // buffered status points join the outbox first, to be purged
-        const purged = eraser.prepare(elderId)
-        setImmediate(() => eraser.kick()) // after the erasure commits
-        return purged
-      },
       health: () => this.health(),
     }
+    this.#tiles = config.tilesFile ? openTiles(config.tilesFile, log.child({ part: 'http' })) : undefined
     metrics.start()
-    watchGauges(metrics, { broker, carers, alarms: new StatsQueries(store.db) })
+    watchGauges(metrics, { broker, carers, alarms })
     this.http = await buildServer(context, {
       log,
       corsOrigin: config.corsOrigin,
       metricsToken: config.metricsToken,
       tiles: config,
+      tileSource: this.#tiles,
     })
     broker.registerWebSocketRoute(this.http)
     await this.flows.mount(this.http)
@@ -340,8 +384,8 @@ export class App {
     this.flowsReady = this.flows.start(this.#flowsEndpoints())
     const report: StartReport = {
       bootMs: Math.round(performance.now() - t0),
-      restoredAlarms: open.length,
-      armedDeadlines: armed,
+      restoredAlarms: restored.open,
+      armedDeadlines: restored.armed,
     }
     if (admin.printOnce) report.adminToken = admin.printOnce
     log.info(
@@ -358,16 +402,18 @@ export class App {
     this.#ownScheduler?.stop()
     await this.http?.close()
     await this.broker?.stop()
-    this.#telemetry?.stop()
+    await this.#telemetry?.stop()
+    this.#checkpoints?.stop()
+    await this.#stats?.stop()
     await this.history?.stop()
+    this.#tiles?.close()
     this.store?.close()
     this.metrics.stop()
   }
 
-  health(): Health {
-    const open = this.store.db
-      .prepare("SELECT count(*) AS n FROM alarms WHERE state IN ('open', 'offered', 'accepted', 'arrived')")
-      .get() as { n: number }
+  async health(): Promise<Health> {
+    const byState = await this.alarms.openByState()
+    const open = { n: Object.values(byState).reduce((sum, n) => sum + n, 0) }
     return {
       status: 'ok',
       broker: { status: 'up', connections: this.broker.connections },
@@ -387,6 +433,7 @@ export class App {
   }
 
   #deviceIngest: DeviceIngest | undefined
+  #tiles: TileSource | undefined
 
   /** The flows reach the gateway like any integration: loopback HTTP and MQTT (plain, else WebSocket). */
   #flowsEndpoints(): { apiUrl: string; mqttUrl: string } {
@@ -401,8 +448,29 @@ export class App {
   #carerIngest: CarerIngest | undefined
 
   async #onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): Promise<void> {
-    if (topic.kind === 'device') await this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
-    else if (topic.kind === 'carer') await this.#carerIngest?.handle(principal.id, topic.leaf, payload)
+    if (topic.kind === 'carer') return this.#carerIngest?.handle(principal.id, topic.leaf, payload)
+    if (topic.kind !== 'device') return
+    // the store-before-ack path of sos/event/cancel, timed for care_mqtt_store_ack_seconds
+    const t0 = durableDeviceUplinks.has(topic.leaf) ? performance.now() : -1
+    await this.#deviceIngest?.handle(principal.id, topic.leaf, payload)
+    if (t0 < 0) return
+    this.metrics.observe(
+      'care_mqtt_store_ack_seconds',
+      { topic: topic.leaf },
+      (performance.now() - t0) / 1000,
+    )
+  }
+}
+
+/** The board's base map file; one that cannot be read is logged and the gateway runs without a base map. */
+function openTiles(file: string, log: Logger): TileSource | undefined {
+  try {
+    const tiles = new MbTiles(file)
+    log.info({ file, minZoom: tiles.minZoom, maxZoom: tiles.maxZoom }, 'base map file')
+    return tiles
+  } catch (error) {
+    log.error({ err: error, file }, 'CARE_TILES_FILE cannot be read; no base map')
+    return undefined
   }
 }
 
@@ -426,8 +494,8 @@ function brokerDownlink(broker: Broker, log: Logger, metrics: Metrics): Downlink
 }
 
 function integrationEvent(
-  alarm: Parameters<Parameters<AlarmJournal['subscribe']>[1]>[0],
-  entry: Parameters<Parameters<AlarmJournal['subscribe']>[1]>[1],
+  alarm: Readonly<Alarm>,
+  entry: Readonly<TimelineEntry>,
   grid: string[] | undefined,
 ): AlarmEventMessage {
   const event: AlarmEventMessage = {

@@ -1,4 +1,3 @@
-
 /** The dispatch engine's vocabulary. The engine is pure: these in, decisions out. */
 
 /** contract: 1 is offered in parallel, 2 and 3 one carer at a time, 4 never (shown to the centre only). */

@@ -61,7 +61,12 @@ async function parts(repo = new MemoryAlarms(), clock = new ManualClock(T0)): Pr
   const metrics = new Metrics()
   const carers = new CarerBook({ repo: quietStates, clock, log, scheduler, rules: defaultRules })
   // who holds an alarm comes from the store, as at a start
-  carers.load([aCarer('C1', 300), aCarer('C2', 500), aCarer('C3', 700)], [], await repo.busyCarers(), new Map())
+  carers.load(
+    [aCarer('C1', 300), aCarer('C2', 500), aCarer('C3', 700)],
+    [],
+    await repo.busyCarers(),
+    new Map(),
+  )
   const sent: Parts['sent'] = []
   const heard: Parts['heard'] = []
   const audit: AuditEntry[] = []

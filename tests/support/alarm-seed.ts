@@ -1,7 +1,7 @@
 import { type Alarm, type AlarmKind, alarmKinds, type TimelineEntry } from '../../gateway/alarms/model.ts'
 import { defaultPriorities } from '../../gateway/alarms/priority.ts'
-import { SqliteAlarms } from '../../gateway/store/sqlite/alarms.ts'
 import { gridKey } from '../../gateway/registry/schemas.ts'
+import { SqliteAlarms } from '../../gateway/store/sqlite/alarms.ts'
 import { HOME, type World } from './world.ts'
 
 /**

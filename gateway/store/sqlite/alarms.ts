@@ -37,8 +37,9 @@ export class SqliteAlarms implements AlarmRepository {
   async commit(change: AlarmChange): Promise<void> {
     this.#store.tx(() => {
       const a = change.alarm
+      // a new alarm's row, then its state as the change leaves it (a first round, or a seeded history)
       if (a?.created) this.#insert(a.value, a.created.grid, a.created.msgId)
-      else if (a) this.#update(a.value)
+      if (a) this.#update(a.value)
       const alarmId = a?.value.id
       if (alarmId !== undefined) {
         for (const entry of change.entries) this.#append(alarmId, entry)
