@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Alarm, TimelineEntry } from '../alarms/model.ts'
 import type { CarerProfile } from '../carers/book.ts'
+import type { TravelMode } from '../dispatch/types.ts'
 
 /** One change for the board, in the order the gateway made it. */
 export type LiveEvent =
@@ -25,8 +26,27 @@ export interface LiveCarer {
   name: string
   duty: 'on' | 'off'
   busy: boolean
-  mode: string
+  mode: TravelMode
   position?: { lat: number; lon: number; at: number }
+  /** Where the carer is sent from without a fresh position (their station or home). */
+  base?: { lat: number; lon: number }
+  /** Alarms accepted today: the ranking's tie-breaker after the ETA. */
+  alarmsToday: number
+}
+
+/** What the board and the carer page see of a carer: enough to rank them as dispatch does. */
+export function liveCarerOf(carer: CarerProfile): LiveCarer {
+  const view: LiveCarer = {
+    id: carer.id,
+    name: carer.name,
+    duty: carer.duty,
+    busy: carer.busy,
+    mode: carer.mode,
+    alarmsToday: carer.alarmsToday,
+  }
+  if (carer.position) view.position = { ...carer.position }
+  if (carer.base) view.base = { ...carer.base }
+  return view
 }
 
 export interface LiveDevice {
@@ -85,15 +105,7 @@ export class LiveHub {
   }
 
   carer(carer: CarerProfile): void {
-    const view: LiveCarer = {
-      id: carer.id,
-      name: carer.name,
-      duty: carer.duty,
-      busy: carer.busy,
-      mode: carer.mode,
-    }
-    if (carer.position) view.position = { ...carer.position }
-    this.#publish({ type: 'carer', carer: view })
+    this.#publish({ type: 'carer', carer: liveCarerOf(carer) })
   }
 
   device(device: LiveDevice, grid: readonly string[]): void {

@@ -43,6 +43,7 @@ const carer = (id: string, northM: number, over: Partial<LiveCarer> = {}): LiveC
   busy: false,
   mode: 'ebike',
   position: { ...offset(HOME, northM, 0), at: NOW },
+  alarmsToday: 0,
   ...over,
 })
 
@@ -68,6 +69,22 @@ describe('the page logic of the board, without a browser', () => {
     )
     expect(ranked.map((c) => c.carer.id)).toEqual(['rider', 'walker'])
     expect(ranked[0]?.distanceM).toBeCloseTo(1500, -1)
+  })
+
+  it('ranks as the gateway does: within 3 km first, the base for a stale position, then fewer alarms today', () => {
+    const ranked = rankCandidates(
+      alarm,
+      [
+        carer('walker', 2_500, { mode: 'walk' }),
+        carer('driver', 4_000, { mode: 'car' }),
+        carer('stale', 100, { position: { ...HOME, at: NOW - 11 * 60_000 }, base: offset(HOME, 2_000, 0) }),
+        carer('tired', 1_000, { alarmsToday: 3 }),
+        carer('fresh', 1_000, { alarmsToday: 0 }),
+      ],
+      NOW,
+    )
+    // the driver would be there sooner, but a carer within 3 km shuts out anyone beyond (contract)
+    expect(ranked.map((c) => c.carer.id)).toEqual(['fresh', 'tired', 'stale', 'walker'])
   })
 
   it('shifts WGS-84 to GCJ-02 inside China by a few hundred metres, and not outside', () => {

@@ -2,7 +2,13 @@ import type { WebSocket } from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { openStates } from '../../alarms/model.ts'
-import { type LiveSnapshot, type LiveSubscriber, type LiveViewer, seesCarer } from '../../live/hub.ts'
+import {
+  type LiveSnapshot,
+  type LiveSubscriber,
+  type LiveViewer,
+  liveCarerOf,
+  seesCarer,
+} from '../../live/hub.ts'
 import { gridKey } from '../../registry/schemas.ts'
 import { viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
@@ -90,15 +96,6 @@ async function snapshot(ctx: ApiContext, viewer: LiveViewer, seq: number): Promi
       ? await ctx.alarms.list({ carerId: viewer.carerId, state: [...openStates], limit: 500 })
       : await ctx.alarms.list({ state: [...openStates], grid, limit: 500 })
   const alarms = page.items
-  const carers = [...ctx.carers.all()]
-    .filter((c) => seesCarer(viewer, c.id))
-    .map((c) => ({
-      id: c.id,
-      name: c.name,
-      duty: c.duty,
-      busy: c.busy,
-      mode: c.mode,
-      ...(c.position ? { position: c.position } : {}),
-    }))
+  const carers = [...ctx.carers.all()].filter((c) => seesCarer(viewer, c.id)).map(liveCarerOf)
   return { type: 'snapshot', seq, at: ctx.clock.now(), alarms, carers }
 }
