@@ -35,7 +35,7 @@ if (process.env.FLOWS_BENCH_CHILD) {
   const startMs = performance.now() - t0
   longest = 0
   last = performance.now()
-  await app.flowsReady
+  await app.surface.flows.ready
   const flowsMs = performance.now() - t0
   clearInterval(ticker)
   const rssMB = Math.round(process.memoryUsage().rss / 1_048_576)

@@ -185,7 +185,7 @@ async function gatewayIngest(influxUrl: string | undefined): Promise<number> {
   const app = new App({ config })
   await app.start()
   const put = async (path: string, body: Record<string, unknown>) => {
-    const res = await app.http.inject({
+    const res = await app.surface.inject({
       method: 'PUT',
       url: `/api/v1${path}`,
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -206,7 +206,7 @@ async function gatewayIngest(influxUrl: string | undefined): Promise<number> {
       secret: `secret-DEV${c}`,
       intervalS: 86_400,
     })
-    const client = mqtt.connect(`mqtt://127.0.0.1:${app.broker.ports.mqtt}`, {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${app.surface.ports.mqtt}`, {
       username: `DEV${c}`,
       password: `secret-DEV${c}`,
       reconnectPeriod: 0,
@@ -217,7 +217,7 @@ async function gatewayIngest(influxUrl: string | undefined): Promise<number> {
     })
     clients.push(client)
   }
-  const stored = () => app.metrics.get('care_positions_stored_total')
+  const stored = () => app.surface.metrics.get('care_positions_stored_total')
   const t0 = performance.now()
   const base = Date.now() - 3_600_000
   await Promise.all(

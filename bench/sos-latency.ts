@@ -51,9 +51,9 @@ async function main(): Promise<void> {
   const t0 = performance.now()
   const report = await app.start()
   const bootMs = performance.now() - t0
-  const url = `mqtt://127.0.0.1:${app.broker.ports.mqtt}`
+  const url = `mqtt://127.0.0.1:${app.surface.ports.mqtt}`
   const put = async (path: string, body: unknown) => {
-    const res = await app.http.inject({
+    const res = await app.surface.inject({
       method: 'PUT',
       url: `/api/v1${path}`,
       headers: { authorization: `Bearer ${TOKEN}` },

@@ -42,7 +42,6 @@ export interface BrokerDeps {
   log: Logger
   metrics: Metrics
   audit: AuditTrail
-  gate: BrokerGate
 }
 
 /** Aedes' words when a PUBLISH names a wildcard, an empty topic or too many levels. */
@@ -70,6 +69,7 @@ const WINDOW_MS = 60_000
  */
 export class Broker {
   readonly #d: BrokerDeps
+  #gate: BrokerGate | undefined
   readonly #principals = new WeakMap<Client, Principal>()
   /** Connections that passed authentication and are still open. */
   readonly #authenticated = new Set<Client>()
@@ -122,7 +122,9 @@ export class Broker {
     return ports
   }
 
-  async start(): Promise<void> {
+  /** Listen, asking `gate` who connects and what to do with each publish. */
+  async start(gate: BrokerGate): Promise<void> {
+    this.#gate = gate
     const { config, clock, scheduler } = this.#d
     this.#logins = new LoginGuard({
       idFailures: config.mqttLoginFailures,
@@ -182,7 +184,7 @@ export class Broker {
       const granted = subscriptions.filter((s) => (s.qos as number) !== 0x80).map((s) => s.topic)
       if (!principal || granted.length === 0) return
       try {
-        this.#d.gate.onSubscribe?.(principal, granted)
+        this.#gate?.onSubscribe?.(principal, granted)
       } catch (error) {
         this.#d.log.error({ err: error, principal: principal.id }, 'subscribe hook failed')
       }
@@ -311,7 +313,7 @@ export class Broker {
       )
       return SERVER_UNAVAILABLE
     }
-    const principal = await this.#d.gate.authenticate(username, password)
+    const principal = this.#gate ? await this.#gate.authenticate(username, password) : null
     if (!principal) {
       if (known) this.#known.forget(username) // that secret is no longer the device's
       this.#tallied('bad_credentials', client.conn, { username }, username)
@@ -386,7 +388,8 @@ export class Broker {
     if (packet.retain && !(topic.kind === 'device' && topic.leaf === 'status')) packet.retain = false
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     try {
-      await this.#d.gate.onPublish(principal, topic, payload)
+      if (!this.#gate) throw new Error('broker not started')
+      await this.#gate.onPublish(principal, topic, payload)
     } catch (error) {
       this.#d.metrics.inc('care_mqtt_store_failures_total')
       this.#d.log.error({ err: error, principal: principal.id, topic: packet.topic }, 'publish not stored')

@@ -21,8 +21,8 @@ async function main(): Promise<void> {
       `care gateway up in ${report.bootMs} ms: ${report.restoredAlarms} open alarms restored`,
       `  HTTP API      ${base}/api/v1   (health: ${base}/api/v1/health)`,
       `  Pages         ${base}/login   (sign in with a web user, or with the admin token)`,
-      `  MQTT          mqtt://${config.host}:${app.broker.ports.mqtt ?? 'off'}   WebSocket ${base.replace('http', 'ws')}/mqtt`,
-      ...(app.broker.ports.mqtts ? [`  MQTT over TLS mqtts://${config.host}:${app.broker.ports.mqtts}`] : []),
+      `  MQTT          mqtt://${config.host}:${app.mqttPort ?? 'off'}   WebSocket ${base.replace('http', 'ws')}/mqtt`,
+      ...(app.mqttsPort ? [`  MQTT over TLS mqtts://${config.host}:${app.mqttsPort}`] : []),
       ...(report.adminToken
         ? [`  admin token   ${report.adminToken}   (shown once: keep it, or set CARE_ADMIN_TOKEN)`]
         : []),

@@ -48,12 +48,12 @@ describe('the layers', () => {
   })
 
   it('nothing but the composition root imports the store adapters', () => {
-    const gateway = sources('gateway').filter((f) => !under(f, 'gateway/store') && f !== 'gateway/app.ts')
+    const gateway = sources('gateway').filter((f) => !under(f, 'gateway/store') && f !== 'gateway/wire.ts')
     expect(violations(gateway, (t) => !under(t, 'gateway/store'))).toEqual([])
   })
 
   it('the gateway imports nothing of the broker but in the composition root', () => {
-    const gateway = sources('gateway').filter((f) => f !== 'gateway/app.ts')
+    const gateway = sources('gateway').filter((f) => f !== 'gateway/wire.ts')
     expect(violations(gateway, (t) => !under(t, 'broker'))).toEqual([])
   })
 

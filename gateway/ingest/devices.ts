@@ -94,20 +94,6 @@ export class DeviceIngest {
     }
   }
 
-  /** contract: device_offline when a device is silent for 3 × its expected interval. */
-  async silent(deviceId: string, lastSeenAt: number): Promise<void> {
-    const device = this.#d.registry.getDevice(deviceId)
-    if (!device) return
-    await this.#d.states.offline(deviceId)
-    await this.#d.alarms.raise({
-      kind: 'device_offline',
-      elderId: device.elderId,
-      deviceId,
-      actor: 'system',
-      data: { lastSeenAt, silentForS: Math.round((this.#d.clock.now() - lastSeenAt) / 1000) },
-    })
-  }
-
   async #sos(deviceId: string, elder: Elder, sos: SosPayload): Promise<void> {
     if (sos.test) return this.#testPress(deviceId, sos)
     const result = await this.#d.alarms.raise({
@@ -231,5 +217,29 @@ export class DeviceIngest {
   #reject(deviceId: string, leaf: string, reason: string, detail: string): void {
     this.#d.metrics.inc('care_uplinks_rejected_total', { topic: leaf, reason })
     this.#d.log.warn({ deviceId, topic: leaf, reason, detail }, 'uplink dropped')
+  }
+}
+
+/** What raising a device's silence needs: the registry, the devices' state, the alarm wing, the time. */
+export interface OfflineDeps {
+  registry: Pick<Registry, 'getDevice'>
+  states: Pick<DeviceStates, 'offline'>
+  alarms: Pick<AlarmLifecycle, 'raise'>
+  clock: Clock
+}
+
+/** contract: `device_offline` when a device is silent for 3 × its expected interval (the silence watch's call). */
+export function raiseOffline(d: OfflineDeps): (deviceId: string, lastSeenAt: number) => Promise<void> {
+  return async (deviceId, lastSeenAt) => {
+    const device = d.registry.getDevice(deviceId)
+    if (!device) return
+    await d.states.offline(deviceId)
+    await d.alarms.raise({
+      kind: 'device_offline',
+      elderId: device.elderId,
+      deviceId,
+      actor: 'system',
+      data: { lastSeenAt, silentForS: Math.round((d.clock.now() - lastSeenAt) / 1000) },
+    })
   }
 }

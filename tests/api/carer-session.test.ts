@@ -64,7 +64,7 @@ describe('POST /auth/carer', () => {
       expiresAt: world.clock.now() + 7 * 86_400_000,
     })
     expect(res.body.token).not.toContain('secret-C01')
-    const rows = world.app.store.db.prepare('SELECT * FROM sessions').all()
+    const rows = world.db().prepare('SELECT * FROM sessions').all()
     const text = JSON.stringify(rows)
     expect(text).not.toContain(res.body.token)
     expect(text).not.toContain('secret-C01')
@@ -110,7 +110,7 @@ describe('the session token over MQTT (WebSocket)', () => {
     const granted = await client.subscribeAsync('care/v1/carer/C01/task', { qos: 1 })
     expect(granted.map((g) => g.qos)).toEqual([1])
     await client.publishAsync('care/v1/carer/C01/duty', JSON.stringify({ status: 'on' }), { qos: 1 })
-    expect(world.app.carers.get('C01')?.duty).toBe('on')
+    expect(world.app.surface.carer('C01')?.duty).toBe('on')
     client.end(true)
     // bound to C01: the same token for another carer's id is refused
     expect(await mqttCode('C02', body.token)).toBe(4)

@@ -44,12 +44,12 @@ async function onTheStream(token: string): Promise<{ snapshot: string[]; events:
   })
   await expect.poll(() => frames.length).toBeGreaterThan(0)
   // every carer changes once, as when they move
-  const before = world.app.live.seq
+  const before = world.app.surface.live.seq
   for (const id of carers) {
-    const profile = world.app.carers.get(id)
-    if (profile) world.app.live.carer(profile)
+    const profile = world.app.surface.carer(id)
+    if (profile) world.app.surface.live.carer(profile)
   }
-  expect(world.app.live.seq).toBe(before + carers.length)
+  expect(world.app.surface.live.seq).toBe(before + carers.length)
   // the barrier: a ping's pong comes after every frame the hub sent this socket before it
   const pong = new Promise<void>((resolve) => ws.once('pong', () => resolve()))
   ws.ping()

@@ -63,12 +63,12 @@ describe('the OpenAPI document', () => {
   })
 
   it('lists every route with a summary and its schemas', async () => {
-    const res = await world.app.http.inject({ method: 'GET', url: '/docs/json' })
+    const res = await world.app.surface.inject({ method: 'GET', url: '/docs/json' })
     expect(res.statusCode).toBe(200)
     const doc = res.json() as {
       paths: Record<string, Record<string, { summary: string; description: string }>>
     }
-    for (const route of world.app.http.routeTable) {
+    for (const route of world.app.surface.routes()) {
       if (!route.url.startsWith('/api/v1/')) continue
       const path = route.url.replace(/:(\w+)/g, '{$1}')
       const op = doc.paths[path]?.[route.method.toLowerCase()]
@@ -84,7 +84,7 @@ describe('the OpenAPI document', () => {
   })
 
   it('serves the page at /docs', async () => {
-    const res = await world.app.http.inject({ method: 'GET', url: '/docs/' })
+    const res = await world.app.surface.inject({ method: 'GET', url: '/docs/' })
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('swagger')
   })

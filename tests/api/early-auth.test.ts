@@ -88,7 +88,8 @@ describe('authentication happens before the body is read', () => {
   })
 
   it('leaves only health and the two logins public', () => {
-    const publicRoutes = world.app.http.routeTable
+    const publicRoutes = world.app.surface
+      .routes()
       .filter((r) => r.url.startsWith('/api/v1/') && r.roles === 'public')
       .map((r) => `${r.method} ${r.url}`)
       .sort()

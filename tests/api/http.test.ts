@@ -13,7 +13,7 @@ type ErrorBody = { error: { code: string; message: string } }
 
 describe('the HTTP API refuses bad requests with a coded error', () => {
   it('401 without a token or with a wrong one', async () => {
-    const none = await world.app.http.inject({ method: 'GET', url: '/api/v1/alarms' })
+    const none = await world.app.surface.inject({ method: 'GET', url: '/api/v1/alarms' })
     expect(none.statusCode).toBe(401)
     expect(none.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } })
     const wrong = await world.api<ErrorBody>('GET', '/api/v1/alarms', undefined, 'not-the-token-at-all')
@@ -66,7 +66,7 @@ describe('the HTTP API refuses bad requests with a coded error', () => {
       authorization: `Bearer ${'test-admin-token-0123456789'}`,
       'content-type': 'application/json',
     }
-    const bad = await world.app.http.inject({
+    const bad = await world.app.surface.inject({
       method: 'PUT',
       url: '/api/v1/elders/E01',
       headers,
@@ -74,7 +74,7 @@ describe('the HTTP API refuses bad requests with a coded error', () => {
     })
     expect(bad.statusCode).toBe(400)
     expect(bad.json()).toMatchObject({ error: { code: 'INVALID_JSON' } })
-    const huge = await world.app.http.inject({
+    const huge = await world.app.surface.inject({
       method: 'PUT',
       url: '/api/v1/elders/E01',
       headers,
@@ -129,7 +129,7 @@ describe('the HTTP API refuses bad requests with a coded error', () => {
   })
 
   it('answers health without a token', async () => {
-    const res = await world.app.http.inject({ method: 'GET', url: '/api/v1/health' })
+    const res = await world.app.surface.inject({ method: 'GET', url: '/api/v1/health' })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({ status: 'ok', broker: { status: 'up' }, store: { status: 'up' } })
   })
@@ -142,11 +142,11 @@ describe('CORS', () => {
       url: '/api/v1/alarms',
       headers: { origin: 'https://board.example', 'access-control-request-method': 'GET' },
     }
-    const off = await world.app.http.inject(preflight)
+    const off = await world.app.surface.inject(preflight)
     expect(off.headers['access-control-allow-origin']).toBeUndefined()
     const other = await startWorld({ env: { CARE_CORS_ORIGIN: 'https://board.example' } })
     try {
-      const on = await other.app.http.inject(preflight)
+      const on = await other.app.surface.inject(preflight)
       expect(on.headers['access-control-allow-origin']).toBe('https://board.example')
     } finally {
       await other.stop()
@@ -154,7 +154,7 @@ describe('CORS', () => {
   })
 
   it('sends security headers', async () => {
-    const res = await world.app.http.inject({ method: 'GET', url: '/api/v1/health' })
+    const res = await world.app.surface.inject({ method: 'GET', url: '/api/v1/health' })
     expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' })
   })
 })

@@ -19,7 +19,7 @@ interface Report {
 }
 
 async function importCsv(type: string, csv: string, token = 'test-admin-token-0123456789') {
-  const res = await world.app.http.inject({
+  const res = await world.app.surface.inject({
     method: 'POST',
     url: `/api/v1/import?type=${type}`,
     headers: { 'content-type': 'text/csv; charset=utf-8', authorization: `Bearer ${token}` },

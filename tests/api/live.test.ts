@@ -174,17 +174,17 @@ describe('GET /live', () => {
     // the slow client's socket stops reading: the kernel buffers fill, then the gateway's
     ;(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause()
     await world.carer('C01', offset(HOME, 300, 0))
-    const profile = world.app.carers.get('C01')
+    const profile = world.app.surface.carer('C01')
     if (!profile) throw new Error('no carer')
     const padded = { ...profile, name: 'x'.repeat(4_000) }
-    for (let i = 0; i < 4_000 && world.app.live.dropped === 0; i++) {
-      world.app.live.carer(padded)
+    for (let i = 0; i < 4_000 && world.app.surface.live.dropped === 0; i++) {
+      world.app.surface.live.carer(padded)
       if (i % 200 === 0) await new Promise((r) => setImmediate(r))
     }
-    expect(world.app.live.dropped).toBe(1)
-    expect(world.app.metrics.get('care_live_dropped_total')).toBe(1)
+    expect(world.app.surface.live.dropped).toBe(1)
+    expect(world.app.surface.metrics.get('care_live_dropped_total')).toBe(1)
     await eventually(() => fast.frames.length > 100, 10_000)
-    expect(world.app.live.subscribers).toBe(1)
+    expect(world.app.surface.live.subscribers).toBe(1)
     fast.close()
     slow.ws.terminate()
   })

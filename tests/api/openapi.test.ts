@@ -55,7 +55,7 @@ function withParams(route: RouteInfo, value: string): string {
 function inject(route: RouteInfo, url: string, payload: unknown, type = 'application/json') {
   const headers: Record<string, string> = payload !== undefined ? { 'content-type': type } : {}
   if (route.roles !== 'public') headers.authorization = `Bearer ${ADMIN}`
-  return world.app.http.inject({
+  return world.app.surface.inject({
     method: route.method as 'GET',
     url,
     headers,
@@ -164,7 +164,7 @@ describe('the OpenAPI document', () => {
   let operations: [string, Operation][]
   let components: Record<string, unknown>
   beforeAll(async () => {
-    const res = await world.app.http.inject({ method: 'GET', url: '/docs/json' })
+    const res = await world.app.surface.inject({ method: 'GET', url: '/docs/json' })
     const doc = res.json() as {
       paths: Record<string, Record<string, Operation>>
       components: { schemas: Record<string, unknown> }
@@ -179,7 +179,7 @@ describe('the OpenAPI document', () => {
 
   it('has an operation for every route of the route table', () => {
     const documented = operations.map(([key]) => key)
-    for (const route of world.app.http.routeTable.filter((r) => r.url.startsWith('/api/v1/'))) {
+    for (const route of world.app.surface.routes().filter((r) => r.url.startsWith('/api/v1/'))) {
       expect(documented).toContain(`${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`)
     }
   })

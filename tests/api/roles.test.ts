@@ -83,7 +83,11 @@ describe('the role matrix, from the route table', () => {
       password: 'password-carer',
     })
     const as = (url: string) =>
-      world.app.http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${login.body.token}` } })
+      world.app.surface.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${login.body.token}` },
+      })
     expect((await as('/api/v1/carers/C01/tasks')).statusCode).toBe(200)
     const res = await as('/api/v1/carers/C02/tasks')
     expect(res.statusCode).toBe(403)

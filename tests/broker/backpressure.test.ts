@@ -44,7 +44,8 @@ async function advanceUntil(w: World, done: () => boolean, label: string): Promi
 /** The device's positions in the store, by ts, with the gateway's time of storing each. */
 async function storedFixes(w: World, id: string): Promise<{ ts: number; receivedAt: number }[]> {
   await w.api('GET', `/api/v1/devices/${id}/track?from=0`) // writes out the telemetry buffered for the next flush
-  return w.app.store.db
+  return w
+    .db()
     .prepare('SELECT ts, received_at AS receivedAt FROM positions WHERE device_id = ? ORDER BY ts')
     .all(id) as { ts: number; receivedAt: number }[]
 }
@@ -60,7 +61,11 @@ describe('a device uploading a backlog faster than its rate', () => {
     const up = upload(uploader, 'D01', 1_000, t0)
 
     // the clock stands still: the burst goes through, the rest waits unacknowledged
-    await eventually(() => world.app.metrics.get('care_mqtt_held_total') > 0, 5_000, 'a publish held back')
+    await eventually(
+      () => world.app.surface.metrics.get('care_mqtt_held_total') > 0,
+      5_000,
+      'a publish held back',
+    )
     await elder.publish(topics.deviceUplink('D02', 'sos'), { id: 's1', ts: world.clock.now() })
     await elder.next((r) => r.message.state === 'received', 5_000, 'received while D01 is held back')
     expect(up.acked.length).toBeLessThanOrEqual(200)
@@ -76,8 +81,8 @@ describe('a device uploading a backlog faster than its rate', () => {
     expect(stored.map((f) => f.ts)).toEqual(up.sent)
     expect(stored.every((f, i) => i === 0 || f.receivedAt >= (stored[i - 1]?.receivedAt ?? 0))).toBe(true)
     expect(stored.at(-1)?.receivedAt).toBeGreaterThan(stored[0]?.receivedAt ?? 0)
-    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(0)
-    expect(world.app.metrics.total('care_mqtt_refused_total')).toBe(0)
+    expect(world.app.surface.metrics.get('care_mqtt_throttled_total')).toBe(0)
+    expect(world.app.surface.metrics.total('care_mqtt_refused_total')).toBe(0)
     expect(uploader.client.connected).toBe(true)
   })
 
@@ -90,13 +95,18 @@ describe('a device uploading a backlog faster than its rate', () => {
     const closed = new Promise<void>((resolve) => flooder.client.once('close', () => resolve()))
     const t0 = world.clock.now() - 3_600_000
     const up = upload(flooder, 'D01', 30, t0)
-    await eventually(() => world.app.metrics.get('care_mqtt_held_total') > 0, 5_000, 'a publish held back')
+    await eventually(
+      () => world.app.surface.metrics.get('care_mqtt_held_total') > 0,
+      5_000,
+      'a publish held back',
+    )
     let gone = false
     void closed.then(() => {
       gone = true
     })
     await advanceUntil(world, () => gone, 'the connection closed')
-    const refusals = world.app.store.db
+    const refusals = world
+      .db()
       .prepare("SELECT detail FROM audit WHERE action = 'mqtt.rate_limited'")
       .all() as { detail: string }[]
     expect(refusals.map((r) => JSON.parse(r.detail).reason)).toEqual(['held_too_long'])
@@ -109,6 +119,6 @@ describe('a device uploading a backlog faster than its rate', () => {
       [],
     )
     expect(up.acked.length).toBeGreaterThan(0)
-    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(0)
+    expect(world.app.surface.metrics.get('care_mqtt_throttled_total')).toBe(0)
   })
 })

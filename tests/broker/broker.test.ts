@@ -88,11 +88,11 @@ function fireAndForget(client: TestClient, topic: string, message: unknown): voi
 }
 
 function alarmCount(w: World): number {
-  return (w.app.store.db.prepare('SELECT count(*) AS n FROM alarms').get() as { n: number }).n
+  return (w.db().prepare('SELECT count(*) AS n FROM alarms').get() as { n: number }).n
 }
 
 function refusals(w: World, reason: string): number {
-  return w.app.metrics.get('care_mqtt_refused_total', { reason })
+  return w.app.surface.metrics.get('care_mqtt_refused_total', { reason })
 }
 
 interface AuditLine {
@@ -103,16 +103,16 @@ interface AuditLine {
 }
 
 function audited(w: World, action: string): AuditLine[] {
-  const rows = w.app.store.db
+  const rows = w
+    .db()
     .prepare('SELECT actor, target, source, detail FROM audit WHERE action = ? ORDER BY id')
     .all(action) as { actor: string | null; target: string | null; source: string | null; detail: string }[]
   return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }))
 }
 
 function onlineColumn(w: World, id: string): number | null {
-  return (
-    w.app.store.db.prepare('SELECT online FROM devices WHERE id = ?').get(id) as { online: number | null }
-  ).online
+  return (w.db().prepare('SELECT online FROM devices WHERE id = ?').get(id) as { online: number | null })
+    .online
 }
 
 async function sosAnswered(w: World, device: TestClient, id: string, messageId: string): Promise<void> {
@@ -190,7 +190,7 @@ describe('a device’s last will', () => {
     expect(onlineColumn(w, 'D01')).toBe(1)
     watch.client.stream.destroy()
     await eventually(() => onlineColumn(w, 'D01') === 0, 3_000, 'the will recorded')
-    expect(w.app.metrics.total('care_mqtt_refused_total')).toBe(0)
+    expect(w.app.surface.metrics.total('care_mqtt_refused_total')).toBe(0)
   })
 
   it('is not sent when the device says goodbye with DISCONNECT', async () => {
@@ -200,7 +200,7 @@ describe('a device’s last will', () => {
     const watch = await connected(w, 'D01', { will: offlineWill('D01') })
     await watch.publish(topics.deviceUplink('D01', 'status'), { online: true })
     await watch.client.endAsync() // not forced: mqtt.js sends DISCONNECT first
-    await eventually(() => w.app.broker.connections === 0, 3_000, 'the disconnect')
+    await eventually(() => w.app.surface.connections() === 0, 3_000, 'the disconnect')
     // a round trip of someone else's after the goodbye: a will would have been handled by now
     await sosAnswered(w, await connected(w, 'D02'), 'D02', 'm1')
     expect(onlineColumn(w, 'D01')).toBe(1)
@@ -331,13 +331,15 @@ describe('what a device may publish', () => {
     await device.publish(sosTopic, '{"id":"j1","ts":') // the PUBACK came: publish resolved
     await device.publish(sosTopic, { id: { nested: true }, ts: 'this morning' })
     await device.publish(sosTopic, Buffer.from([0xff, 0xfe, 0x00]))
-    expect(w.app.metrics.get('care_uplinks_rejected_total', { topic: 'sos', reason: 'invalid_json' })).toBe(2)
     expect(
-      w.app.metrics.get('care_uplinks_rejected_total', { topic: 'sos', reason: 'invalid_payload' }),
+      w.app.surface.metrics.get('care_uplinks_rejected_total', { topic: 'sos', reason: 'invalid_json' }),
+    ).toBe(2)
+    expect(
+      w.app.surface.metrics.get('care_uplinks_rejected_total', { topic: 'sos', reason: 'invalid_payload' }),
     ).toBe(1)
     expect(alarmCount(w)).toBe(0)
     // a bad payload is not a refusal: the connection stays and the next good SOS goes through
-    expect(w.app.metrics.total('care_mqtt_refused_total')).toBe(0)
+    expect(w.app.surface.metrics.total('care_mqtt_refused_total')).toBe(0)
     expect(device.client.connected).toBe(true)
     await sosAnswered(w, device, 'D01', 'good')
   })
@@ -421,7 +423,7 @@ describe('stopping', () => {
     await registered(w, 'D01')
     // not in w.clients, so stop() must close it itself
     const device = await TestClient.connect(w.mqttUrl, 'D01', 'secret-D01')
-    const silent = tcpConnect(w.app.broker.ports.mqtt ?? 0, '127.0.0.1')
+    const silent = tcpConnect(w.app.surface.ports.mqtt ?? 0, '127.0.0.1')
     await new Promise<void>((resolve) => silent.once('connect', () => resolve()))
     const silentClosed = new Promise<void>((resolve) => silent.once('close', () => resolve()))
     const deviceClosed = closing(device)

@@ -35,7 +35,7 @@ async function offeredAlarm(w: World): Promise<void> {
   await eventually(
     () =>
       (
-        w.app.store.db.prepare("SELECT count(*) AS n FROM alarms WHERE state = 'offered'").get() as {
+        w.db().prepare("SELECT count(*) AS n FROM alarms WHERE state = 'offered'").get() as {
           n: number
         }
       ).n === 1,
@@ -45,7 +45,7 @@ async function offeredAlarm(w: World): Promise<void> {
 }
 
 function refusals(w: World): number {
-  return w.app.metrics.get('care_mqtt_refused_total', { reason: 'client_id_taken' })
+  return w.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'client_id_taken' })
 }
 
 describe('a carer’s client id', () => {
@@ -72,7 +72,8 @@ describe('a carer’s client id', () => {
     taker.client.on('message', (topic) => stolen.push(topic))
     expect(taker.code).toBe(2)
     expect(refusals(world)).toBe(1)
-    const [line] = world.app.store.db
+    const [line] = world
+      .db()
       .prepare("SELECT actor, detail FROM audit WHERE action = 'mqtt.client_id_taken'")
       .all() as { actor: string; detail: string }[]
     expect(line?.actor).toBe('D01')
@@ -131,7 +132,7 @@ describe('a client id in general', () => {
     expect((await attempt(world, { username: 'D02', password: 'secret-D02', clientId: 'X1' })).code).toBe(2)
 
     await second.client.endAsync()
-    await eventually(() => world.app.broker.connections === 0, 3_000, 'the disconnect')
+    await eventually(() => world.app.surface.connections() === 0, 3_000, 'the disconnect')
     const other = await attempt(world, { username: 'D02', password: 'secret-D02', clientId: 'X1' })
     expect(other.code).toBe(0)
     await other.client.endAsync()

@@ -168,13 +168,13 @@ describe('limits on the gateway’s clock', () => {
     for (let i = 0; i < 5; i++) await fix(i)
     await barrier('b1')
     expect(await stored()).toBe(3)
-    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(2)
+    expect(world.app.surface.metrics.get('care_mqtt_throttled_total')).toBe(2)
 
     world.clock.set(world.clock.now() + 2_000) // two seconds at one a second: two more
     for (let i = 5; i < 8; i++) await fix(i)
     await barrier('b2')
     expect(await stored()).toBe(5)
-    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(3)
+    expect(world.app.surface.metrics.get('care_mqtt_throttled_total')).toBe(3)
   })
 })
 
@@ -205,8 +205,8 @@ describe('a flooding device in a real gateway', () => {
     // on a clock that stands still: the burst stored, twice the burst dropped and counted, then the door
     const track = await world.api('GET', `/api/v1/devices/D01/track?from=${t0}`)
     expect((track.body as { items: unknown[] }).items).toHaveLength(50)
-    expect(world.app.metrics.get('care_mqtt_throttled_total')).toBe(100)
-    expect(world.app.metrics.get('care_mqtt_held_total')).toBe(0)
-    expect(world.app.metrics.get('care_mqtt_refused_total', { reason: 'rate_limited' })).toBe(1)
+    expect(world.app.surface.metrics.get('care_mqtt_throttled_total')).toBe(100)
+    expect(world.app.surface.metrics.get('care_mqtt_held_total')).toBe(0)
+    expect(world.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'rate_limited' })).toBe(1)
   })
 })

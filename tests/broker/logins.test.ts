@@ -71,9 +71,10 @@ function attempt(w: World, options: IClientOptions): Promise<Outcome> {
 const login = (w: World, id: string, secret: string) => attempt(w, { username: id, password: secret })
 
 function audit(w: World, action: string): { actor: string | null; detail: Record<string, unknown> }[] {
-  const rows = w.app.store.db
-    .prepare('SELECT actor, detail FROM audit WHERE action = ? ORDER BY id')
-    .all(action) as { actor: string | null; detail: string }[]
+  const rows = w.db().prepare('SELECT actor, detail FROM audit WHERE action = ? ORDER BY id').all(action) as {
+    actor: string | null
+    detail: string
+  }[]
   return rows.map((r) => ({ actor: r.actor, detail: JSON.parse(r.detail) as Record<string, unknown> }))
 }
 
@@ -95,7 +96,7 @@ describe('guessing a device’s secret over MQTT', () => {
     expect((await login(world, 'D01', 'guess-5')).code).toBe(3)
     expect((await login(world, 'D01', 'secret-D01')).code).toBe(3)
     expect(scryptDerivations(machineCost) - hashed).toBe(5)
-    expect(world.app.metrics.get('care_mqtt_refused_total', { reason: 'login_locked' })).toBe(2)
+    expect(world.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'login_locked' })).toBe(2)
     expect(audit(world, 'mqtt.login_lock')).toMatchObject([
       { actor: 'D01', detail: { by: 'id', failures: 5 } },
     ])
@@ -174,7 +175,7 @@ describe('an unknown MQTT user name', () => {
     expect(await cost('GHOST')).toBe(1)
     // and the registry alone, below the broker: the same one derivation
     const before = scryptDerivations(machineCost)
-    expect(await world.app.registry.verifyPrincipal('NOBODY', 'x')).toBeNull()
+    expect(await world.app.surface.verifyPrincipal('NOBODY', 'x')).toBeNull()
     expect(scryptDerivations(machineCost) - before).toBe(1)
   })
 })

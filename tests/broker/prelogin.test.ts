@@ -27,7 +27,7 @@ interface Raw {
 
 /** A raw TCP socket to the broker, connected. */
 async function raw(w: World): Promise<Raw> {
-  const socket = tcpConnect(w.app.broker.ports.mqtt ?? 0, '127.0.0.1')
+  const socket = tcpConnect(w.app.surface.ports.mqtt ?? 0, '127.0.0.1')
   let closed = false
   let received = 0
   socket.on('error', () => undefined)
@@ -48,7 +48,7 @@ async function raw(w: World): Promise<Raw> {
 }
 
 function refusals(w: World, reason: string): number {
-  return w.app.metrics.get('care_mqtt_refused_total', { reason })
+  return w.app.surface.metrics.get('care_mqtt_refused_total', { reason })
 }
 
 function connackCode(w: World, id: string): Promise<number> {
@@ -97,7 +97,8 @@ describe('before login', () => {
     await attacker.closed
     expect(attacker.received()).toBe(0)
     expect(refusals(world, 'packet_too_large')).toBe(1)
-    const rows = world.app.store.db
+    const rows = world
+      .db()
       .prepare("SELECT actor, detail FROM audit WHERE action = 'mqtt.packet_too_large'")
       .all() as { actor: string | null; detail: string }[]
     expect(rows).toHaveLength(1)
@@ -127,7 +128,8 @@ describe('before login', () => {
     for (const a of attackers) expect(a.socket.bytesWritten).toBeLessThan(64 * 1_048_576)
     expect(refusals(world, 'connect_first')).toBe(6)
     // six refusals from one address: one audit row for the window so far
-    const rows = world.app.store.db
+    const rows = world
+      .db()
       .prepare("SELECT count(*) AS n FROM audit WHERE action = 'mqtt.connect_first'")
       .get()
     expect(rows).toEqual({ n: 1 })
@@ -195,7 +197,8 @@ describe('after login', () => {
     device.socket.write(HUGE_PUBLISH)
     await device.closed
     expect(refusals(world, 'packet_too_large')).toBe(1)
-    const [row] = world.app.store.db
+    const [row] = world
+      .db()
       .prepare("SELECT actor FROM audit WHERE action = 'mqtt.packet_too_large'")
       .all() as { actor: string }[]
     expect(row?.actor).toBe('D01')

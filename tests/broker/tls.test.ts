@@ -44,7 +44,7 @@ async function tlsGateway(env: Record<string, string> = {}): Promise<World> {
 }
 
 function mqttsUrl(w: World): string {
-  const port = w.app.broker.ports.mqtts
+  const port = w.app.surface.ports.mqtts
   if (!port) throw new Error('no TLS listener')
   return `mqtts://127.0.0.1:${port}`
 }
@@ -76,7 +76,7 @@ function attempt(url: string, options: IClientOptions): Promise<string | number>
 describe('MQTT over TLS', () => {
   it('carries an SOS to `received` for a client that trusts the certificate', async () => {
     const w = await tlsGateway()
-    const { mqtt: plain, mqtts } = w.app.broker.ports
+    const { mqtt: plain, mqtts } = w.app.surface.ports
     expect(mqtts).toBeGreaterThan(0)
     expect(plain).not.toBe(mqtts)
     const notify = await sosOver(w, mqttsUrl(w), { ca: readFileSync(pem.cert) })
@@ -97,7 +97,7 @@ describe('MQTT over TLS', () => {
       rejectUnauthorized: false,
     })
     expect(outcome).toBe(4)
-    expect(w.app.metrics.get('care_mqtt_refused_total', { reason: 'bad_credentials' })).toBe(1)
+    expect(w.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'bad_credentials' })).toBe(1)
   })
 
   it('is not fooled by clients that cannot speak TLS or do not trust it, and keeps serving', async () => {
@@ -107,7 +107,7 @@ describe('MQTT over TLS', () => {
       'DEPTH_ZERO_SELF_SIGNED_CERT',
     )
     // plain MQTT sent to the TLS port goes nowhere
-    const port = w.app.broker.ports.mqtts ?? 0
+    const port = w.app.surface.ports.mqtts ?? 0
     expect(await attempt(`mqtt://127.0.0.1:${port}`, { username: 'D01', password: 'secret-D01' })).not.toBe(
       'connected',
     )
@@ -117,8 +117,8 @@ describe('MQTT over TLS', () => {
 
   it('can run with the plain listener off, TLS alone', async () => {
     const w = await tlsGateway({ CARE_MQTT_PLAIN: 'off' })
-    expect(w.app.broker.ports.mqtt).toBeUndefined()
-    expect(w.app.broker.ports.mqtts).toBeGreaterThan(0)
+    expect(w.app.surface.ports.mqtt).toBeUndefined()
+    expect(w.app.surface.ports.mqtts).toBeGreaterThan(0)
     const notify = await sosOver(w, mqttsUrl(w), { rejectUnauthorized: false })
     expect(notify.state).toBe('received')
   })

@@ -58,14 +58,14 @@ describe('MQTT over WebSocket at /mqtt', () => {
     await phone.publish(topics.deviceUplink('D01', 'sos'), { id: 'ws-1', ts: w.clock.now() })
     const notify = await phone.next((r) => r.message.state === 'received', 5_000, 'received')
     expect(notify.topic).toBe(topics.deviceNotify('D01'))
-    expect(w.app.broker.connections).toBe(1)
+    expect(w.app.surface.connections()).toBe(1)
   })
 
   it('refuses a wrong secret with CONNACK 4 like the other transports', async () => {
     const w = await gateway()
     await register(w, 'D01')
     expect(await connackOf(wsUrl(w), { username: 'D01', password: 'nope' })).toBe(4)
-    expect(w.app.metrics.get('care_mqtt_refused_total', { reason: 'bad_credentials' })).toBe(1)
+    expect(w.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'bad_credentials' })).toBe(1)
   })
 
   it('closes a WebSocket client that publishes as someone else', async () => {
@@ -75,7 +75,7 @@ describe('MQTT over WebSocket at /mqtt', () => {
     const closed = new Promise<void>((resolve) => phone.client.once('close', () => resolve()))
     phone.publish(topics.deviceUplink('D02', 'sos'), { id: 'x', ts: w.clock.now() }).catch(() => undefined)
     await closed
-    expect(w.app.metrics.get('care_mqtt_refused_total', { reason: 'publish_denied' })).toBe(1)
+    expect(w.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'publish_denied' })).toBe(1)
   })
 
   it('records the device’s will when its WebSocket drops', async () => {
@@ -91,8 +91,7 @@ describe('MQTT over WebSocket at /mqtt', () => {
     })
     await watch.publish(topics.deviceUplink('D01', 'status'), { online: true })
     const online = () =>
-      (w.app.store.db.prepare('SELECT online FROM devices WHERE id = ?').get('D01') as { online: number })
-        .online
+      (w.db().prepare('SELECT online FROM devices WHERE id = ?').get('D01') as { online: number }).online
     expect(online()).toBe(1)
     watch.client.stream.destroy()
     await eventually(() => online() === 0, 3_000, 'the will over WebSocket')
@@ -105,7 +104,7 @@ describe('MQTT over WebSocket at /mqtt', () => {
     const tcp = await TestClient.connect(w.mqttUrl, 'D02', 'secret-D02')
     w.clients.push(tcp)
     expect(await connackOf(wsUrl(w), { username: 'D03', password: 'secret-D03' })).toBe(3)
-    expect(w.app.metrics.get('care_mqtt_refused_total', { reason: 'connection_cap' })).toBe(1)
+    expect(w.app.surface.metrics.get('care_mqtt_refused_total', { reason: 'connection_cap' })).toBe(1)
   })
 
   it('lets the gateway stop while a WebSocket client is still connected', async () => {

@@ -212,7 +212,7 @@ class Replay {
       this.#clients.delete(id)
       return
     }
-    const metrics = this.#world.app.metrics
+    const metrics = this.#world.app.surface.metrics
     const rejected = metrics.total('care_uplinks_rejected_total')
     if (outcome !== 'dropped' && typeof body.ts === 'number') {
       expect(body.ts, `${where}: ts is the step's time`).toBe(this.#world.clock.now())
@@ -250,7 +250,7 @@ class Replay {
     const token = step.actor === 'anyone' ? undefined : this.#tokens.get(step.actor)
     if (step.actor !== 'anyone' && !token) throw new Error(`${step.actor} has not logged in`)
     this.#markAll()
-    const res = await this.#world.app.http.inject({
+    const res = await this.#world.app.surface.inject({
       method: step.verb as 'GET' | 'PUT' | 'POST',
       url: this.bindings.apply(path),
       headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -308,7 +308,8 @@ describe('the walkthroughs, replayed against a gateway', () => {
       }
     }
     const served = new Map(
-      world.app.http.routeTable
+      world.app.surface
+        .routes()
         .filter((r) => r.url.startsWith('/api/v1/'))
         .map((r) => [
           `${r.method} ${r.url.slice('/api/v1'.length).replace(/:(\w+)/g, '{$1}')}`,

@@ -23,8 +23,8 @@ describe('carers’ duty and position', () => {
       await busy.publish('care/v1/carer/C02/loc', { ts: w.clock.now(), ...offset(HOME, 200, 0) })
       await w.scheduler.advance(1)
     }
-    expect(w.app.carers.get('C01')?.duty).toBe('off')
-    expect(w.app.carers.get('C02')?.duty).toBe('on')
+    expect(w.app.surface.carer('C01')?.duty).toBe('off')
+    expect(w.app.surface.carer('C02')?.duty).toBe('on')
     expect(quiet.client.connected).toBe(true)
   })
 
@@ -35,11 +35,11 @@ describe('carers’ duty and position', () => {
     const carer = await w.carer('C01', offset(HOME, 100, 0))
     await device.publish('care/v1/dev/D01/sos', { id: 'm1', ts: w.clock.now() })
     const offer = await carer.next((r) => r.message.action === 'offer')
-    const connected = w.app.broker.connections
+    const connected = w.app.surface.connections()
     carer.client.stream.destroy()
     // the gateway has seen the phone go: only then does "duty unchanged" mean anything
-    await eventually(() => w.app.broker.connections === connected - 1, 5_000, 'the disconnect')
-    expect(w.app.carers.get('C01')?.duty).toBe('on')
+    await eventually(() => w.app.surface.connections() === connected - 1, 5_000, 'the disconnect')
+    expect(w.app.surface.carer('C01')?.duty).toBe('on')
     const tasks = await w.api<{ items: { alarmId: string; action: string }[] }>(
       'GET',
       '/api/v1/carers/C01/tasks',
@@ -66,7 +66,10 @@ describe('carers’ duty and position', () => {
     worlds.splice(worlds.indexOf(first), 1)
 
     const second = await world({ dataDir })
-    expect(second.app.carers.get('C01')).toMatchObject({ duty: 'on', position: { lat: at.lat, lon: at.lon } })
+    expect(second.app.surface.carer('C01')).toMatchObject({
+      duty: 'on',
+      position: { lat: at.lat, lon: at.lon },
+    })
     await second.elder('E01')
     const device = await second.device('D01', 'E01')
     const carer = await TestClient.connect(second.mqttUrl, 'C01', 'secret-C01')
@@ -83,6 +86,6 @@ describe('carers’ duty and position', () => {
     await w.carer('C01', offset(HOME, 100, 0))
     const off = await w.api('POST', '/api/v1/carers/C01/duty', { status: 'off' })
     expect(off.status).toBe(200)
-    expect(w.app.carers.get('C01')?.duty).toBe('off')
+    expect(w.app.surface.carer('C01')?.duty).toBe('off')
   })
 })

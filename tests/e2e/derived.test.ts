@@ -170,7 +170,7 @@ describe('test presses and cancels', () => {
     await device.publish('care/v1/dev/D01/sos', { id: 't1', ts: world.clock.now(), test: true })
     await device.next(notify('test_ok'))
     expect(await alarms()).toEqual([])
-    const row = world.app.store.db.prepare('SELECT last_test_at FROM devices WHERE id = ?').get('D01') as {
+    const row = world.db().prepare('SELECT last_test_at FROM devices WHERE id = ?').get('D01') as {
       last_test_at: number
     }
     expect(row.last_test_at).toBe(world.clock.now())

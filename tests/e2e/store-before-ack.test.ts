@@ -19,7 +19,12 @@ afterEach(async () => {
 })
 
 const count = (sql: string, ...args: string[]) =>
-  (world.app.store.db.prepare(sql).get(...args) as { n: number }).n
+  (
+    world
+      .db()
+      .prepare(sql)
+      .get(...args) as { n: number }
+  ).n
 
 /** The store failing as a full disk would: a trigger that aborts every new alarm. */
 function breakStore(): () => void {
@@ -49,7 +54,7 @@ describe('an SOS while the store refuses to write', () => {
     const press = { id: 'press-1', ts: world.clock.now() }
 
     expect(await publishOnce(device, 'care/v1/dev/D01/sos', press)).toBe('closed')
-    expect(world.app.metrics.get('care_mqtt_store_failures_total')).toBe(1)
+    expect(world.app.surface.metrics.get('care_mqtt_store_failures_total')).toBe(1)
     // nothing half-written: not the alarm, and not the message ledger that would swallow the retry
     expect(count('SELECT count(*) AS n FROM alarms')).toBe(0)
     expect(count('SELECT count(*) AS n FROM device_messages WHERE device_id = ?', 'D01')).toBe(0)

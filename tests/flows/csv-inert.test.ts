@@ -17,8 +17,8 @@ let world: World
 
 beforeAll(async () => {
   world = await startWorld({ env: { CARE_FLOWS: 'on' } })
-  await world.app.flowsReady
-  expect((await world.app.health()).flows.status).toBe('up')
+  await world.app.surface.flows.ready
+  expect((await world.app.surface.health()).flows.status).toBe('up')
   await world.elder('-E01', { grid: [street, '东关社区', 'G03'] })
   const device = await world.api('PUT', '/api/v1/devices/-cmd01', {
     kind: 'terminal',

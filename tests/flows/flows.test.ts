@@ -24,11 +24,11 @@ beforeAll(async () => {
     CARE_FLOWS_REPORT_URL: recorder.url('/report'),
   })
   world = await startWorld({ env: { CARE_FLOWS: 'on' } })
-  await world.app.flowsReady
+  await world.app.surface.flows.ready
   flowsUpMs = performance.now() - t0
-  expect((await world.app.health()).flows.status).toBe('up')
+  expect((await world.app.surface.health()).flows.status).toBe('up')
   // the care nodes log in to the broker as the flows' service principal
-  await eventually(() => world.app.broker.connections >= 1, 10_000, 'node-red connected')
+  await eventually(() => world.app.surface.connections() >= 1, 10_000, 'node-red connected')
 }, 60_000)
 
 afterAll(async () => {
@@ -55,7 +55,7 @@ describe('embedded Node-RED', () => {
     const health = await world.api<{ flows: { status: string; errors: number } }>('GET', '/api/v1/health')
     expect(health.body.flows).toMatchObject({ status: 'up' })
     console.warn(
-      `flows up ${Math.round(flowsUpMs)} ms after startWorld (flows start ${world.app.flows.startedMs} ms)`,
+      `flows up ${Math.round(flowsUpMs)} ms after startWorld (flows start ${world.app.surface.flows.startedMs} ms)`,
     )
   })
 
@@ -151,7 +151,7 @@ describe('embedded Node-RED', () => {
     const notes = await flowNotes(alarmId)
     expect(notes.filter((n) => n.startsWith('已短信通知家属 139****1234'))).toHaveLength(3)
     expect(notes.filter((n) => n.startsWith('已短信通知家属 139****5678'))).toHaveLength(3)
-    expect((await world.app.health()).flows.errors).toBe(0)
+    expect((await world.app.surface.health()).flows.errors).toBe(0)
   }, 30_000)
 
   it('hands an escalated alarm to the 12349 hotline with the elder file, and notes the answer', async () => {
@@ -189,7 +189,7 @@ describe('embedded Node-RED', () => {
   }, 20_000)
 
   it('counts a failing flow in health, notes the failure, and keeps dispatching', async () => {
-    const errors = (await world.app.health()).flows.errors ?? 0
+    const errors = (await world.app.surface.health()).flows.errors ?? 0
     recorder.failHotline = 1
     await world.elder('E03', { home: offset(HOME, -30_000, 0) })
     const raised = await world.api<{ id: string }>('POST', '/api/v1/alarms', { elderId: 'E03', priority: 2 })
@@ -197,7 +197,7 @@ describe('embedded Node-RED', () => {
       async () => (await flowNotes(raised.body.id)).includes('转12349热线失败（500）'),
       'failure noted',
     )
-    expect((await world.app.health()).flows.errors).toBe(errors + 1)
+    expect((await world.app.surface.health()).flows.errors).toBe(errors + 1)
     const health = await world.api<{ flows: { errors: number } }>('GET', '/api/v1/health')
     expect(health.body.flows.errors).toBe(errors + 1)
   }, 20_000)

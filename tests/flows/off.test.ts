@@ -13,7 +13,7 @@ describe('CARE_FLOWS=off', () => {
   it('starts without Node-RED, and health says flows off', async () => {
     const health = await world.api<{ flows: unknown }>('GET', '/api/v1/health')
     expect(health.body.flows).toEqual({ status: 'off' })
-    const editor = await world.app.http.inject({ method: 'GET', url: '/flows/' })
+    const editor = await world.app.surface.inject({ method: 'GET', url: '/flows/' })
     expect(editor.statusCode).toBe(404)
   })
 })

@@ -45,16 +45,16 @@ const value = fc.oneof(
 
 describe('every route, against hostile input', () => {
   it('answers queries with 200, 400 or 404 — never a 500', async () => {
-    const gets = world.app.http.routeTable.filter(
-      (r) => r.method === 'GET' && r.url.startsWith('/api/v1/') && !r.doc?.websocket,
-    )
+    const gets = world.app.surface
+      .routes()
+      .filter((r) => r.method === 'GET' && r.url.startsWith('/api/v1/') && !r.doc?.websocket)
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...gets),
         fc.dictionary(key, value, { maxKeys: 4 }),
         async (route, query) => {
           const url = route.url.replace(':username', 'u1').replace(':id', 'E01')
-          const res = await world.app.http.inject({
+          const res = await world.app.surface.inject({
             method: 'GET',
             url,
             query,
@@ -72,16 +72,18 @@ describe('every route, against hostile input', () => {
   })
 
   it('answers bodies with a coded 4xx, never a 500', async () => {
-    const writes = world.app.http.routeTable.filter(
-      (r) =>
-        (r.method === 'PUT' || r.method === 'POST') &&
-        r.url.startsWith('/api/v1/') &&
-        !r.url.includes('login'),
-    )
+    const writes = world.app.surface
+      .routes()
+      .filter(
+        (r) =>
+          (r.method === 'PUT' || r.method === 'POST') &&
+          r.url.startsWith('/api/v1/') &&
+          !r.url.includes('login'),
+      )
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...writes), fc.jsonValue({ maxDepth: 3 }), async (route, body) => {
         const url = route.url.replace(':username', 'u1').replace(':id', 'Z01')
-        const res = await world.app.http.inject({
+        const res = await world.app.surface.inject({
           method: route.method as 'PUT',
           url,
           payload: JSON.stringify(body),

@@ -33,7 +33,7 @@ const wires: Wire[] = []
 beforeAll(async () => {
   // a socket that never completes its CONNECT is closed after this (the default is 5 s)
   world = await startWorld({ env: { CARE_CONNECT_TIMEOUT_MS: '1000' } })
-  port = world.app.broker.ports.mqtt ?? 0
+  port = world.app.surface.ports.mqtt ?? 0
   await world.elder('E01')
   await world.elder('E02')
   await world.api('PUT', '/api/v1/devices/D01', { kind: 'phone', elderId: 'E01', secret: 'secret-D01' })
@@ -153,7 +153,7 @@ const sosOfD01 = (id: string, messageId: number) =>
     retain: false,
   })
 
-const refused = (reason: string) => world.app.metrics.get('care_mqtt_refused_total', { reason })
+const refused = (reason: string) => world.app.surface.metrics.get('care_mqtt_refused_total', { reason })
 
 let presses = 0
 /** Another device's SOS is stored and answered `received`: the broker and the gateway go on for everyone. */
@@ -166,7 +166,7 @@ async function othersStillServed(): Promise<void> {
     5_000,
     `received for ${id}`,
   )
-  expect((await world.app.health()).broker.status).toBe('up')
+  expect((await world.app.surface.health()).broker.status).toBe('up')
 }
 
 /** D01's alarms: none of the bytes below may open one (read after `othersStillServed`, a round trip). */
@@ -248,7 +248,7 @@ describe('the broker on the wire', () => {
   it('closes a connection that publishes to a wildcard or to a topic that is not UTF-8', async () => {
     // both break MQTT itself (MQTT-3.3.2-2, MQTT-1.5.3-1): Aedes closes the connection and the broker
     // counts a client error; a wildcard is also a publish outside one's own topics (contract: audited)
-    const errors = () => world.app.metrics.get('care_mqtt_client_errors_total')
+    const errors = () => world.app.surface.metrics.get('care_mqtt_client_errors_total')
     const before = errors()
     const deniedBefore = refused('publish_denied')
     const wildcard = await Wire.open()

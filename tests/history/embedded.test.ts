@@ -30,8 +30,8 @@ describe('embedded history', () => {
     expect(track.status).toBe(200)
     expect(track.body.items.map((p) => p.ts)).toEqual([0, 1, 2, 3, 4].map((i) => t0 - 5_000 + i * 1000))
     expect(track.body.items[0]).toMatchObject({ lat: HOME.lat, lon: HOME.lon, acc: 5 })
-    expect(world.app.history.influx).toBeUndefined()
-    const outbox = world.app.store.db.prepare('SELECT count(*) AS n FROM history_outbox').get() as {
+    expect(world.app.surface.history.influx).toBeUndefined()
+    const outbox = world.db().prepare('SELECT count(*) AS n FROM history_outbox').get() as {
       n: number
     }
     expect(outbox.n).toBe(0)
@@ -46,7 +46,7 @@ describe('embedded history', () => {
     await device.publish('care/v1/dev/D01/loc', { ts: old, ...HOME })
     await device.publish('care/v1/dev/D01/vitals', { ts: old, hr: 72 })
     const count = (table: string) =>
-      (world.app.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+      (world.db().prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
     await eventually(() => count('positions') === 1 && count('vitals') === 1, 3_000, 'stored')
 
     await world.scheduler.advance(20 * DAY)
@@ -59,6 +59,6 @@ describe('embedded history', () => {
     expect(count('vitals')).toBe(0)
     const track = await world.api<Track>('GET', `/api/v1/devices/D01/track?from=0&to=${world.clock.now()}`)
     expect(track.body.items.map((p) => p.ts)).toEqual([recent])
-    expect(world.app.metrics.get('care_history_pruned_total')).toBe(2)
+    expect(world.app.surface.metrics.get('care_history_pruned_total')).toBe(2)
   })
 })

@@ -26,7 +26,7 @@ afterEach(async () => {
 })
 
 function eraserOf(w: World): HistoryEraser {
-  const eraser = w.app.history.eraser
+  const eraser = w.app.surface.history.eraser
   if (!eraser) throw new Error('history not configured')
   return eraser
 }
@@ -87,7 +87,11 @@ describe.skipIf(skip !== undefined)(`erasure in the TSDB${skip ? ` (skipped: ${s
     await traffic(d2, 'D02', t0, 10)
     await anSosResolved(world, d1, 'D01')
     await landed(vm, { E01: 10, E02: 10 })
-    await eventually(() => world?.app.history.influx?.health().outbox.depth === 0, 10_000, 'outbox drained')
+    await eventually(
+      () => world?.app.surface.history.influx?.health().outbox.depth === 0,
+      10_000,
+      'outbox drained',
+    )
     expect(await samplesByElder(vm, 'position_lat')).toEqual({ E01: 10, E02: 10 })
 
     const res = await world.api<{ historyPoints: number }>('DELETE', '/api/v1/elders/E01')
@@ -100,7 +104,7 @@ describe.skipIf(skip !== undefined)(`erasure in the TSDB${skip ? ` (skipped: ${s
     expect(await samplesByElder(vm, 'device_status_online')).toEqual({ E02: 1 })
     // the bureau's figures stay: the alarm's events are still there, under an id nobody holds any more
     expect((await samplesByElder(vm, 'alarm_event_seq')).E01).toBeGreaterThan(0)
-    expect(world.app.metrics.total('care_history_erasures_total')).toBe(1)
+    expect(world.app.surface.metrics.total('care_history_erasures_total')).toBe(1)
     const health = (await world.api<{ history: { erasures: unknown } }>('GET', '/api/v1/health')).body
     expect(health.history.erasures).toEqual({ pending: 0, manual: 0 })
   })
@@ -118,7 +122,7 @@ describe.skipIf(skip !== undefined)(`erasure in the TSDB${skip ? ` (skipped: ${s
     await vm.halt()
     await traffic(d1, 'D01', t0 + 10_000, 20)
     await traffic(d2, 'D02', t0, 20)
-    const influx = world.app.history.influx
+    const influx = world.app.surface.history.influx
     await eventually(() => (influx?.health().outbox.depth ?? 0) >= 44, 10_000, 'points waiting')
 
     const res = await world.api<{ historyPoints: number }>('DELETE', '/api/v1/elders/E01')
@@ -129,7 +133,7 @@ describe.skipIf(skip !== undefined)(`erasure in the TSDB${skip ? ` (skipped: ${s
     await eventually(
       () =>
         eraser.health().pending === 1 &&
-        world?.app.metrics.total('care_history_erasure_failures_total') === 1,
+        world?.app.surface.metrics.total('care_history_erasure_failures_total') === 1,
       10_000,
       'erasure refused while down',
     )

@@ -35,7 +35,7 @@ async function influxWorld(url: string, env: Record<string, string> = {}): Promi
 
 /** Every message the test sent was stored: none throttled by the broker. */
 function noneThrottled(w: World): void {
-  expect(w.app.metrics.total('care_mqtt_throttled_total')).toBe(0)
+  expect(w.app.surface.metrics.total('care_mqtt_throttled_total')).toBe(0)
 }
 
 /** How many times each timestamp came back. */
@@ -46,7 +46,7 @@ function tally(stamps: readonly number[]): Map<number, number> {
 }
 
 function historyOf(w: World): InfluxHistory {
-  const influx = w.app.history.influx
+  const influx = w.app.surface.history.influx
   if (!influx) throw new Error('history not configured')
   return influx
 }
@@ -139,7 +139,7 @@ describe.skipIf(skip !== undefined)(
       // one sample per timeline entry, and none repeated within its series
       expect(events.reduce((n, s) => n + s.timestamps.length, 0)).toBe(detail.timeline.length)
       for (const s of events) expect([...tally(s.timestamps).values()].every((n) => n === 1)).toBe(true)
-      expect(world.app.metrics.total('care_history_points_retried_total')).toBeGreaterThan(0)
+      expect(world.app.surface.metrics.total('care_history_points_retried_total')).toBeGreaterThan(0)
     })
 
     it('lands every point queued while the TSDB was SIGKILLed, exactly once, after it comes back', async () => {
@@ -198,9 +198,9 @@ describe.skipIf(skip !== undefined)(
       const health = history.health()
       expect(health.outbox.depth).toBeGreaterThanOrEqual(await timelineLength())
       expect(health.outbox.depth).toBeLessThanOrEqual(Math.max(20, await timelineLength()))
-      expect(world.app.metrics.get('care_history_points_dropped_total', { measurement: 'position' })).toBe(
-        health.dropped,
-      )
+      expect(
+        world.app.surface.metrics.get('care_history_points_dropped_total', { measurement: 'position' }),
+      ).toBe(health.dropped)
 
       await vm.restart()
       await drainAfterOutage(world)

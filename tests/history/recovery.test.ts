@@ -5,7 +5,7 @@ import { HOME, offset, startWorld, type World } from '../support/world.ts'
 
 // nothing lost: alarm entries committed but not yet in the outbox when the process died come back at start
 const count = (w: World, where: string) =>
-  (w.app.store.db.prepare(`SELECT count(*) AS n FROM history_outbox WHERE ${where}`).get() as { n: number }).n
+  (w.db().prepare(`SELECT count(*) AS n FROM history_outbox WHERE ${where}`).get() as { n: number }).n
 
 describe('history recovery at start', () => {
   it('re-queues the alarm entries newer than the cursor', async () => {
@@ -23,8 +23,9 @@ describe('history recovery at start', () => {
     await eventually(() => count(first, "cls = 'alarm'") === timeline.length, 3_000, 'alarm points queued')
 
     // the crash window: committed to the timeline, never reached the outbox, cursor still before them
-    first.app.store.db.exec("DELETE FROM history_outbox WHERE cls IN ('alarm', 'response')")
-    first.app.store.db
+    first.db().exec("DELETE FROM history_outbox WHERE cls IN ('alarm', 'response')")
+    first
+      .db()
       .prepare("UPDATE settings SET value = ? WHERE key = 'history.alarm_cursor'")
       .run(String(first.clock.now() - 1))
     await first.stop()
@@ -32,9 +33,10 @@ describe('history recovery at start', () => {
     const second = await startWorld({ env, dataDir: first.dataDir })
     try {
       expect(count(second, "cls = 'alarm'")).toBe(timeline.length)
-      expect(second.app.metrics.get('care_history_points_requeued_total')).toBe(timeline.length)
+      expect(second.app.surface.metrics.get('care_history_points_requeued_total')).toBe(timeline.length)
       // the cursor is the newest entry's time again: a later start looks back no further than that
-      const cursor = second.app.store.db
+      const cursor = second
+        .db()
         .prepare("SELECT value FROM settings WHERE key = 'history.alarm_cursor'")
         .get() as { value: string }
       expect(Number(cursor.value)).toBe(second.clock.now())

@@ -54,7 +54,7 @@ describe.skipIf(skip !== undefined)(
         outcome: 'assisted',
       })
 
-      const influx = world.app.history.influx
+      const influx = world.app.surface.history.influx
       if (!influx) throw new Error('history not configured')
       await eventually(
         () => influx.health().written >= fixes.length + 6 && influx.health().outbox.depth === 0,
@@ -63,7 +63,7 @@ describe.skipIf(skip !== undefined)(
       )
       const health = (await world.api('GET', '/api/v1/health')).body as { history: Record<string, unknown> }
       expect(health.history).toMatchObject({ status: 'up', outbox: { depth: 0, lagMs: 0 }, dropped: 0 })
-      const metrics = await world.app.http.inject({
+      const metrics = await world.app.surface.inject({
         method: 'GET',
         url: '/api/v1/metrics',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },

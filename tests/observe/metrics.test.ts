@@ -12,7 +12,7 @@ const METRICS_TOKEN = 'metrics-scrape-token-0123456789'
 let world: World
 
 async function scrape(token = METRICS_TOKEN): Promise<Map<string, Family>> {
-  const res = await world.app.http.inject({
+  const res = await world.app.surface.inject({
     method: 'GET',
     url: '/api/v1/metrics',
     headers: { authorization: `Bearer ${token}` },
@@ -64,7 +64,7 @@ describe('GET /api/v1/metrics', () => {
     expect(sampleValue(after, 'care_carers_on_duty', 'care_carers_on_duty')).toBe(1)
     for (const state of ['open', 'offered', 'accepted', 'arrived']) {
       expect(sampleValue(after, 'care_alarms_open', 'care_alarms_open', { state }), state).toBe(
-        world.app.metrics.get('care_alarms_open', { state }),
+        world.app.surface.metrics.get('care_alarms_open', { state }),
       )
     }
     expect(after.get('care_alarms_open')?.type).toBe('gauge')
@@ -127,13 +127,13 @@ describe('GET /api/v1/metrics', () => {
     expect(sampleValue(arrived, 'care_alarms_open', 'care_alarms_open', { state: 'arrived' })).toBe(1)
     // counters keep their series and read the same through the code's API
     expect(sampleValue(arrived, 'care_uplinks_total', 'care_uplinks_total', { topic: 'sos' })).toBe(
-      world.app.metrics.get('care_uplinks_total', { topic: 'sos' }),
+      world.app.surface.metrics.get('care_uplinks_total', { topic: 'sos' }),
     )
   })
 
   it('lets an admin scrape too, and refuses anyone else', async () => {
     expect((await scrape(ADMIN_TOKEN)).size).toBeGreaterThan(0)
-    const anonymous = await world.app.http.inject({ method: 'GET', url: '/api/v1/metrics' })
+    const anonymous = await world.app.surface.inject({ method: 'GET', url: '/api/v1/metrics' })
     expect(anonymous.statusCode).toBe(401)
     await world.api('PUT', '/api/v1/users/sup', { role: 'supervisor', password: 'password-sup-1' })
     const login = await world.api<{ token: string }>('POST', '/api/v1/auth/login', {
@@ -158,7 +158,7 @@ describe('GET /api/v1/metrics', () => {
       await other.elder('E01')
       const device = await other.device('D01', 'E01')
       await device.publish('care/v1/dev/D01/status', { online: true })
-      const res = await other.app.http.inject({
+      const res = await other.app.surface.inject({
         method: 'GET',
         url: '/api/v1/metrics',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },

@@ -60,7 +60,7 @@ describe('backup and restore', () => {
       expect(output).toMatch(/backup written/)
       // nothing the gateway acknowledged during the copy was lost from the live store
       await eventually(() => livePositions(world.dataDir) === sent, 5_000, 'every position stored')
-      expect(world.app.metrics.total('care_mqtt_throttled_total')).toBe(0)
+      expect(world.app.surface.metrics.total('care_mqtt_throttled_total')).toBe(0)
 
       // the copy is one consistent snapshot: the registry whole, and positions a prefix of those sent
       const copy = new DatabaseSync(target, { readOnly: true })

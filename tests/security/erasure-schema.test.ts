@@ -79,14 +79,15 @@ afterAll(async () => {
 
 function tables(): string[] {
   return (
-    world.app.store.db
+    world
+      .db()
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
       .all() as { name: string }[]
   ).map((t) => t.name)
 }
 
 function rows(table: string): Record<string, unknown>[] {
-  return world.app.store.db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[]
+  return world.db().prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[]
 }
 
 /** Every trace of the elder a row could hold, as text. */

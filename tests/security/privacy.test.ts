@@ -11,7 +11,12 @@ afterEach(async () => {
 })
 
 const count = (sql: string, ...args: string[]) =>
-  (world.app.store.db.prepare(sql).get(...args) as { n: number }).n
+  (
+    world
+      .db()
+      .prepare(sql)
+      .get(...args) as { n: number }
+  ).n
 
 async function elderWithHistory(): Promise<string> {
   await world.elder('E01', { name: '张秀英', notes: '独居' })

@@ -1,6 +1,8 @@
+import { join } from 'node:path'
 import { type Alarm, type AlarmKind, alarmKinds, type TimelineEntry } from '../../gateway/alarms/model.ts'
 import { defaultPriorities } from '../../gateway/alarms/priority.ts'
 import { gridKey } from '../../gateway/registry/schemas.ts'
+import { Store } from '../../gateway/store/db.ts'
 import { SqliteAlarms } from '../../gateway/store/sqlite/alarms.ts'
 import { HOME, type World } from './world.ts'
 
@@ -142,9 +144,13 @@ export async function seedDistrict(
   return { elders, alarms }
 }
 
-/** Through the gateway's own alarm store: the row, then its timeline, a transaction per 5,000 alarms. */
+/**
+ * Through the gateway's own alarm adapter, on a connection of its own to the store's file: the row,
+ * then its timeline, a transaction per 5,000 alarms.
+ */
 function write(world: World, alarms: SeededAlarm[]): void {
-  const store = world.app.store
+  const store = new Store(join(world.dataDir, 'care.db'))
+  store.open()
   const repo = new SqliteAlarms(store)
   for (let start = 0; start < alarms.length; start += 5_000) {
     store.tx(() => {
@@ -205,4 +211,5 @@ function write(world: World, alarms: SeededAlarm[]): void {
       }
     })
   }
+  store.close()
 }

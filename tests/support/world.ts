@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { App } from '../../gateway/app.ts'
 import { loadConfig } from '../../gateway/config.ts'
 import type { DispatchRules } from '../../gateway/dispatch/types.ts'
@@ -44,6 +45,11 @@ export interface World {
   clients: TestClient[]
   /** Proves quiet: every downlink the gateway sent these clients so far has arrived (support/barrier.ts). */
   settled(...clients: TestClient[]): Promise<void>
+  /**
+   * The store's file, opened by the test beside the gateway (WAL lets a reader and a writer in), to
+   * check or set up rows as an outside observer would; closed with the world.
+   */
+  db(): DatabaseSync
   stop(): Promise<void>
 }
 
@@ -89,11 +95,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.rules ? { rules: options.rules } : {}),
   })
   await app.start()
-  const mqttUrl = `mqtt://127.0.0.1:${app.broker.ports.mqtt}`
+  const mqttUrl = `mqtt://127.0.0.1:${app.surface.ports.mqtt}`
   const clients: TestClient[] = []
+  let db: DatabaseSync | undefined
 
   const api: World['api'] = async (method, url, body, token = ADMIN_TOKEN) => {
-    const res = await app.http.inject({
+    const res = await app.surface.inject({
       method,
       url,
       headers: { authorization: `Bearer ${token}` },
@@ -115,7 +122,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     mqttUrl,
     api,
     clients,
-    settled: (...those) => settled(app.broker, ...those),
+    settled: (...those) => settled(app.surface, ...those),
+    db() {
+      if (!db) {
+        db = new DatabaseSync(join(dataDir, 'care.db'))
+        db.exec('PRAGMA busy_timeout = 5000')
+      }
+      return db
+    },
     async elder(id, over = {}) {
       await must('PUT', `/api/v1/elders/${id}`, {
         name: `老人${id}`,
@@ -150,12 +164,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       // on duty and positioned through the contract, as a phone would
       await client.publish(`care/v1/carer/${id}/duty`, { status: 'on' })
       await client.publish(`care/v1/carer/${id}/loc`, { ts: clock.now(), lat: at.lat, lon: at.lon })
-      const seen = app.carers.get(id)?.position
-      if (app.carers.get(id)?.duty !== 'on' || seen?.lat !== at.lat)
+      const seen = app.surface.carer(id)?.position
+      if (app.surface.carer(id)?.duty !== 'on' || seen?.lat !== at.lat)
         throw new Error(`carer ${id} not on duty`)
       return client
     },
     async stop() {
+      db?.close()
+      db = undefined
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
       await app.stop()
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true })

@@ -136,8 +136,8 @@ describe.skipIf(!haveChromium && !mustRun)(
       expect(await phone.locator('#duty').getAttribute('data-duty')).toBe('unknown')
       await phone.click('#duty')
       await expect.poll(() => phone.locator('#duty').getAttribute('data-duty')).toBe('on')
-      await expect.poll(() => world.app.carers.get('C01')?.duty).toBe('on')
-      await expect.poll(() => world.app.carers.get('C01')?.position?.lat).toBeCloseTo(AWAY.lat, 6)
+      await expect.poll(() => world.app.surface.carer('C01')?.duty).toBe('on')
+      await expect.poll(() => world.app.surface.carer('C01')?.position?.lat).toBeCloseTo(AWAY.lat, 6)
     })
 
     let alarmId = ''
@@ -284,7 +284,7 @@ describe.skipIf(!haveChromium && !mustRun)(
     it('goes off duty over MQTT too', async () => {
       await phone.click('#duty')
       await expect.poll(() => phone.locator('#duty').getAttribute('data-duty')).toBe('off')
-      await expect.poll(() => world.app.carers.get('C01')?.duty).toBe('off')
+      await expect.poll(() => world.app.surface.carer('C01')?.duty).toBe('off')
     })
   },
 )

@@ -47,7 +47,7 @@ describe.skipIf(!haveChromium && !mustRun)('the carer page on a phone, with the 
     await expect.poll(() => phone.locator('#duty').getAttribute('data-duty')).toBe('on')
     await phone.click('#duty')
     await expect.poll(() => phone.locator('#duty').getAttribute('data-duty')).toBe('off')
-    expect(world.app.carers.get('C01')?.duty).toBe('off')
+    expect(world.app.surface.carer('C01')?.duty).toBe('off')
     await phone.click('#duty')
     await expect.poll(() => phone.locator('#duty').getAttribute('data-duty')).toBe('on')
   })

@@ -229,7 +229,7 @@ describe.skipIf(!haveChromium && !mustRun)('a carer’s phone login: the secret 
     expect(token.length).toBeGreaterThan(20)
     // the page is live on that token: the broker knows it as C01
     expect(await connack(token)).toBe(0)
-    expect(world.app.broker.connections).toBeGreaterThanOrEqual(1)
+    expect(world.app.surface.connections()).toBeGreaterThanOrEqual(1)
   })
 
   it('revokes the token at logout: the next MQTT CONNECT with it is refused', async () => {

@@ -20,7 +20,7 @@ let world: World
 let base = ''
 beforeAll(async () => {
   world = await startWorld({ env: { CARE_FLOWS: 'on' } })
-  await world.app.flowsReady
+  await world.app.surface.flows.ready
   base = `http://127.0.0.1:${world.app.httpPort}`
 }, 60_000)
 afterAll(async () => {
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('security headers on every page and API answer', () => {
   it('sends a policy with scripts from the gateway only, and the usual headers', async () => {
-    const board = await world.app.http.inject({ method: 'GET', url: '/' })
+    const board = await world.app.surface.inject({ method: 'GET', url: '/' })
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(board.body)?.[1] ?? ''
     const urls = [
       ...Object.keys(pages),
@@ -40,7 +40,7 @@ describe('security headers on every page and API answer', () => {
       '/nothing',
     ]
     for (const url of urls) {
-      const res = await world.app.http.inject({ method: 'GET', url })
+      const res = await world.app.surface.inject({ method: 'GET', url })
       const policy = csp(res.headers['content-security-policy'])
       expect(policy.get('script-src'), url).toEqual(["'self'"])
       expect(policy.get('script-src-attr'), url).toEqual(["'none'"])

@@ -59,7 +59,7 @@ describe('an MBTiles extract served by the gateway', () => {
   })
 
   const get = (url: string, headers: Record<string, string> = {}) =>
-    world.app.http.inject({ method: 'GET', url, headers })
+    world.app.surface.inject({ method: 'GET', url, headers })
 
   it('answers /tiles/{z}/{x}/{y} from the file, rows flipped from TMS, as PNG, cached', async () => {
     const at = tileOf(HOME, 15)

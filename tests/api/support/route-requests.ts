@@ -73,7 +73,7 @@ export async function startRouteWorld(): Promise<RouteWorld> {
 
 /** Every HTTP route the server registered (WebSocket upgrades are covered by their own tests). */
 export function httpRoutes(world: World): RouteInfo[] {
-  const routes = world.app.http.routeTable.filter((r) => r.url.startsWith('/api/v1/') && !r.doc.websocket)
+  const routes = world.app.surface.routes().filter((r) => r.url.startsWith('/api/v1/') && !r.doc.websocket)
   // logout ends the caller's session: it goes last
   const isLogout = (r: RouteInfo) => r.url.endsWith('/auth/logout')
   return [...routes.filter((r) => !isLogout(r)), ...routes.filter(isLogout)]
@@ -210,7 +210,7 @@ export function call(
   const req = requestFor(w, route, as)
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
   if (req.type) headers['content-type'] = req.type
-  return w.world.app.http.inject({
+  return w.world.app.surface.inject({
     method: route.method as 'GET',
     url: req.url,
     headers,

@@ -1,0 +1,436 @@
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { Broker, type BrokerGate } from '../broker/broker.ts'
+import type { AlarmEventMessage } from '../kernel/contract/payloads.ts'
+import { durableDeviceUplinks, filterCovers, topics } from '../kernel/contract/topics.ts'
+import type { Logger } from '../kernel/observe/log.ts'
+import type { Metrics } from '../kernel/observe/metrics.ts'
+import type { Clock } from '../kernel/ports/clock.ts'
+import type { Ids } from '../kernel/ports/ids.ts'
+import type { Scheduler } from '../kernel/ports/scheduler.ts'
+import { Access } from './access/access.ts'
+import { AlarmFeed } from './alarms/feed.ts'
+import { AlarmLifecycle } from './alarms/lifecycle.ts'
+import type { Downlink } from './alarms/messages.ts'
+import type { Alarm, TimelineEntry } from './alarms/model.ts'
+import { defaultPriorities } from './alarms/priority.ts'
+import { Auth } from './api/auth.ts'
+import type { ApiContext, Health } from './api/context.ts'
+import type { TileSource } from './api/ports.ts'
+import { buildServer } from './api/server.ts'
+import { CarerBook } from './carers/book.ts'
+import type { Config } from './config.ts'
+import type { DispatchRules } from './dispatch/types.ts'
+import { Flows } from './flows/runtime.ts'
+import { erasedClasses } from './history/erasure.ts'
+import { createHistory, type History, type HistoryTuning } from './history/setup.ts'
+import { CarerIngest } from './ingest/carers.ts'
+import { DeviceIngest, raiseOffline } from './ingest/devices.ts'
+import { LiveHub } from './live/hub.ts'
+import { Audit } from './observe/audit.ts'
+import { watchGauges } from './observe/gauges.ts'
+import { Registry } from './registry/registry.ts'
+import { StatsService } from './stats/service.ts'
+import { Store } from './store/db.ts'
+import { SqliteAlarms } from './store/sqlite/alarms.ts'
+import { SqliteAudit } from './store/sqlite/audit.ts'
+import { SqliteCarerStates } from './store/sqlite/carers.ts'
+import { WalCheckpointer } from './store/sqlite/checkpoint.ts'
+import { SqliteDeviceStates } from './store/sqlite/devices.ts'
+import { SqliteErasureJobs } from './store/sqlite/erasures.ts'
+import { MbTiles } from './store/sqlite/mbtiles.ts'
+import { SqliteOutbox } from './store/sqlite/outbox.ts'
+import { SqlitePrivacy } from './store/sqlite/privacy.ts'
+import { SqliteRegistry } from './store/sqlite/registry.ts'
+import { SqliteSessions } from './store/sqlite/sessions.ts'
+import { SqliteSettings } from './store/sqlite/settings.ts'
+import { SqliteStats } from './store/sqlite/stats/runner.ts'
+import { SqliteTelemetry } from './store/sqlite/telemetry.ts'
+import { DeviceStates } from './telemetry/devices.ts'
+import { TelemetryWriter } from './telemetry/positions.ts'
+import { SilenceWatch } from './telemetry/silence.ts'
+
+export interface WireOptions {
+  config: Config
+  clock: Clock
+  scheduler: Scheduler
+  ids: Ids
+  log: Logger
+  metrics: Metrics
+  rules: DispatchRules
+  history: Partial<HistoryTuning> | undefined
+  health: () => Promise<Health>
+}
+
+/** The running parts the gateway holds, and how to stop them. */
+export interface Parts {
+  store: Store
+  registry: Registry
+  alarms: AlarmLifecycle
+  carers: CarerBook
+  broker: Broker
+  http: FastifyInstance
+  history: History
+  flows: Flows
+  live: LiveHub
+  scheduler: Scheduler
+  flowsReady: Promise<void>
+  restored: { open: number; armed: number }
+  adminToken: string | undefined
+  stop(): Promise<void>
+}
+
+/**
+ * The composition root: the one place that builds the store's adapters, the
+ * broker, the domains and the HTTP server, each once, in an order where every
+ * part finds the parts it needs already made — the broker before the access
+ * rules that close its connections, the alarm wing before the ingest that
+ * feeds it, the broker's gate last, when everything it calls exists.
+ */
+export async function wire(o: WireOptions): Promise<Parts> {
+  const { config, clock, scheduler, log, metrics } = o
+  const store = new Store(join(config.dataDir, 'care.db'))
+  store.open()
+  const audit = new Audit(new SqliteAudit(store), clock, log.child({ part: 'audit' }), metrics)
+  const settings = new SqliteSettings(store)
+  const broker = new Broker({ config, clock, scheduler, log: log.child({ part: 'broker' }), metrics, audit })
+  const downlink = brokerDownlink(broker, log, metrics)
+
+  // the registry, and who may sign in
+  const registry = new Registry({
+    repository: new SqliteRegistry(store),
+    // with a TSDB an erasure also purges the elder's points from the outbox, in its transaction
+    privacy: new SqlitePrivacy(store, { history: config.influxUrl ? { classes: erasedClasses } : undefined }),
+    clock,
+    log: log.child({ part: 'registry' }),
+    metrics,
+  })
+  await registry.load()
+  const access = new Access({
+    sessions: new SqliteSessions(store),
+    bootstrap: settings,
+    directory: registry,
+    clock,
+    // a carer's phone session that ends closes the MQTT connections made with it
+    sessionsEnded: (ended) => {
+      const gone = new Set(ended)
+      broker.disconnect((p) => p.session !== undefined && gone.has(p.session), 'session ended')
+    },
+  })
+  const admin = await access.start(config.adminToken)
+
+  // the carers, and the alarm wing
+  const live = new LiveHub(clock)
+  const alarmRepo = new SqliteAlarms(store)
+  const carerStates = new SqliteCarerStates(store)
+  const carers = new CarerBook({
+    repo: carerStates,
+    clock,
+    log: log.child({ part: 'carers' }),
+    scheduler,
+    rules: o.rules,
+    onChange: (carer) => live.carer(carer),
+  })
+  carers.load(
+    await registry.allCarers(),
+    await carerStates.load(),
+    await alarmRepo.busyCarers(),
+    await alarmRepo.acceptedSince(startOfDay(clock.now())),
+  )
+  const feed = new AlarmFeed(log.child({ part: 'alarms' }), metrics)
+  const alarms = new AlarmLifecycle({
+    repo: alarmRepo,
+    carers,
+    elderOf: (id) => registry.getElder(id),
+    feed,
+    downlink,
+    scheduler,
+    clock,
+    ids: o.ids,
+    rules: o.rules,
+    priorities: defaultPriorities,
+    locale: config.locale,
+    cancelGraceMs: config.cancelGraceS * 1000,
+    audit,
+    log: log.child({ part: 'alarms' }),
+    metrics,
+  })
+  feed.subscribe('live', (alarm, entry) =>
+    live.alarm(alarm, entry, registry.getElder(alarm.elderId)?.grid ?? []),
+  )
+  feed.subscribe('integration-events', (alarm, entry) => {
+    broker
+      .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
+      .catch((error: unknown) => log.warn({ err: error }, 'integration event not published'))
+  })
+
+  // telemetry and history: positions in batches, history through an outbox, off the SOS path
+  const checkpoints = new WalCheckpointer(store, log.child({ part: 'store' }), metrics)
+  const telemetry = new TelemetryWriter(
+    new SqliteTelemetry(store, { busy: () => checkpoints.start() }),
+    log.child({ part: 'telemetry' }),
+    metrics,
+  )
+  const states = new DeviceStates(new SqliteDeviceStates(store))
+  await states.load()
+  const history = createHistory({
+    config,
+    outbox: new SqliteOutbox(store),
+    erasureJobs: new SqliteErasureJobs(store),
+    clock,
+    scheduler,
+    log: log.child({ part: 'history' }),
+    metrics,
+    telemetry,
+    feed,
+    alarms: alarmRepo,
+    deviceSubject: (id) => {
+      const device = registry.getDevice(id)
+      if (!device) return undefined
+      return { deviceId: id, elderId: device.elderId, grid: registry.getElder(device.elderId)?.grid ?? [] }
+    },
+    elderGrid: (id) => registry.getElder(id)?.grid ?? [],
+    tuning: o.history,
+  })
+  const offline = raiseOffline({ registry, states, alarms, clock })
+  const silence = new SilenceWatch({
+    scheduler,
+    clock,
+    onSilent: (deviceId, lastSeenAt) => offline(deviceId, lastSeenAt),
+  })
+
+  // the edges: device and carer uplinks into readings and commands
+  const devices = new DeviceIngest({
+    registry,
+    alarms,
+    telemetry,
+    states,
+    silence,
+    downlink,
+    clock,
+    locale: config.locale,
+    log: log.child({ part: 'ingest' }),
+    metrics,
+    onStatus: (deviceId, status) => {
+      const device = registry.getDevice(deviceId)
+      if (!device) return
+      const view = { id: deviceId, elderId: device.elderId, online: status.online }
+      const grid = registry.getElder(device.elderId)?.grid ?? []
+      live.device(status.battery === undefined ? view : { ...view, battery: status.battery }, grid)
+      history.influx?.status(deviceId, status, clock.now())
+    },
+  })
+  const carerIngest = new CarerIngest({
+    carers,
+    alarms,
+    audit,
+    clock,
+    log: log.child({ part: 'ingest' }),
+    metrics,
+  })
+
+  // contract: open alarms and every pending deadline are rebuilt from the store at start
+  const restored = await alarms.restore()
+  for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
+  telemetry.start()
+  await history.start()
+
+  // whoever changes the registry (a PUT, an import, an erasure), these hear of it after the commit
+  registry.subscribe('carer-book', (change) => {
+    if (change.kind === 'carer' && change.carer) carers.upsertProfile(change.carer)
+  })
+  registry.subscribe('devices', (change) => {
+    if (change.kind !== 'device') return
+    history.influx?.forget(change.id)
+    if (change.device) states.registered(change.device)
+    else {
+      // erased: nothing of it is kept, armed or buffered
+      states.forget(change.id)
+      silence.forget(change.id)
+      telemetry.forget([change.id])
+    }
+  })
+  registry.subscribe('history-erasure', (change) => {
+    if (change.kind !== 'elder' || !change.erasure) return
+    states.forgetElder(change.id) // their fence state went in the erasure
+    // the outbox lost the elder's points in the erasure's transaction; their buffered ones go too,
+    // and the job recorded there is worked off now
+    history.influx?.forgetElder(change.id)
+    history.influx?.purged(change.erasure.history)
+    history.eraser?.kick()
+  })
+
+  // the HTTP side and the embedded flows
+  const flows = new Flows({
+    config,
+    access,
+    registry,
+    secrets: settings,
+    clock,
+    log: log.child({ part: 'flows' }),
+    metrics,
+  })
+  // the supervision figures are counted in worker threads over the store file, off the event loop
+  const stats = new SqliteStats(store)
+  const context: ApiContext = {
+    registry,
+    alarms,
+    carers,
+    telemetry,
+    stats: new StatsService(stats),
+    access,
+    auth: new Auth(access),
+    audit,
+    metrics,
+    clock,
+    live,
+    health: o.health,
+  }
+  const tiles = config.tilesFile ? openTiles(config.tilesFile, log.child({ part: 'http' })) : undefined
+  metrics.start()
+  watchGauges(metrics, { broker, carers, alarms })
+  const http = await buildServer(context, {
+    log,
+    corsOrigin: config.corsOrigin,
+    metricsToken: config.metricsToken,
+    tiles: config,
+    tileSource: tiles,
+  })
+  broker.registerWebSocketRoute(http)
+  await flows.mount(http)
+
+  // last, the broker's gate: everything it calls exists now
+  const gate: BrokerGate = {
+    authenticate: (username, password) => {
+      const secret = password?.toString('utf8') ?? ''
+      // a carer phone's session token (POST /auth/carer) first: a sha256 lookup, no scrypt
+      return access
+        .carerSession(username, secret)
+        .then((s) => s ?? registry.verifyPrincipal(username, secret))
+    },
+    onPublish: async (principal, topic, payload) => {
+      if (topic.kind === 'carer') return carerIngest.handle(principal.id, topic.leaf, payload)
+      if (topic.kind !== 'device') return
+      // the store-before-ack path of sos/event/cancel, timed for care_mqtt_store_ack_seconds
+      const t0 = durableDeviceUplinks.has(topic.leaf) ? performance.now() : -1
+      await devices.handle(principal.id, topic.leaf, payload)
+      if (t0 >= 0) {
+        metrics.observe('care_mqtt_store_ack_seconds', { topic: topic.leaf }, (performance.now() - t0) / 1000)
+      }
+    },
+    onSubscribe: (principal, filters) => {
+      // contract: a carer's phone that (re)subscribes gets its open offers and held alarm again
+      const task = topics.carerTask(principal.id)
+      if (principal.kind !== 'carer' || !filters.some((f) => filterCovers(f, task))) return
+      alarms.resendOpenWork(principal.id).catch((error: unknown) => {
+        log.warn({ err: error, carerId: principal.id }, 'open work not sent again')
+      })
+    },
+  }
+  await broker.start(gate)
+  await http.listen({ host: config.host, port: config.httpPort })
+  // Node-RED starts after the broker and dispatch, and the start does not wait for it
+  const flowsReady = flows.start(flowsEndpoints(config, http, broker))
+
+  return {
+    store,
+    registry,
+    alarms,
+    carers,
+    broker,
+    http,
+    history,
+    flows,
+    live,
+    scheduler,
+    flowsReady,
+    restored,
+    adminToken: admin.printOnce,
+    async stop() {
+      await flowsReady
+      await flows.stop()
+      await http.close()
+      await broker.stop()
+      await telemetry.stop()
+      checkpoints.stop()
+      await stats.stop()
+      await history.stop()
+      tiles?.close()
+      store.close()
+    },
+  }
+}
+
+/** The flows reach the gateway like any integration: loopback HTTP and MQTT (plain, else WebSocket). */
+function flowsEndpoints(
+  config: Config,
+  http: FastifyInstance,
+  broker: Broker,
+): { apiUrl: string; mqttUrl: string } {
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host
+  const origin = `${host.includes(':') ? `[${host}]` : host}`
+  const address = http.server.address()
+  const httpPort = typeof address === 'object' && address ? address.port : 0
+  const mqtt = broker.ports.mqtt
+  return {
+    apiUrl: `http://${origin}:${httpPort}/api/v1`,
+    mqttUrl: mqtt ? `mqtt://${origin}:${mqtt}` : `ws://${origin}:${httpPort}/mqtt`,
+  }
+}
+
+/** The board's base map file; one that cannot be read is logged and the gateway runs without a base map. */
+function openTiles(file: string, log: Logger): TileSource | undefined {
+  try {
+    const tiles = new MbTiles(file)
+    log.info({ file, minZoom: tiles.minZoom, maxZoom: tiles.maxZoom }, 'base map file')
+    return tiles
+  } catch (error) {
+    log.error({ err: error, file }, 'CARE_TILES_FILE cannot be read; no base map')
+    return undefined
+  }
+}
+
+function startOfDay(at: number): number {
+  const d = new Date(at)
+  d.setHours(0, 0, 0, 0)
+  return d.getTime()
+}
+
+function brokerDownlink(broker: Broker, log: Logger, metrics: Metrics): Downlink {
+  const send = (topic: string, message: unknown) => {
+    broker.publish(topic, message, { qos: 1 }).catch((error: unknown) => {
+      metrics.inc('care_downlink_errors_total')
+      log.warn({ err: error, topic }, 'downlink not published')
+    })
+  }
+  return {
+    notify: (deviceId, message) => send(topics.deviceNotify(deviceId), message),
+    task: (carerId, message) => send(topics.carerTask(carerId), message),
+  }
+}
+
+function integrationEvent(
+  alarm: Readonly<Alarm>,
+  entry: Readonly<TimelineEntry>,
+  grid: string[] | undefined,
+): AlarmEventMessage {
+  const event: AlarmEventMessage = {
+    alarmId: alarm.id,
+    seq: entry.seq,
+    type: entry.type,
+    at: entry.at,
+    elderId: alarm.elderId,
+    kind: alarm.kind,
+    priority: alarm.priority,
+    state: alarm.state,
+    escalated: alarm.escalated,
+  }
+  if (alarm.deviceId) event.deviceId = alarm.deviceId
+  const carerId = entry.carerId ?? alarm.carerId
+  if (carerId) event.carerId = carerId
+  if (entry.actor) event.actor = entry.actor
+  if (entry.note) event.note = entry.note
+  if (alarm.outcome) event.outcome = alarm.outcome
+  if (grid) event.grid = grid
+  return event
+}
