@@ -116,7 +116,7 @@ export class AlarmLifecycle {
       const msg = input.message
       const seen = msg ? await repo.seenMessage(msg.deviceId, msg.id) : undefined
       const open = seen ? undefined : await repo.openOf(input.elderId, input.kind)
-      const facts = this.#facts(input.elderId)
+      const facts = this.#facts(input.elderId, input.elder)
       const { decision, result } = raise(
         input,
         { seen, open, ids: this.#d.ids, priorities: this.#d.priorities },
@@ -275,14 +275,14 @@ export class AlarmLifecycle {
     )
   }
 
-  #facts(elderId: string): Facts {
+  #facts(elderId: string, known?: Elder): Facts {
     const { carers, rules, locale, clock } = this.#d
     const now = clock.now()
     return {
       now,
       rules,
       locale,
-      elder: this.#d.elderOf(elderId),
+      elder: known ?? this.#d.elderOf(elderId),
       candidates: (at, exclude) => carers.candidates(at, now, exclude),
       carer: (id) => carers.get(id),
     }

@@ -99,6 +99,7 @@ export class DeviceIngest {
     const result = await this.#d.alarms.raise({
       kind: 'sos',
       elderId: elder.id,
+      elder,
       deviceId,
       at: sos.lat !== undefined && sos.lon !== undefined ? { lat: sos.lat, lon: sos.lon } : undefined,
       actor: deviceId,
@@ -140,6 +141,7 @@ export class DeviceIngest {
     const result = await this.#d.alarms.raise({
       kind,
       elderId: elder.id,
+      elder,
       deviceId,
       at: event.lat !== undefined && event.lon !== undefined ? { lat: event.lat, lon: event.lon } : undefined,
       actor: deviceId,
@@ -175,6 +177,7 @@ export class DeviceIngest {
     await this.#d.alarms.raise({
       kind: 'fence_exit',
       elderId: elder.id,
+      elder,
       deviceId,
       at: { lat: loc.lat, lon: loc.lon },
       actor: 'system',
@@ -193,6 +196,7 @@ export class DeviceIngest {
     await this.#d.alarms.raise({
       kind: 'vitals',
       elderId: elder.id,
+      elder,
       deviceId,
       actor: 'system',
       data: { reasons: check.reasons, ...doc },

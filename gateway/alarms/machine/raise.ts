@@ -1,6 +1,6 @@
 import type { Ids } from '../../../kernel/ports/ids.ts'
 import type { Priority } from '../../dispatch/types.ts'
-import { gridKey } from '../../registry/schemas.ts'
+import { type Elder, gridKey } from '../../registry/schemas.ts'
 import type { Alarm, AlarmKind } from '../model.ts'
 import { type PriorityTable, priorityOf } from '../priority.ts'
 import { ok, type Result, refuse } from '../result.ts'
@@ -12,6 +12,8 @@ import { nextRound } from './rounds.ts'
 export interface RaiseInput {
   kind: AlarmKind
   elderId: string
+  /** The elder, when the caller already holds it (ingest does): not looked up again on the SOS path. */
+  elder?: Elder | undefined
   deviceId?: string | undefined
   /** Where help is needed; the elder's home when absent (contract: an sos with no position still alarms). */
   at?: { lat: number; lon: number } | undefined
