@@ -13,14 +13,17 @@ export default {
   // tsconfig.json with, and the sandbox needs no rewrite (no `extends`, no project references).
   tsconfigFile: 'stryker.no-tsconfig.json',
   mutate: [
-    // the alarm lifecycle and dispatch
-    'gateway/alarms/service.ts',
+    // the alarm lifecycle: the pure machine, the round rules and the shell that applies them
+    'gateway/alarms/machine/*.ts',
+    'gateway/alarms/offers.ts',
+    'gateway/alarms/lifecycle.ts',
     'gateway/alarms/priority.ts',
+    // dispatch: the pure ranking
     'gateway/dispatch/engine.ts',
-    'gateway/dispatch/dispatcher.ts',
-    // the broker's policy, limits and store-before-ack path
+    // the broker's policy, limits, pacing and store-before-ack path
     'broker/policy.ts',
     'broker/limits.ts',
+    'broker/pacer.ts',
     'broker/broker.ts',
     // ingest validation
     'gateway/ingest/parse.ts',
@@ -30,6 +33,7 @@ export default {
     'gateway/telemetry/silence.ts',
     'gateway/telemetry/vitals.ts',
   ],
+
   ignorePatterns: ['data', 'dashboards/dist', 'reports', 'docs/img', '.stryker-tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
