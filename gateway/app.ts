@@ -110,18 +110,23 @@ export class App {
     return this.#parts?.broker.ports.mqtts
   }
 
+  get watchPort(): number | undefined {
+    return this.#parts?.watches?.port
+  }
+
   /** What tests and benchmarks may see and do (gateway/surface.ts). */
   get surface(): Surface {
     const p = this.#need()
     const metrics = this.#metrics
     return {
       httpPort: httpPortOf(p.http),
-      ports: p.broker.ports,
+      ports: p.watches?.port === undefined ? p.broker.ports : { ...p.broker.ports, watch: p.watches.port },
       inject: (options) => p.http.inject(options),
       routes: () => p.http.routeTable,
       health: () => this.#health(),
       metrics: { get: (name, labels) => metrics.get(name, labels), total: (name) => metrics.total(name) },
       connections: () => p.broker.connections,
+      watches: () => ({ sockets: p.watches?.connections ?? 0, devices: p.watches?.devices ?? 0 }),
       carer: (id) => p.carers.get(id),
       publish: (topic, message, options) => p.broker.publish(topic, message, options),
       verifyPrincipal: (username, password) => p.registry.verifyPrincipal(username, password),

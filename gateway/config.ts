@@ -61,6 +61,12 @@ const shape = {
   mqttMaxHeld: z.coerce.number().int().min(1).default(5_000),
   /** ...and a connection held back for longer than this without a break is closed. */
   mqttHoldMaxS: seconds.default(60),
+  /** The TCP listener for "3G"-family watches (docs/devices.md); off unless a port is given. */
+  watchPort: port.optional(),
+  /** `on`: the watch listener speaks TLS, with CARE_TLS_CERT and CARE_TLS_KEY. */
+  watchTls: onOff.default('off'),
+  /** A watch connection silent this long is closed (the watch connects again). */
+  watchIdleS: seconds.default(900),
   /** Origins allowed to call the API from a browser (comma-separated); unset: no CORS at all. */
   corsOrigin: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -133,6 +139,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if ((parsed.data.tlsCert === undefined) !== (parsed.data.tlsKey === undefined)) {
     throw new ConfigError('CARE_TLS_CERT and CARE_TLS_KEY must be given together')
+  }
+  if (parsed.data.watchTls === 'on' && parsed.data.tlsCert === undefined) {
+    throw new ConfigError('CARE_WATCH_TLS=on needs CARE_TLS_CERT and CARE_TLS_KEY')
   }
   if (parsed.data.tilesUrl !== undefined && parsed.data.tilesFile !== undefined) {
     throw new ConfigError('CARE_TILES_URL and CARE_TILES_FILE: give one base map, not both')

@@ -23,6 +23,11 @@ async function main(): Promise<void> {
       `  Pages         ${base}/login   (sign in with a web user, or with the admin token)`,
       `  MQTT          mqtt://${config.host}:${app.mqttPort ?? 'off'}   WebSocket ${base.replace('http', 'ws')}/mqtt`,
       ...(app.mqttsPort ? [`  MQTT over TLS mqtts://${config.host}:${app.mqttsPort}`] : []),
+      ...(app.watchPort !== undefined
+        ? [
+            `  Watches       tcp://${config.host}:${app.watchPort}   ("3G" protocol${config.watchTls === 'on' ? ', TLS' : ''})`,
+          ]
+        : []),
       ...(report.adminToken
         ? [`  admin token   ${report.adminToken}   (shown once: keep it, or set CARE_ADMIN_TOKEN)`]
         : []),

@@ -15,7 +15,7 @@ import type { LiveHub } from './live/hub.ts'
  */
 export interface Surface {
   readonly httpPort: number
-  readonly ports: { mqtt?: number; mqtts?: number }
+  readonly ports: { mqtt?: number; mqtts?: number; watch?: number }
   /** An HTTP request answered in-process, without a socket. */
   inject(options: InjectOptions): Promise<InjectResponse>
   /** Every route with the roles it admits (the role matrix, the OpenAPI checks). */
@@ -29,6 +29,8 @@ export interface Surface {
   }
   /** Open MQTT connections. */
   connections(): number
+  /** The watch listener (CARE_WATCH_PORT): sockets open, and watches logged in now. */
+  watches(): { sockets: number; devices: number }
   /** What the carer book holds of a carer now: duty, position, busy. */
   carer(id: string): Readonly<CarerProfile> | undefined
   /** Publish on the gateway's own broker, as the gateway does (barriers in tests). */

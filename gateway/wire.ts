@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Broker, type BrokerGate } from '../broker/broker.ts'
+import { type WatchGate, WatchListener } from '../broker/watch/listener.ts'
+import { threeG } from '../broker/watch/threeg/index.ts'
 import type { AlarmEventMessage } from '../kernel/contract/payloads.ts'
 import { durableDeviceUplinks, filterCovers, topics } from '../kernel/contract/topics.ts'
 import type { Logger } from '../kernel/observe/log.ts'
@@ -26,6 +28,7 @@ import { erasedClasses } from './history/erasure.ts'
 import { createHistory, type History, type HistoryTuning } from './history/setup.ts'
 import { CarerIngest } from './ingest/carers.ts'
 import { DeviceIngest, raiseOffline } from './ingest/devices.ts'
+import { WatchIngest } from './ingest/watches.ts'
 import { LiveHub } from './live/hub.ts'
 import { Audit } from './observe/audit.ts'
 import { watchGauges } from './observe/gauges.ts'
@@ -69,6 +72,8 @@ export interface Parts {
   alarms: AlarmLifecycle
   carers: CarerBook
   broker: Broker
+  /** The "3G" watch listener, when CARE_WATCH_PORT is set. */
+  watches: WatchListener | undefined
   http: FastifyInstance
   history: History
   flows: Flows
@@ -94,7 +99,15 @@ export async function wire(o: WireOptions): Promise<Parts> {
   const audit = new Audit(new SqliteAudit(store), clock, log.child({ part: 'audit' }), metrics)
   const settings = new SqliteSettings(store)
   const broker = new Broker({ config, clock, scheduler, log: log.child({ part: 'broker' }), metrics, audit })
-  const downlink = brokerDownlink(broker, log, metrics)
+  const watches = watchListener({
+    config,
+    clock,
+    scheduler,
+    log: log.child({ part: 'watch' }),
+    metrics,
+    audit,
+  })
+  const downlink = brokerDownlink(broker, watches, log, metrics)
 
   // the registry, and who may sign in
   const registry = new Registry({
@@ -241,6 +254,8 @@ export async function wire(o: WireOptions): Promise<Parts> {
   })
   registry.subscribe('devices', (change) => {
     if (change.kind !== 'device') return
+    // a watch deleted, or no longer a watch, may no longer talk over the watch listener
+    if (change.device?.kind !== 'watch') watches?.disconnect(change.id, 'not a watch')
     history.influx?.forget(change.id)
     if (change.device) states.registered(change.device)
     else {
@@ -285,10 +300,12 @@ export async function wire(o: WireOptions): Promise<Parts> {
     clock,
     live,
     health: o.health,
+    // board commands go to a watch connected to the watch listener; other devices take none
+    commands: { send: (deviceId, command) => watches?.send(deviceId, command) ?? false },
   }
   const tiles = config.tilesFile ? openTiles(config.tilesFile, log.child({ part: 'http' })) : undefined
   metrics.start()
-  watchGauges(metrics, { broker, carers, alarms })
+  watchGauges(metrics, { broker, watches, carers, alarms })
   const http = await buildServer(context, {
     log,
     corsOrigin: config.corsOrigin,
@@ -328,6 +345,14 @@ export async function wire(o: WireOptions): Promise<Parts> {
     },
   }
   await broker.start(gate)
+  // the watch listener's gate: the same ingest as the broker's, for registered watches only
+  const watchGate: WatchGate = new WatchIngest({
+    registry,
+    states,
+    devices,
+    log: log.child({ part: 'watch' }),
+  })
+  await watches?.start(watchGate)
   await http.listen({ host: config.host, port: config.httpPort })
   // Node-RED starts after the broker and dispatch, and the start does not wait for it
   const flowsReady = flows.start(flowsEndpoints(config, http, broker))
@@ -338,6 +363,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     alarms,
     carers,
     broker,
+    watches,
     http,
     history,
     flows,
@@ -350,6 +376,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
       await flowsReady
       await flows.stop()
       await http.close()
+      await watches?.stop()
       await broker.stop()
       await telemetry.stop()
       checkpoints.stop()
@@ -396,7 +423,51 @@ function startOfDay(at: number): number {
   return d.getTime()
 }
 
-function brokerDownlink(broker: Broker, log: Logger, metrics: Metrics): Downlink {
+/** The "3G" watch listener (docs/devices.md), built when CARE_WATCH_PORT is set; started with its gate. */
+function watchListener(d: {
+  config: Config
+  clock: Clock
+  scheduler: Scheduler
+  log: Logger
+  metrics: Metrics
+  audit: Audit
+}): WatchListener | undefined {
+  const { config } = d
+  if (config.watchPort === undefined) return undefined
+  const tls = config.watchTls === 'on' && config.tlsCert && config.tlsKey
+  return new WatchListener({
+    ...d,
+    protocol: threeG,
+    options: {
+      host: config.host,
+      port: config.watchPort,
+      tls: tls ? { cert: config.tlsCert as string, key: config.tlsKey as string } : undefined,
+      maxConnections: config.maxConnections,
+      maxFrameBytes: WATCH_MAX_FRAME_BYTES,
+      maxQueuedFrames: 256,
+      badFramesBeforeClose: 16,
+      garbageBytesBeforeClose: 4096,
+      loginTimeoutMs: config.connectTimeoutMs,
+      idleMs: config.watchIdleS * 1000,
+      // the same per-device limits as the MQTT path's
+      ratePerS: config.mqttRatePerS,
+      burst: config.mqttBurst,
+      alarmRatePerS: config.mqttAlarmRatePerS,
+      alarmBurst: config.mqttAlarmBurst,
+      maxHoldMs: config.mqttHoldMaxS * 1000,
+    },
+  })
+}
+
+/** The protocol's own ceiling on a frame (voice clips and pictures are the big ones). */
+const WATCH_MAX_FRAME_BYTES = 64 * 1024
+
+function brokerDownlink(
+  broker: Broker,
+  watches: WatchListener | undefined,
+  log: Logger,
+  metrics: Metrics,
+): Downlink {
   const send = (topic: string, message: unknown) => {
     broker.publish(topic, message, { qos: 1 }).catch((error: unknown) => {
       metrics.inc('care_downlink_errors_total')
@@ -404,7 +475,11 @@ function brokerDownlink(broker: Broker, log: Logger, metrics: Metrics): Downlink
     })
   }
   return {
-    notify: (deviceId, message) => send(topics.deviceNotify(deviceId), message),
+    notify: (deviceId, message) => {
+      send(topics.deviceNotify(deviceId), message)
+      // a watch on the watch listener shows it on its screen (docs/devices.md, "Elder feedback")
+      watches?.send(deviceId, { command: 'message', text: message.text })
+    },
     task: (carerId, message) => send(topics.carerTask(carerId), message),
   }
 }

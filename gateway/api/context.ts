@@ -10,6 +10,7 @@ import type { Registry } from '../registry/registry.ts'
 import type { StatsService } from '../stats/service.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
 import type { Auth } from './auth.ts'
+import type { DeviceCommands } from './ports.ts'
 
 export interface Health {
   status: 'ok' | 'degraded'
@@ -42,4 +43,6 @@ export interface ApiContext {
   clock: Clock
   live: LiveHub
   health: () => Promise<Health>
+  /** Commands down to devices connected over a vendor protocol (POST /devices/{id}/commands). */
+  commands: DeviceCommands
 }

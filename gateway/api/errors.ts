@@ -33,6 +33,10 @@ export const errorCodes = {
   OFFER_NOT_FOUND: { status: 409, what: 'this carer has no offer of this alarm' },
   OFFER_EXPIRED: { status: 409, what: 'the offer expired or was withdrawn' },
   NOT_ASSIGNED: { status: 409, what: 'this carer is not assigned to the alarm' },
+  DEVICE_NOT_CONNECTED: {
+    status: 409,
+    what: 'the device takes commands only while connected to the watch listener, and it is not now',
+  },
   INVALID_STATE: { status: 409, what: 'the alarm\u2019s state does not allow this action' },
   CARER_BUSY: { status: 409, what: 'the carer is on another alarm' },
   NOT_A_SESSION: {

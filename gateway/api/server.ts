@@ -11,6 +11,7 @@ import { collectRoutes } from './route-table.ts'
 import { alarmRoutes } from './routes/alarms.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { carerRoutes } from './routes/carers.ts'
+import { commandRoutes } from './routes/commands.ts'
 import { importRoutes } from './routes/import.ts'
 import { liveRoutes } from './routes/live.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -65,6 +66,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       auditRoutes(api, ctx)
       registryRoutes(api, ctx)
       alarmRoutes(api, ctx)
+      commandRoutes(api, ctx)
       carerRoutes(api, ctx)
       importRoutes(api, ctx)
       statsRoutes(api, ctx)

@@ -1,3 +1,4 @@
+import { radioScan } from '../../kernel/contract/commands.ts'
 import type {
   CancelPayload,
   EventPayload,
@@ -23,7 +24,10 @@ import { fenceStep } from '../telemetry/fence.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
 import type { SilenceWatch } from '../telemetry/silence.ts'
 import { checkVitals } from '../telemetry/vitals.ts'
-import { parsePayload } from './parse.ts'
+import { type Parsed, parsePayload, parseValue } from './parse.ts'
+
+/** A fix whose device time is older than this when it arrives is history (docs/decisions.md). */
+export const STALE_FIX_MS = 10 * 60_000
 
 export interface DeviceIngestDeps {
   registry: Registry
@@ -54,7 +58,32 @@ export class DeviceIngest {
   }
 
   /** Handle one uplink. Throws only when the store fails, so the broker withholds the PUBACK. */
-  async handle(deviceId: string, leaf: DeviceUplink, payload: Buffer): Promise<void> {
+  handle(deviceId: string, leaf: DeviceUplink, payload: Buffer): Promise<void> {
+    return this.#handle(deviceId, leaf, () => parsePayload(deviceUplinks[leaf], payload))
+  }
+
+  /**
+   * One reading a vendor protocol's adapter decoded into the contract's shape (a watch's frame):
+   * the same validation, deduplication, alarms and history as an MQTT uplink. Throws only when the
+   * store fails, so the adapter withholds its reply.
+   */
+  reading(deviceId: string, leaf: DeviceUplink, value: unknown): Promise<void> {
+    return this.#handle(deviceId, leaf, () => parseValue(deviceUplinks[leaf], value))
+  }
+
+  /** Cells and Wi-Fi a device heard without a fix: kept beside its positions for a later look-up. */
+  scan(deviceId: string, value: unknown): void {
+    const device = this.#d.registry.getDevice(deviceId)
+    if (!device) return this.#reject(deviceId, 'scan', 'unknown_device', 'device not in the registry')
+    const parsed = parseValue(radioScan, value)
+    if (!parsed.ok) return this.#reject(deviceId, 'scan', parsed.reason, parsed.detail)
+    const now = this.#d.clock.now()
+    this.#d.metrics.inc('care_scans_total')
+    this.#heard(device, now)
+    this.#d.telemetry.scan({ deviceId, ...parsed.value, receivedAt: now })
+  }
+
+  async #handle(deviceId: string, leaf: DeviceUplink, parse: () => Parsed<unknown>): Promise<void> {
     const { metrics, clock } = this.#d
     // the registry and the device states are held in memory: an uplink reads the store nowhere
     const device = this.#d.registry.getDevice(deviceId)
@@ -62,16 +91,14 @@ export class DeviceIngest {
       this.#reject(deviceId, leaf, 'unknown_device', 'device not in the registry')
       return
     }
-    const parsed = parsePayload(deviceUplinks[leaf], payload)
+    const parsed = parse()
     if (!parsed.ok) {
       this.#reject(deviceId, leaf, parsed.reason, parsed.detail)
       return
     }
     const now = clock.now()
     metrics.inc('care_uplinks_total', { topic: leaf })
-    this.#d.silence.seen(deviceId, device.intervalS, now)
-    this.#d.states.heard(device, now)
-    this.#d.telemetry.seen(deviceId, now)
+    this.#heard(device, now)
     const elder = this.#d.registry.getElder(device.elderId)
     if (!elder) {
       this.#reject(deviceId, leaf, 'unknown_elder', `device's elder ${device.elderId} not in the registry`)
@@ -162,6 +189,12 @@ export class DeviceIngest {
       receivedAt: now,
     })
     if (!elder.fence) return
+    // a fix sent late (a watch's backlog after an outage) is history: it never moves the fence state
+    // nor raises an alarm now (docs/decisions.md, "A late fix is history")
+    if (now - loc.ts > STALE_FIX_MS) {
+      this.#d.metrics.inc('care_fixes_late_total')
+      return
+    }
     // contract: fence_exit when a `loc` leaves the elder's fence (with hysteresis against noisy fixes)
     const states = this.#d.states
     const before = states.fence(elder.id)
@@ -211,6 +244,13 @@ export class DeviceIngest {
       at: now,
     })
     this.#d.onStatus?.(device.id, status)
+  }
+
+  /** The device is there: the silence watch, its live state and its last-heard time learn of it. */
+  #heard(device: Device, now: number): void {
+    this.#d.silence.seen(device.id, device.intervalS, now)
+    this.#d.states.heard(device, now)
+    this.#d.telemetry.seen(device.id, now)
   }
 
   #stateNotStored(error: unknown, elderId: string): void {

@@ -13,7 +13,12 @@ export function parsePayload<S extends z.ZodType>(schema: S, payload: Buffer | s
   } catch {
     return { ok: false, reason: 'invalid_json', detail: 'payload is not JSON' }
   }
-  const result = schema.safeParse(json)
+  return parseValue(schema, json)
+}
+
+/** The same check for a value already decoded at the edge (a vendor protocol's reading in the contract's shape). */
+export function parseValue<S extends z.ZodType>(schema: S, value: unknown): Parsed<z.infer<S>> {
+  const result = schema.safeParse(value)
   if (result.success) return { ok: true, value: result.data }
   const issue = result.error.issues[0]
   const path = issue?.path.length ? issue.path.join('.') : '(root)'

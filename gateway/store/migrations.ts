@@ -229,4 +229,15 @@ export const migrations: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN carer_id TEXT;
   CREATE INDEX sessions_carer ON sessions(carer_id);
   `,
+  // 6: cells and Wi-Fi a watch heard without a fix, kept for a later look-up (embedded retention)
+  `
+  CREATE TABLE radio_scans (
+    device_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, ts)
+  ) WITHOUT ROWID;
+  CREATE INDEX radio_scans_received ON radio_scans(received_at);
+  `,
 ]

@@ -23,6 +23,18 @@ export interface VitalsRow {
 }
 
 /**
+ * Cells and Wi-Fi a device heard when it had no fix (a watch's report without GPS), kept for a
+ * later look-up of where it was; when the gateway received it.
+ */
+export interface ScanRow {
+  deviceId: string
+  ts: number
+  cells: { mcc: number; mnc: number; lac: number; cid: number; signal: number }[]
+  wifi: { ssid: string; mac: string; signal: number }[]
+  receivedAt: number
+}
+
+/**
  * What the gateway knows of a device beyond the registry's record: who it belongs to and how
  * often it reports (the registry's, kept beside), and what it last said about itself.
  */
@@ -72,7 +84,8 @@ export interface DeviceStateRepository {
 export interface TelemetryBatch {
   positions: readonly PositionRow[]
   vitals: readonly VitalsRow[]
-  /** Each device's newest fix of the batch: the device's last known position. */
+  scans: readonly ScanRow[]
+  /** Each device's newest fix of the batch (by its time): the device's last known position, unless it knows a newer. */
   fixes: readonly PositionRow[]
   /** When each device was last heard from (any uplink), for the silence watch across restarts. */
   seen: ReadonlyMap<string, number>
@@ -86,6 +99,6 @@ export interface TelemetryRepository {
   write(batch: TelemetryBatch): Promise<OutboxAppended | undefined>
   /** contract: GET /devices/{id}/track — positions with `from ≤ ts < to`, oldest first. */
   track(deviceId: string, from: number, to: number, limit: number): Promise<PositionRow[]>
-  /** Embedded retention: delete positions and vitals received before `before`; answers how many. */
+  /** Embedded retention: delete positions, vitals and scans received before `before`; answers how many. */
   prune(before: number): Promise<number>
 }

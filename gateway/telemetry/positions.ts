@@ -1,7 +1,7 @@
 import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { OutboxAppend, OutboxAppended } from '../history/ports.ts'
-import type { PositionRow, TelemetryBatch, TelemetryRepository, VitalsRow } from './ports.ts'
+import type { PositionRow, ScanRow, TelemetryBatch, TelemetryRepository, VitalsRow } from './ports.ts'
 
 /**
  * Where each batch's history goes (the outbox, when history goes to a TSDB): its points are built
@@ -30,6 +30,7 @@ export class TelemetryWriter {
   readonly #maxBatch: number
   #positions: PositionRow[] = []
   #vitals: VitalsRow[] = []
+  #scans: ScanRow[] = []
   #lastFix = new Map<string, PositionRow>()
   #seen = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
@@ -65,7 +66,9 @@ export class TelemetryWriter {
 
   position(row: PositionRow): void {
     this.#positions.push(row)
-    this.#lastFix.set(row.deviceId, row)
+    // a backlog sent late (a watch's buffered fixes) is older than the fix already held: it is history
+    const known = this.#lastFix.get(row.deviceId)
+    if (!known || row.ts >= known.ts) this.#lastFix.set(row.deviceId, row)
     if (this.#positions.length >= this.#maxBatch) void this.flush()
   }
 
@@ -79,11 +82,18 @@ export class TelemetryWriter {
     if (this.#vitals.length >= this.#maxBatch) void this.flush()
   }
 
+  /** Cells and Wi-Fi heard without a fix (stored with the next batch, in the embedded store only). */
+  scan(row: ScanRow): void {
+    this.#scans.push(row)
+    if (this.#scans.length >= this.#maxBatch) void this.flush()
+  }
+
   /** Devices erased: what is buffered of them is never stored. */
   forget(deviceIds: readonly string[]): void {
     const gone = new Set(deviceIds)
     this.#positions = this.#positions.filter((p) => !gone.has(p.deviceId))
     this.#vitals = this.#vitals.filter((v) => !gone.has(v.deviceId))
+    this.#scans = this.#scans.filter((v) => !gone.has(v.deviceId))
     for (const id of gone) {
       this.#lastFix.delete(id)
       this.#seen.delete(id)
@@ -112,21 +122,29 @@ export class TelemetryWriter {
     return this.#repo.track(deviceId, from, to, limit)
   }
 
-  /** Embedded retention: drop positions and vitals received before `before`. */
+  /** Embedded retention: drop positions, vitals and scans received before `before`. */
   prune(before: number): Promise<number> {
     return this.#repo.prune(before)
   }
 
   #take(): Omit<TelemetryBatch, 'history'> | undefined {
-    if (this.#positions.length === 0 && this.#vitals.length === 0 && this.#seen.size === 0) return undefined
+    if (
+      this.#positions.length === 0 &&
+      this.#vitals.length === 0 &&
+      this.#scans.length === 0 &&
+      this.#seen.size === 0
+    )
+      return undefined
     const batch = {
       positions: this.#positions,
       vitals: this.#vitals,
+      scans: this.#scans,
       fixes: [...this.#lastFix.values()],
       seen: this.#seen,
     }
     this.#positions = []
     this.#vitals = []
+    this.#scans = []
     this.#lastFix = new Map()
     this.#seen = new Map()
     return batch

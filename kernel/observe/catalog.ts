@@ -75,10 +75,37 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
   care_history_pruned_total: { help: 'Embedded positions and vitals removed past retention' },
   care_history_erasures_total: { help: 'Erasures confirmed by the TSDB' },
   care_history_erasure_failures_total: { help: 'Erasure attempts the TSDB refused (retried later)' },
+  care_fixes_late_total: {
+    help: 'Fixes whose device time was over 10 minutes old on arrival: stored as history, no fence check',
+  },
+  care_scans_total: { help: 'Cell and Wi-Fi scans kept from reports without a fix' },
+  care_watch_frames_total: { help: 'Watch frames handled, by kind of frame', labels: ['kind'] },
+  care_watch_frame_notes_total: {
+    help: 'What the watch decoder noticed in frames it took (length_mismatch, no_fix…), by note',
+    labels: ['note'],
+  },
+  care_watch_bad_frames_total: { help: 'Watch frames dropped as unreadable, by reason', labels: ['reason'] },
+  care_watch_garbage_bytes_total: { help: 'Bytes outside any frame on watch connections' },
+  care_watch_refused_total: {
+    help: 'Watch connections refused (unknown device, connection cap)',
+    labels: ['reason'],
+  },
+  care_watch_closed_total: { help: 'Watch connections closed, by reason', labels: ['reason'] },
+  care_watch_logins_total: { help: 'Watches logged in by their first good frame' },
+  care_watch_held_total: {
+    help: 'Watch frames over the per-device rate, held back unanswered until their turn',
+  },
+  care_watch_store_failures_total: {
+    help: 'Watch frames not stored (not answered; the watch sends them again)',
+  },
+  care_watch_answers_total: { help: 'Answers of watches to the gateway’s commands' },
+  care_watch_commands_total: { help: 'Commands written to watches, by command', labels: ['command'] },
+  care_watch_socket_errors_total: { help: 'Socket errors on watch connections' },
 }
 
 export const gauges: Readonly<Record<string, SeriesDoc>> = {
   care_mqtt_connections: { help: 'MQTT clients connected now' },
+  care_watch_connections: { help: 'Sockets open on the watch listener now' },
   care_alarms_open: { help: 'Alarms not yet resolved or cancelled, by state', labels: ['state'] },
   care_carers_on_duty: { help: 'Carers on duty now' },
   care_history_outbox_depth: { help: 'History points waiting in the outbox for the TSDB' },

@@ -7,6 +7,8 @@ export interface ChildGateway {
   process: ChildProcess
   httpUrl: string
   mqttUrl: string
+  /** The watch listener, `tcp://host:port`, when CARE_WATCH_PORT was given. */
+  watchUrl: string | undefined
   output(): string
   /** Stop it the hard way, as a power cut or an OOM kill would. */
   kill(): Promise<void>
@@ -48,6 +50,7 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 20_0
     process: child,
     httpUrl: ports.http,
     mqttUrl: ports.mqtt,
+    watchUrl: /Watches\s+(tcp:\/\/[^\s]+)/.exec(out)?.[1],
     output: () => out,
     async kill() {
       child.kill('SIGKILL')

@@ -62,6 +62,7 @@ export class SqlitePrivacy implements PrivacyRepository {
       for (const id of devices) {
         positions += Number(db.prepare('DELETE FROM positions WHERE device_id = ?').run(id).changes)
         vitals += Number(db.prepare('DELETE FROM vitals WHERE device_id = ?').run(id).changes)
+        db.prepare('DELETE FROM radio_scans WHERE device_id = ?').run(id)
         db.prepare('DELETE FROM device_messages WHERE device_id = ?').run(id)
       }
       db.prepare('DELETE FROM devices WHERE elder_id = ?').run(elderId)

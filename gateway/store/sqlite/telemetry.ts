@@ -42,17 +42,31 @@ export class SqliteTelemetry implements TelemetryRepository {
         'INSERT OR REPLACE INTO vitals (device_id, ts, doc, received_at) VALUES (?, ?, ?, ?)',
       )
       for (const v of batch.vitals) insertVitals.run(v.deviceId, v.ts, JSON.stringify(v.doc), v.receivedAt)
-      // a device with a fix was also heard from: one UPDATE for both, not two
-      const setFix = sql.get('UPDATE devices SET lat = ?, lon = ?, acc = ?, pos_at = ? WHERE id = ?')
+      if (batch.scans.length > 0) {
+        const insertScan = sql.get(
+          'INSERT OR REPLACE INTO radio_scans (device_id, ts, doc, received_at) VALUES (?, ?, ?, ?)',
+        )
+        for (const s of batch.scans) {
+          insertScan.run(s.deviceId, s.ts, JSON.stringify({ cells: s.cells, wifi: s.wifi }), s.receivedAt)
+        }
+      }
+      // a device with a fix was also heard from: one UPDATE for both, not two; a fix older than the
+      // one held (a backlog sent late) leaves the last position as it is
+      const newer = 'pos_at IS NULL OR pos_at <= ?4'
+      const setFix = sql.get(
+        `UPDATE devices SET lat = ?1, lon = ?2, acc = ?3, pos_at = ?4 WHERE id = ?5 AND (${newer})`,
+      )
       const setBoth = sql.get(
-        'UPDATE devices SET lat = ?, lon = ?, acc = ?, pos_at = ?, last_seen_at = ? WHERE id = ?',
+        `UPDATE devices SET lat = CASE WHEN ${newer} THEN ?1 ELSE lat END,
+           lon = CASE WHEN ${newer} THEN ?2 ELSE lon END, acc = CASE WHEN ${newer} THEN ?3 ELSE acc END,
+           pos_at = CASE WHEN ${newer} THEN ?4 ELSE pos_at END, last_seen_at = ?6 WHERE id = ?5`,
       )
       const seenOnly = new Map(batch.seen)
       for (const p of batch.fixes) {
         const at = seenOnly.get(p.deviceId)
         if (at === undefined) setFix.run(p.lat, p.lon, p.acc ?? null, p.ts, p.deviceId)
         else {
-          setBoth.run(p.lat, p.lon, p.acc ?? null, p.ts, at, p.deviceId)
+          setBoth.run(p.lat, p.lon, p.acc ?? null, p.ts, p.deviceId, at)
           seenOnly.delete(p.deviceId)
         }
       }
@@ -86,6 +100,7 @@ export class SqliteTelemetry implements TelemetryRepository {
   async prune(before: number): Promise<number> {
     const a = this.#sql.get('DELETE FROM positions WHERE received_at < ?').run(before).changes
     const b = this.#sql.get('DELETE FROM vitals WHERE received_at < ?').run(before).changes
-    return Number(a) + Number(b)
+    const c = this.#sql.get('DELETE FROM radio_scans WHERE received_at < ?').run(before).changes
+    return Number(a) + Number(b) + Number(c)
   }
 }

@@ -27,6 +27,7 @@ const fix = (deviceId: string, ts: number, over: Partial<PositionRow> = {}): Pos
 const batch = (over: Partial<TelemetryBatch>): TelemetryBatch => ({
   positions: [],
   vitals: [],
+  scans: [],
   fixes: [],
   seen: new Map(),
   ...over,
@@ -108,6 +109,29 @@ describe('the telemetry’s SQLite adapter', () => {
     expect(await repo.prune(150)).toBe(2)
     expect((await repo.track('D01', 0, 1_000, 10)).map((p) => p.ts)).toEqual([200])
     expect(count('vitals')).toBe(0)
+  })
+
+  it('keeps a device’s newest fix when a backlog sent late arrives after it', async () => {
+    const repo = new SqliteTelemetry(store)
+    await repo.write(batch({ positions: [fix('D01', 5_000)], fixes: [fix('D01', 5_000, { lat: 37.5 })] }))
+    // an older fix, alone and with the device heard: the position stays, the last-heard time moves
+    await repo.write(batch({ positions: [fix('D01', 1_000)], fixes: [fix('D01', 1_000, { lat: 36 })] }))
+    await repo.write(batch({ fixes: [fix('D01', 2_000, { lat: 36 })], seen: new Map([['D01', 9_000]]) }))
+    expect(device('D01')).toEqual({ lat: 37.5, lon: 117.9, acc: null, pos_at: 5_000, last_seen_at: 9_000 })
+    await repo.write(batch({ fixes: [fix('D01', 6_000, { lat: 38 })], seen: new Map([['D01', 9_500]]) }))
+    expect(device('D01')).toEqual({ lat: 38, lon: 117.9, acc: null, pos_at: 6_000, last_seen_at: 9_500 })
+  })
+
+  it('keeps cells and Wi-Fi heard without a fix, and prunes them with the positions', async () => {
+    const repo = new SqliteTelemetry(store)
+    const cells = [{ mcc: 460, mnc: 0, lac: 9360, cid: 4082, signal: -70 }]
+    const wifi = [{ ssid: '家', mac: 'aa:bb:cc:dd:ee:ff', signal: -60 }]
+    await repo.write(batch({ scans: [{ deviceId: 'D01', ts: 100, cells, wifi, receivedAt: 100 }] }))
+    expect(store.db.prepare('SELECT device_id, ts, doc FROM radio_scans').all()).toEqual([
+      { device_id: 'D01', ts: 100, doc: JSON.stringify({ cells, wifi }) },
+    ])
+    expect(await repo.prune(150)).toBe(1)
+    expect(count('radio_scans')).toBe(0)
   })
 
   it('says the store is busy once 10,000 positions were written since start', async () => {

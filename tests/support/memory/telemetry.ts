@@ -105,7 +105,10 @@ export class MemoryTelemetry implements TelemetryRepository {
       this.positions.push({ ...p })
     }
     for (const v of batch.vitals) this.vitals.push({ ...v, doc: { ...v.doc } })
-    for (const p of batch.fixes) this.fixes.set(p.deviceId, { ...p })
+    for (const p of batch.fixes) {
+      const known = this.fixes.get(p.deviceId)
+      if (!known || known.ts <= p.ts) this.fixes.set(p.deviceId, { ...p })
+    }
     for (const [id, at] of batch.seen) this.seen.set(id, at)
     return batch.history && this.#outbox ? this.#outbox.appendNow(batch.history) : undefined
   }
