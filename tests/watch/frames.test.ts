@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Downlink } from '../../broker/watch/protocol.ts'
 import { encodeCommand, messageContent } from '../../broker/watch/threeg/encode.ts'
 import { BracketSplitter } from '../../broker/watch/threeg/frames.ts'
 import { escapeBinary } from '../../broker/watch/threeg/header.ts'
@@ -76,14 +77,14 @@ describe('the splitter', () => {
 describe('the encoder', () => {
   const dialect = { maker: '3G' }
 
-  it.each([
+  it.each<[Downlink, string[]]>([
     [{ command: 'locate' } as const, ['CR']],
     [{ command: 'interval', seconds: 600 } as const, ['UPLOAD,600']],
     [{ command: 'center', phone: '+8613800000000' } as const, ['CENTER,+8613800000000']],
     [{ command: 'find' } as const, ['FIND']],
     [{ command: 'power_off' } as const, ['POWEROFF']],
     [
-      { command: 'sos_numbers', numbers: ['13800000001', '13800000002'] } as const,
+      { command: 'sos_numbers', numbers: ['13800000001', '13800000002'] },
       ['SOS1,13800000001', 'SOS2,13800000002', 'SOS3,'],
     ],
   ])('%j is written as %j', (command, contents) => {

@@ -112,8 +112,7 @@ describe('who may talk', () => {
     await world.scheduler.advance(600_000)
     await watch.closed
     await eventually(
-      async () =>
-        (await world.api<{ online?: boolean }>('GET', `/api/v1/devices/${WATCH_ID}`)).body.online === false,
+      () => world.db().prepare('SELECT online FROM devices WHERE id = ?').get(WATCH_ID)?.online === 0,
       5_000,
       'offline',
     )
