@@ -136,6 +136,12 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
   'GET /api/v1/devices': () => ({ url: '/api/v1/devices', ok: [200] }),
   'GET /api/v1/devices/:id': () => ({ url: '/api/v1/devices/D01', ok: [200] }),
   'GET /api/v1/devices/:id/track': () => ({ url: '/api/v1/devices/D01/track', ok: [200] }),
+  // D01 speaks MQTT, not the watch listener's protocol: the route's own refusal, past the role check
+  'POST /api/v1/devices/:id/commands': () => ({
+    url: '/api/v1/devices/D01/commands',
+    body: { command: 'locate' },
+    ok: [409],
+  }),
   'PUT /api/v1/carers/:id': () => ({
     url: '/api/v1/carers/C09',
     body: { name: '刘强', mode: 'car', secret: 'secret-C09' },
