@@ -1,7 +1,9 @@
 import type { BrowserContext, Page, WebSocket } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestClient } from '../support/mqtt.ts'
+import { TestWatch } from '../support/watch.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
+import { frame, position, status } from '../watch/frames.ts'
 import {
   type Browsing,
   haveChromium,
@@ -20,7 +22,7 @@ describe.skipIf(!haveChromium && !mustRun)('the dispatch board in Chromium', () 
   let page: Page
 
   beforeAll(async () => {
-    world = await startWorld()
+    world = await startWorld({ env: { CARE_WATCH_PORT: '0' } })
     browsing = await launch()
     await user(world, 'disp1', { role: 'dispatcher', name: '调度员' })
     await world.elder('E01', { name: '王秀兰', phone: '13812345678', address: '海丰街道东关社区12号楼' })
@@ -219,6 +221,31 @@ describe.skipIf(!haveChromium && !mustRun)('the dispatch board in Chromium', () 
       .toBeGreaterThan(50)
     await screenshot(page, 'board-4k-en')
     await page.setViewportSize({ width: 1366, height: 768 })
+  })
+
+  it('says a watch’s SOS without a fix went to the elder’s home, and asks the watch for a fix', async () => {
+    const id = '8600000002'
+    await world.api('PUT', `/api/v1/devices/${id}`, {
+      kind: 'watch',
+      elderId: 'E02',
+      secret: 'unused-secret',
+    })
+    const watch = await TestWatch.connect(world.app.surface.ports.watch ?? 0)
+    try {
+      const at = world.clock.now() - 1_000
+      watch.write(frame(position('AL', { at, valid: false, lat: 0, lon: 0, status: status(16) }), { id }))
+      await watch.next((f) => f.type === 'AL')
+      const list = await world.api<{ items: { id: string; deviceId?: string }[] }>('GET', '/api/v1/alarms')
+      const alarmId = list.body.items.find((a) => a.deviceId === id)?.id
+      await page.locator(`tr.alarm-row[data-id="${alarmId}"]`).click()
+      await page.locator('#detail-at-home').waitFor()
+      await page.click('#act-locate')
+      await watch.next((f) => f.type === 'CR')
+      await expect.poll(() => page.locator('#locate-sent').textContent()).not.toBe('')
+      await screenshot(page, 'board-watch-no-fix-en')
+    } finally {
+      await watch.end()
+    }
   })
 })
 

@@ -4,7 +4,7 @@ import { repeat } from 'lit-html/directives/repeat.js'
 import { api } from '../shared/api.ts'
 import { clock, dateTime, meters, minutes, word } from '../shared/format.ts'
 import { t } from '../shared/i18n.ts'
-import type { Alarm, Elder, LiveCarer, TimelineEntry } from '../shared/model.ts'
+import type { Alarm, Device, Elder, LiveCarer, TimelineEntry } from '../shared/model.ts'
 import { outcomes } from '../shared/model.ts'
 import { rankCandidates } from './candidates.ts'
 
@@ -37,6 +37,10 @@ export class AlarmDetail {
   readonly #ctx: DetailContext
   #alarm: Full | undefined
   #elder: Elder | undefined
+  /** The alarm's device when it is a watch: the centre may ask it for a fix (docs/devices.md). */
+  #watch: string | undefined
+  /** What the last command to the watch came to, shown beside its button. */
+  #sent = ''
   #draft: Draft = freshDraft()
 
   constructor(root: HTMLElement, ctx: DetailContext) {
@@ -50,8 +54,12 @@ export class AlarmDetail {
 
   async open(id: string): Promise<void> {
     const alarm = await api<Full>('GET', `/alarms/${encodeURIComponent(id)}`)
-    if (this.#alarm?.id !== alarm.id) this.#draft = freshDraft()
+    if (this.#alarm?.id !== alarm.id) {
+      this.#draft = freshDraft()
+      this.#sent = ''
+    }
     this.#alarm = alarm
+    this.#watch = alarm.deviceId ? await this.#watchOf(alarm.deviceId) : undefined
     this.#elder = await api<Elder>('GET', `/elders/${encodeURIComponent(alarm.elderId)}`).catch(
       () => undefined,
     )
@@ -103,11 +111,48 @@ export class AlarmDetail {
           a.carerId ? ` · ${t('carer')}: ${this.#ctx.carerName(a.carerId)}` : ''
         } · ${clock(this.#ctx.now() - a.raisedAt)}
       </p>
+      ${this.#whereFrom(a)}
       ${this.#elderFile()}
       ${closed ? html`<p>${word('state', a.state)}</p>` : this.#actions(a)}
       ${closed ? nothing : this.#candidates(a)}
       ${this.#timeline(a)}
     `
+  }
+
+  /**
+   * A device alarm without a position is dispatched to the elder's home: the board says so (a watch
+   * indoors often has no fix), and offers to ask a watch for one now.
+   */
+  #whereFrom(a: Full): TemplateResult | typeof nothing {
+    const atHome =
+      a.deviceId !== undefined && a.timeline.find((e) => e.type === 'raised')?.data?.atHome === true
+    if (!atHome && !this.#watch) return nothing
+    return html`<p class="where">
+      ${atHome ? html`<span class="warn" id="detail-at-home">⚠ ${t('atHomeNoFix')}</span>` : nothing}
+      ${
+        this.#watch
+          ? html`<button type="button" id="act-locate" @click=${() => this.#locate()}>${t('locateNow')}</button>
+            <span class="muted" id="locate-sent">${this.#sent}</span>`
+          : nothing
+      }
+    </p>`
+  }
+
+  async #watchOf(deviceId: string): Promise<string | undefined> {
+    const device = await api<Device>('GET', `/devices/${encodeURIComponent(deviceId)}`).catch(() => undefined)
+    return device?.kind === 'watch' ? deviceId : undefined
+  }
+
+  async #locate(): Promise<void> {
+    const id = this.#watch
+    if (!id) return
+    try {
+      await api('POST', `/devices/${encodeURIComponent(id)}/commands`, { command: 'locate' })
+      this.#sent = t('locateSent')
+      this.render()
+    } catch (error) {
+      this.#ctx.onError(error instanceof Error ? error.message : String(error))
+    }
   }
 
   #elderFile(): TemplateResult {

@@ -9,7 +9,7 @@ import type { Outcome } from '../../../kernel/contract/payloads.ts'
  */
 export type { Alarm, TimelineEntry } from '../../../gateway/alarms/model.ts'
 export type { LiveCarer, LiveMessage } from '../../../gateway/live/hub.ts'
-export type { Elder } from '../../../gateway/registry/schemas.ts'
+export type { Device, Elder } from '../../../gateway/registry/schemas.ts'
 
 export const openStates: ReadonlySet<string> = new Set<AlarmState>(['open', 'offered', 'accepted', 'arrived'])
 export const outcomes = [
