@@ -21,12 +21,15 @@ const gateway = await spawnGateway({
   CARE_DATA_DIR: dataDir,
   CARE_HTTP_PORT: process.env.CARE_HTTP_PORT ?? '0',
   CARE_MQTT_PORT: process.env.CARE_MQTT_PORT ?? '0',
+  // the district's watches speak the "3G" protocol, as the watches a bureau hands out do
+  CARE_WATCH_PORT: process.env.CARE_WATCH_PORT ?? '0',
 })
 const sim = await simulate([
   '--http',
   gateway.httpUrl,
   '--mqtt',
   gateway.mqttUrl,
+  ...(gateway.watchUrl ? ['--watch', gateway.watchUrl] : []),
   '--token',
   token,
   ...process.argv.slice(2),
@@ -38,6 +41,7 @@ say(`care gateway (pid ${gateway.process.pid}), data in ${dataDir}`)
 say(`  board        ${gateway.httpUrl}/login   (log in, then the board is at ${gateway.httpUrl}/)`)
 say(`  HTTP API     ${gateway.httpUrl}/api/v1`)
 say(`  MQTT         ${gateway.mqttUrl}`)
+if (gateway.watchUrl) say(`  Watches      ${gateway.watchUrl}   ("3G" protocol)`)
 say(`  API token    ${token}   (Authorization: Bearer ${token})`)
 say('  web logins (fresh passwords each run):')
 for (const l of logins) {

@@ -130,7 +130,8 @@ export function generateDistrict(options: DistrictOptions = {}): District {
     })
     const kind = pick(random, ['terminal', 'watch', 'phone'] as const)
     devices.push({
-      id: `D${pad(i + 1, 5)}`,
+      // watches speak the "3G" protocol, which names a device by a 10-digit id or a 15-digit IMEI
+      id: kind === 'watch' ? `8635${pad(i + 1, 11)}` : `D${pad(i + 1, 5)}`,
       kind,
       elderId: id,
       secret: `sim-${seed}-${pad(i + 1, 5)}-${Math.floor(random() * 1e9).toString(36)}`,

@@ -21,6 +21,7 @@ import {
   travelS,
 } from './behaviour.ts'
 import type { District, Point } from './district.ts'
+import { SimWatch } from './watch.ts'
 
 /**
  * The district living over MQTT: every device and carer phone is its own
@@ -28,6 +29,8 @@ import type { District, Point } from './district.ts'
  */
 export interface LiveOptions {
   mqttUrl: string
+  /** The gateway's watch listener (`tcp://host:port`): the district's watches speak the "3G" protocol to it. */
+  watchUrl?: string | undefined
   speed?: number
   rates?: Rates
   /** Real milliseconds between ticks. */
@@ -43,6 +46,9 @@ export interface LiveStats {
   accepted: number
   declined: number
   resolved: number
+  /** Frames the watches sent over the "3G" protocol, and texts shown on their screens. */
+  watchFrames: number
+  watchMessages: number
 }
 
 function connect(url: string, id: string, secret: string): Promise<MqttClient> {
@@ -79,6 +85,8 @@ export async function runDistrict(
     accepted: 0,
     declined: 0,
     resolved: 0,
+    watchFrames: 0,
+    watchMessages: 0,
   }
   const timers = new Set<NodeJS.Timeout>()
   const later = (simS: number, fn: () => void) => {
@@ -93,24 +101,42 @@ export async function runDistrict(
   }
   const json = (v: unknown) => JSON.stringify(v)
   const clients: MqttClient[] = []
+  const watches: SimWatch[] = []
   const elderById = new Map(district.elders.map((e) => [e.id, e]))
+  const watchAt = options.watchUrl ? new URL(options.watchUrl) : undefined
   const devices = await Promise.all(
     district.devices.map(async (d) => {
-      const client = await connect(options.mqttUrl, d.id, d.secret)
-      clients.push(client)
       const elder = elderById.get(d.elderId)
       const home = elder?.home ?? { lat: 0, lon: 0 }
-      const status: StatusPayload = { online: true, battery: 60 + Math.round(random() * 40), fw: 'sim-1' }
-      client.publish(topics.deviceUplink(d.id, 'status'), json(status), { qos: 1, retain: false })
-      return {
+      const battery = 60 + Math.round(random() * 40)
+      const common = {
         device: d,
-        client,
         home,
         at: home,
         wanders: elder?.wanders ?? false,
         sinceReport: random() * 60,
-        msg: 0,
       }
+      if (d.kind === 'watch' && watchAt) {
+        const watch = new SimWatch({
+          host: watchAt.hostname,
+          port: Number(watchAt.port),
+          id: d.id,
+          onMessage: (text) => {
+            stats.watchMessages++
+            log(`watch ${d.id} shows: ${text}`)
+          },
+        })
+        await watch.start()
+        watches.push(watch)
+        watch.heartbeat(0, battery)
+        stats.watchFrames++
+        return { ...common, watch, client: undefined, battery }
+      }
+      const client = await connect(options.mqttUrl, d.id, d.secret)
+      clients.push(client)
+      const status: StatusPayload = { online: true, battery, fw: 'sim-1' }
+      client.publish(topics.deviceUplink(d.id, 'status'), json(status), { qos: 1, retain: false })
+      return { ...common, watch: undefined, client, battery }
     }),
   )
   const carers = await Promise.all(
@@ -170,6 +196,10 @@ export async function runDistrict(
     for (const d of devices) {
       d.at = stroll(random, d.home, d.at, d.wanders)
       d.sinceReport += dtS
+      if (d.watch) {
+        watchTick(d.watch, d, dtS)
+        continue
+      }
       if (d.sinceReport >= d.device.intervalS) {
         d.sinceReport = 0
         const fix = gpsFix(random, d.at, rates)
@@ -199,6 +229,28 @@ export async function runDistrict(
       }
     }
   }
+  /** A watch's tick: a report each interval (its cell when it has no fix), the SOS key, a fall. */
+  const watchTick = (watch: SimWatch, d: (typeof devices)[number], dtS: number) => {
+    if (d.sinceReport >= d.device.intervalS) {
+      d.sinceReport = 0
+      const fix = gpsFix(random, d.at, rates)
+      watch.report(fix, d.battery, Math.round(random() * 5_000))
+      watch.heartbeat(0, d.battery)
+      stats.watchFrames += 2
+      if (fix) stats.locs++
+    }
+    if (happens(random, rates.sosPerHour, dtS)) {
+      // indoors a watch often has no fix: the gateway sends help to the elder's home
+      watch.sos(gpsFix(random, d.at, rates), d.battery)
+      stats.sos++
+      stats.watchFrames++
+      log(`SOS from ${d.device.elderId} (watch ${d.device.id})`)
+    } else if (happens(random, rates.fallsPerHour, dtS)) {
+      watch.fall(gpsFix(random, d.at, rates), d.battery)
+      stats.falls++
+      stats.watchFrames++
+    }
+  }
   const interval = setInterval(tick, tickMs)
   tick()
   return {
@@ -206,6 +258,7 @@ export async function runDistrict(
     async stop() {
       clearInterval(interval)
       for (const t of timers) clearTimeout(t)
+      for (const w of watches) w.stop()
       await Promise.all(clients.map((c) => c.endAsync(true)))
     },
   }

@@ -6,8 +6,9 @@ import { type ProvisionReport, provision } from './provision.ts'
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
 /**
- * `node simulator/main.ts --http URL --mqtt URL --token TOKEN`: registers a
- * seeded district with a running gateway and lets it live.
+ * `node simulator/main.ts --http URL --mqtt URL [--watch tcp://HOST:PORT] --token TOKEN`: registers a
+ * seeded district with a running gateway and lets it live; with `--watch`, its watches speak the
+ * "3G" protocol to the gateway's watch listener (else MQTT, like the other devices).
  * Env fallbacks: SIM_SEED, SIM_ELDERS, SIM_CARERS, SIM_SPEED.
  */
 export interface Simulation {
@@ -22,6 +23,7 @@ export async function simulate(argv: string[]): Promise<Simulation> {
     options: {
       http: { type: 'string' },
       mqtt: { type: 'string' },
+      watch: { type: 'string' },
       token: { type: 'string', default: process.env.CARE_ADMIN_TOKEN ?? '' },
       seed: { type: 'string', default: process.env.SIM_SEED ?? '20260105' },
       elders: { type: 'string', default: process.env.SIM_ELDERS ?? '200' },
@@ -43,6 +45,7 @@ export async function simulate(argv: string[]): Promise<Simulation> {
   )
   const live = await runDistrict(district, {
     mqttUrl: values.mqtt,
+    watchUrl: values.watch,
     speed: Number(values.speed),
     log: (line) => say(`  ${new Date().toISOString().slice(11, 19)} ${line}`),
   })

@@ -18,7 +18,12 @@ describe('simulator against a real gateway', () => {
   })
 
   it('imports a district through POST /import and its alarms get handled by its carers', async () => {
-    gateway = await spawnGateway({ CARE_ADMIN_TOKEN: TOKEN, CARE_FLOWS: 'off', CARE_DATA_DIR: dataDir })
+    gateway = await spawnGateway({
+      CARE_ADMIN_TOKEN: TOKEN,
+      CARE_FLOWS: 'off',
+      CARE_DATA_DIR: dataDir,
+      CARE_WATCH_PORT: '0',
+    })
     const district = generateDistrict({ seed: 11, elders: 12, carers: 4 })
     for (const c of district.carers) c.shift = [0, 24]
     // chunks of 5: several requests per kind
@@ -27,8 +32,11 @@ describe('simulator against a real gateway', () => {
     expect(report.byType.devices).toMatchObject({ requests: 3, created: 12 })
     const again = await provision(district, gateway.httpUrl, TOKEN)
     expect(again).toMatchObject({ requests: 3, created: 0, updated: 28, rejected: 0 })
+    const watch = district.devices.find((d) => d.kind === 'watch')
+    expect(watch?.id).toMatch(/^\d{15}$/)
     const live = await runDistrict(district, {
       mqttUrl: gateway.mqttUrl,
+      watchUrl: gateway.watchUrl,
       speed: 2_000,
       tickMs: 200,
       rates: { sosPerHour: 20, fallsPerHour: 0, falsePressShare: 0, lostFixShare: 0.05, declineShare: 0 },
@@ -45,6 +53,12 @@ describe('simulator against a real gateway', () => {
       expect(live.stats.sos).toBeGreaterThan(0)
       expect(live.stats.offers).toBeGreaterThan(0)
       expect(resolved).toBeGreaterThan(0)
+      // the district's watches speak the "3G" protocol over the watch listener, and are online by it
+      expect(live.stats.watchFrames).toBeGreaterThan(0)
+      const device = await fetch(`${gateway.httpUrl}/api/v1/devices/${watch?.id}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+      expect(((await device.json()) as { online?: boolean }).online).toBe(true)
     } finally {
       await live.stop()
     }
