@@ -34,6 +34,7 @@ export function renderTable(r: Json, mosquittoVersion: string): string {
   const provision: Json = r.provision ?? {}
   const restart: Json = r.restart ?? {}
   const board: Json = r.board ?? {}
+  const watch: Json = r.watch ?? {}
   const machine: Json = r.machine ?? {}
   const nearest: Json[] = r['nearest-carer']?.results ?? []
   const n10k = nearest.find((x) => x.carers === 10_000) ?? {}
@@ -64,6 +65,8 @@ export function renderTable(r: Json, mosquittoVersion: string): string {
     `| provisioning through \`POST /import\`: devices/s (${n(provision.devices)} devices, ${n(provision.rows)} rows) | ${n(provision.devicesPerS)} | — | — | — | — |`,
     `| nearest carer among 10,000, µs/query (brute force) | ${n(n10k.indexUs)} (${n(n10k.bruteUs)}) | — | — | speed-up ${n(n10k.speedup, 1)}× | well under 1 ms: ${met(typeof n10k.indexUs === 'number' ? n10k.indexUs < 500 : undefined)} |`,
     `| restart with ${n(restart.openAlarms)} open alarms: boot (timers re-armed) / process start → ready, ms | ${n(restart.bootMs)} / ${n(restart.processToReadyMs)} | — | — | — | < 2 s: ${met(typeof restart.bootMs === 'number' ? restart.bootMs < 2000 : undefined)} |`,
+    `| "3G" watches (${n(watch.watches)} held): decoder alone / behind the splitter, frames/s; fixes through the gateway, frames/s; RSS per watch, KB | ${n(watch.decode?.framesPerS)} / ${n(watch.decode?.streamFramesPerS)}; ${n(watch.gatewayFixesPerS)}; ${n(watch.rssPerWatchKB, 1)} | — | — | — | — |`,
+    `| SOS → offer p50 / p99, ms: a watch's \`AL\` frame, and an MQTT \`sos\` in turn (${n(watch.sosToOfferMs?.watch?.n)} each, no background load) | ${n(watch.sosToOfferMs?.watch?.p50, 2)} / ${n(watch.sosToOfferMs?.watch?.p99, 2)} | MQTT ${n(watch.sosToOfferMs?.mqtt?.p50, 2)} / ${n(watch.sosToOfferMs?.mqtt?.p99, 2)} | — | p50 ÷ MQTT p50 ${ratio(watch.sosToOfferMs?.watch?.p50, watch.sosToOfferMs?.mqtt?.p50)} | — |`,
     `| board in Chromium (${n(board.alarms)} alarms, ${n(board.carers)} carers, ${n(board.updatesPerS)} updates/s): first render, ms; fps; frame p95, ms | ${n(board.firstRenderMs)}; ${n(board.fps, 1)}; ${n(board.frameP95Ms, 1)} | — | — | — | — |`,
   ]
   const cpu = cpus()

@@ -17,6 +17,10 @@ const tiny = {
   BENCH_INGEST_DEVICES: '20',
   BENCH_INGEST_STEP_S: '1',
   BENCH_INGEST_RATES: '100,200',
+  BENCH_WATCHES: '20',
+  BENCH_WATCH_SOS: '5',
+  BENCH_WATCH_FIXES: '5',
+  BENCH_DECODE_S: '0.2',
 }
 
 describe('the benchmark suite, tiny', () => {
@@ -38,10 +42,16 @@ describe('the benchmark suite, tiny', () => {
       'sos-latency-loaded',
       'ingest',
       'restart',
+      'watch',
     ])
       expect(names, bench).toContain(bench)
     const sos = results.find((r) => r.bench === 'sos-latency-loaded')
     expect(sos).toMatchObject({ sos: 10, offers: 10, missed: 0 })
     expect(results.find((r) => r.bench === 'restart')).toMatchObject({ openAlarms: 10 })
+    // every watch SOS and every MQTT one reached a carer as an offer
+    expect(results.find((r) => r.bench === 'watch')).toMatchObject({
+      watches: 20,
+      sosToOfferMs: { watch: { n: 5 }, mqtt: { n: 5 } },
+    })
   }, 300_000)
 })
