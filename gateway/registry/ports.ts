@@ -141,6 +141,8 @@ export interface ElderExport {
   alarms: (Record<string, unknown> & { timeline: Record<string, unknown>[] })[]
   positions: Record<string, unknown>[]
   vitals: Record<string, unknown>[]
+  /** Cells and Wi-Fi a watch heard without a fix. */
+  scans: Record<string, unknown>[]
 }
 
 /** PIPL: an elder's data across the whole store, for export and for erasure. */

@@ -139,6 +139,12 @@ describe('an SOS from a watch', () => {
       5_000,
       'the scan stored',
     )
+    // they are the elder's data: in the export, and gone with the elder
+    const exported = await world.api<{ scans: { device_id: string }[] }>('GET', '/api/v1/elders/E01/export')
+    expect(exported.body.scans).toEqual([expect.objectContaining({ device_id: WATCH_ID })])
+    await world.api('POST', `/api/v1/alarms/${alarm?.id}/actions`, { action: 'resolve', outcome: 'assisted' })
+    expect((await world.api('DELETE', '/api/v1/elders/E01')).status).toBe(200)
+    expect(world.db().prepare('SELECT count(*) AS n FROM radio_scans').get()?.n).toBe(0)
   })
 
   it('a fall (bit 21) raises a fall alarm at the fix, answered AL', async () => {

@@ -96,6 +96,15 @@ export const elderExport = z.strictObject({
       received_at: int,
     }),
   ),
+  scans: z.array(
+    z.strictObject({
+      device_id: z.string(),
+      ts: int,
+      /** The cells and Wi-Fi access points heard, as JSON text. */
+      doc: z.string(),
+      received_at: int,
+    }),
+  ),
 })
 
 /** `DELETE /elders/{id}`: what the erasure removed and kept. */

@@ -36,7 +36,7 @@ export class SqlitePrivacy implements PrivacyRepository {
     const alarms = (
       db.prepare('SELECT * FROM alarms WHERE elder_id = ? ORDER BY raised_at').all(elderId) as Row[]
     ).map((a) => ({ ...a, timeline: timeline.all(String(a.id)) as Row[] }))
-    const perDevice = (table: 'positions' | 'vitals') => {
+    const perDevice = (table: 'positions' | 'vitals' | 'radio_scans') => {
       const statement = db.prepare(`SELECT * FROM ${table} WHERE device_id = ? ORDER BY ts`)
       return deviceIds.flatMap((id) => statement.all(id) as Row[])
     }
@@ -46,6 +46,7 @@ export class SqlitePrivacy implements PrivacyRepository {
       alarms,
       positions: perDevice('positions'),
       vitals: perDevice('vitals'),
+      scans: perDevice('radio_scans'),
     }
   }
 

@@ -182,7 +182,7 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
     const elder = this.elders.get(elderId)
     if (!elder) return undefined
     const devices = [...this.devices.values()].filter((d) => d.device.elderId === elderId)
-    return { elder, devices: devices.map((d) => d.device), alarms: [], positions: [], vitals: [] }
+    return { elder, devices: devices.map((d) => d.device), alarms: [], positions: [], vitals: [], scans: [] }
   }
 
   async eraseElder(elderId: string): Promise<ErasureReport | undefined> {
