@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 import { BracketSplitter } from '../../broker/watch/threeg/frames.ts'
 
 /** One frame the gateway sent, read as text: its head fields and content. */
@@ -31,10 +32,13 @@ export class TestWatch {
     })
   }
 
-  static async connect(port: number): Promise<TestWatch> {
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true })
+  /** Over TLS when given the certificate authority to trust. */
+  static async connect(port: number, tls?: { ca: Buffer }): Promise<TestWatch> {
+    const socket = tls
+      ? connectTls({ port, host: '127.0.0.1', ca: tls.ca })
+      : connect({ port, host: '127.0.0.1', noDelay: true })
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve())
+      socket.once(tls ? 'secureConnect' : 'connect', () => resolve())
       socket.once('error', reject)
     })
     return new TestWatch(socket)

@@ -91,6 +91,17 @@ describe('the telemetry writer', () => {
     expect(repo.batches).toHaveLength(1)
   })
 
+  it('keeps a device’s newest fix by its time when older ones (a backlog sent late) come after it', async () => {
+    const { repo, writer } = parts()
+    writer.position(fix('D01', 5_000))
+    writer.position(fix('D01', 1_000))
+    writer.position(fix('D01', 2_000))
+    writer.scan({ deviceId: 'D01', ts: 3_000, cells: [], wifi: [], receivedAt: 3_000 })
+    await writer.flush()
+    expect(repo.batches[0]?.fixes.map((p) => p.ts)).toEqual([5_000])
+    expect(repo.batches[0]?.scans).toHaveLength(1)
+  })
+
   it('flushes by itself once a batch is full, without waiting for the timer', async () => {
     const { repo, writer } = parts(new MemoryTelemetry(), 3)
     writer.position(fix('D01', 1))
