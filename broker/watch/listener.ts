@@ -61,6 +61,8 @@ export class WatchListener {
   readonly #all = new Set<WatchConnection>()
   readonly #byDevice = new Map<string, WatchConnection>()
   readonly #refusals: RefusalTally
+  /** Stopping: connections closed now are the gateway's doing, not the devices' going offline. */
+  #stopping = false
 
   constructor(deps: WatchListenerDeps) {
     this.#d = deps
@@ -129,6 +131,7 @@ export class WatchListener {
   async stop(): Promise<void> {
     const server = this.#server
     this.#server = undefined
+    this.#stopping = true
     const closed = server?.listening ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve()
     for (const conn of [...this.#all]) conn.close('stopping')
     this.#refusals.flush()
@@ -186,6 +189,7 @@ export class WatchListener {
     const id = conn.deviceId
     if (id === undefined || this.#byDevice.get(id) !== conn) return
     this.#byDevice.delete(id)
+    if (this.#stopping) return
     try {
       gate.onClosed(id)
     } catch (error) {

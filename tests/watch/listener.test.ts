@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createLogger, type Logger } from '../../kernel/observe/log.ts'
 import { eventually } from '../support/mqtt.ts'
 import { TestWatch } from '../support/watch.ts'
 import { startWorld, type World } from '../support/world.ts'
@@ -13,8 +15,8 @@ afterEach(async () => {
   await world?.stop()
 })
 
-async function start(env: Record<string, string> = {}): Promise<void> {
-  world = await startWorld({ env: { CARE_WATCH_PORT: '0', ...env } })
+async function start(env: Record<string, string> = {}, log?: Logger): Promise<void> {
+  world = await startWorld({ env: { CARE_WATCH_PORT: '0', ...env }, ...(log ? { log } : {}) })
   await world.elder('E01', {
     contacts: [
       { name: '子女', relation: 'son', phone: '139-0000-0001' },
@@ -116,6 +118,27 @@ describe('who may talk', () => {
       5_000,
       'offline',
     )
+  })
+
+  it('leaves a watch online when the gateway itself stops: the watch connects again after the restart', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'))
+        done()
+      },
+    })
+    await start({}, createLogger('warn', sink))
+    const watch = await connect()
+    await roundTrip(watch)
+    const dataDir = world.dataDir
+    await world.app.stop()
+    await watch.closed
+    world = await startWorld({ dataDir, env: { CARE_WATCH_PORT: '0' }, idPrefix: 'R' })
+    const device = await world.api<{ online?: boolean }>('GET', `/api/v1/devices/${WATCH_ID}`)
+    expect(device.body.online).toBe(true)
+    // nor was its going offline attempted as the store closed
+    expect(lines.join('')).not.toContain('watch offline status not stored')
   })
 })
 
