@@ -161,6 +161,20 @@ describe('what is refused on a healthy connection', () => {
     expect(watch.isClosed).toBe(false)
   })
 
+  it('puts together a frame that comes in three TCP writes, and takes several frames in one', async () => {
+    await start()
+    const watch = await connect()
+    const lk = frame('LK,100,0,88')
+    for (const part of [lk.subarray(0, 6), lk.subarray(6, 20), lk.subarray(20)]) {
+      watch.write(part)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await watch.nth('LK', 0)
+    watch.write(Buffer.concat([frame('TKQ'), frame('TKQ2'), frame('LK')]))
+    await watch.nth('LK', 1)
+    expect(watch.received.map((f) => f.type).filter((t) => t.startsWith('TKQ'))).toEqual(['TKQ', 'TKQ2'])
+  })
+
   it('refuses a frame over 64 KB without buffering it, and carries on', async () => {
     await start()
     const watch = await connect()
