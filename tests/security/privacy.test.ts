@@ -30,7 +30,12 @@ async function elderWithHistory(): Promise<string> {
     note: '女儿电话13900000002',
   })
   await world.api('POST', `/api/v1/alarms/${alarmId}/actions`, { action: 'resolve', outcome: 'false_alarm' })
-  await eventually(() => count('SELECT count(*) AS n FROM positions WHERE device_id = ?', 'D01') === 1)
+  // the fix and the reading may land in two telemetry batches: wait for both
+  await eventually(
+    () =>
+      count('SELECT count(*) AS n FROM positions WHERE device_id = ?', 'D01') === 1 &&
+      count('SELECT count(*) AS n FROM vitals WHERE device_id = ?', 'D01') === 1,
+  )
   return alarmId
 }
 
