@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest'
+import { deadline, restore } from '../../../gateway/alarms/machine/timers.ts'
+import {
+  acceptedAlarm,
+  acceptedOffers,
+  aDraft,
+  aFacts,
+  anAlarm,
+  anOffer,
+  aTask,
+  firstRound,
+  nothing,
+  offeredAlarm,
+  route,
+  T0,
+} from './world.ts'
+
+/** contract: deadlines — a round's expiry, the holder's reminder — and their rebuilding after a restart. */
+
+const ACCEPTED = T0 + 10_000
+const MIN = 60_000
+
+describe('a deadline comes', () => {
+  it('an expiry lapses its round', () => {
+    const d = aDraft(offeredAlarm(), firstRound(), aFacts({ now: T0 + MIN }))
+    deadline(d, { kind: 'expiry', alarmId: 'A0001', at: T0 + MIN, round: 1 })
+    expect(d.done().change.entries.map((e) => [e.type, e.carerId])).toEqual([
+      ['offer_expired', 'C1'],
+      ['offer_expired', 'C2'],
+      ['offered', 'C3'],
+    ])
+  })
+
+  it('a reminder goes once to the holder who has not arrived, with the route of their offer; nothing is stored', () => {
+    const now = ACCEPTED + route(300).etaMin * MIN + 5 * MIN
+    const d = aDraft(acceptedAlarm(), acceptedOffers(), aFacts({ now }))
+    deadline(d, { kind: 'reminder', alarmId: 'A0001', at: now, carerId: 'C1' })
+    expect(d.done()).toEqual({
+      ...nothing(),
+      sends: [
+        {
+          to: 'carer',
+          carerId: 'C1',
+          message: aTask('reminder', anOffer('C1', 300, { status: 'accepted' })),
+        },
+      ],
+      counters: [{ name: 'care_reminders_total' }],
+    })
+  })
+
+  it('a holder the centre chose without an offer is reminded at no known distance', () => {
+    const d = aDraft(acceptedAlarm({ carerId: 'C3' }), firstRound(), aFacts({ now: T0 + 20 * MIN }))
+    deadline(d, { kind: 'reminder', alarmId: 'A0001', at: T0 + 20 * MIN, carerId: 'C3' })
+    expect(d.done().sends).toEqual([
+      { to: 'carer', carerId: 'C3', message: aTask('reminder', { distanceM: 0, etaMin: 0 }) },
+    ])
+  })
+
+  it('no reminder once the holder arrived, nor to a carer who no longer holds the alarm', () => {
+    const arrived = aDraft(
+      acceptedAlarm({ state: 'arrived' }),
+      acceptedOffers(),
+      aFacts({ now: T0 + 20 * MIN }),
+    )
+    deadline(arrived, { kind: 'reminder', alarmId: 'A0001', at: T0 + 20 * MIN, carerId: 'C1' })
+    expect(arrived.done()).toEqual(nothing())
+    const reassigned = aDraft(
+      acceptedAlarm({ carerId: 'C2' }),
+      acceptedOffers(),
+      aFacts({ now: T0 + 20 * MIN }),
+    )
+    deadline(reassigned, { kind: 'reminder', alarmId: 'A0001', at: T0 + 20 * MIN, carerId: 'C1' })
+    expect(reassigned.done()).toEqual(nothing())
+  })
+})
+
+describe('restore after a restart', () => {
+  const LATER = T0 + 20 * MIN
+
+  it('re-arms a held alarm’s reminder from when it was accepted, past the offer’s ETA', () => {
+    const d = aDraft(acceptedAlarm(), acceptedOffers(), aFacts({ now: LATER }))
+    expect(restore(d)).toBe(true)
+    expect(d.done()).toEqual({
+      ...nothing(),
+      deadlines: {
+        arm: [
+          {
+            kind: 'reminder',
+            alarmId: 'A0001',
+            carerId: 'C1',
+            at: ACCEPTED + route(300).etaMin * MIN + 5 * MIN,
+          },
+        ],
+        cancel: [],
+      },
+    })
+  })
+
+  it('assumes a 10-minute ETA for a holder without an offer', () => {
+    const d = aDraft(acceptedAlarm({ carerId: 'C3' }), [], aFacts({ now: LATER }))
+    expect(restore(d)).toBe(true)
+    expect(d.done().deadlines.arm).toEqual([
+      { kind: 'reminder', alarmId: 'A0001', carerId: 'C3', at: ACCEPTED + 15 * MIN },
+    ])
+  })
+
+  it('re-arms a pending round’s expiry at its offers’ deadline', () => {
+    const d = aDraft(offeredAlarm(), firstRound(), aFacts({ now: T0 + 30_000 }))
+    expect(restore(d)).toBe(true)
+    expect(d.done()).toEqual({
+      ...nothing(),
+      deadlines: { arm: [{ kind: 'expiry', alarmId: 'A0001', at: T0 + MIN, round: 1 }], cancel: [] },
+    })
+  })
+
+  it('gives an alarm caught between rounds its next round', () => {
+    const offers = [anOffer('C1', 300, { status: 'declined' }), anOffer('C2', 500, { status: 'declined' })]
+    const d = aDraft(offeredAlarm(), offers, aFacts({ now: LATER }))
+    expect(restore(d)).toBe(true)
+    const decision = d.done()
+    expect(decision.change.offers.insert.map((o) => [o.carerId, o.round])).toEqual([['C3', 2]])
+    expect(decision.deadlines.arm).toEqual([{ kind: 'expiry', alarmId: 'A0001', at: LATER + MIN, round: 2 }])
+  })
+
+  it('gives a raised alarm never offered its first round', () => {
+    const d = aDraft(anAlarm(), [], aFacts({ now: LATER }))
+    expect(restore(d)).toBe(true)
+    expect(d.done().change.offers.insert.map((o) => o.carerId)).toEqual(['C1', 'C2'])
+  })
+
+  it('sets nothing for an alarm with the centre, one the carer reached, or a closed one', () => {
+    for (const [alarm, offers] of [
+      [anAlarm({ escalated: true }), []],
+      [offeredAlarm({ escalated: true }), [anOffer('C1', 300, { status: 'expired' })]],
+      [acceptedAlarm({ state: 'arrived' }), acceptedOffers()],
+      [acceptedAlarm({ state: 'resolved' }), acceptedOffers()],
+      [anAlarm({ state: 'cancelled' }), []],
+    ] as const) {
+      const d = aDraft(alarm, offers, aFacts({ now: LATER }))
+      expect(restore(d)).toBe(false)
+      expect(d.done()).toEqual(nothing())
+    }
+  })
+})
