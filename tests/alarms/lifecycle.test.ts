@@ -429,6 +429,24 @@ describe('what the shell does with a decision', () => {
     })
   })
 
+  it('escalates and notes through the shell, answering with the stored alarm', async () => {
+    const p = await parts()
+    await p.lifecycle.raise(sos())
+    expect(await p.lifecycle.escalate('A0001', 'disp:li', '无人接单')).toMatchObject({
+      ok: true,
+      value: { id: 'A0001', escalated: true },
+    })
+    expect(p.metrics.get('care_alarms_escalated_total', { reason: 'manual' })).toBe(1)
+    expect(await p.lifecycle.note('A0001', 'disp:li', '已联系家属')).toMatchObject({
+      ok: true,
+      value: { seq: 6 },
+    })
+    expect((await p.lifecycle.timeline('A0001')).slice(-2)).toEqual([
+      { seq: 5, type: 'escalated', at: T0, actor: 'disp:li', note: '无人接单', data: { reason: 'manual' } },
+      { seq: 6, type: 'note', at: T0, actor: 'disp:li', note: '已联系家属' },
+    ])
+  })
+
   it('rates a closed alarm through the shell, and refuses an open one', async () => {
     const p = await parts()
     await p.lifecycle.raise(sos())
@@ -448,6 +466,15 @@ describe('what the shell does with a decision', () => {
 })
 
 describe('the shell’s reads and restarts', () => {
+  it('reads an alarm and lists alarms from the store', async () => {
+    const p = await parts()
+    await p.lifecycle.raise(sos())
+    const stored = await p.repo.get('A0001')
+    expect(stored).toMatchObject({ id: 'A0001', state: 'offered' })
+    expect(await p.lifecycle.get('A0001')).toEqual(stored)
+    expect(await p.lifecycle.list({ state: ['offered'], limit: 10 })).toEqual({ items: [stored] })
+  })
+
   it('counts open alarms by state', async () => {
     const p = await parts()
     await p.lifecycle.raise(sos())
