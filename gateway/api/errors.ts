@@ -17,6 +17,10 @@ export const errorCodes = {
   OUTCOME_REQUIRED: { status: 400, what: 'resolve needs an outcome' },
   CARER_REQUIRED: { status: 400, what: 'assign needs a carerId' },
   NOTE_REQUIRED: { status: 400, what: 'note needs a note' },
+  SECRET_REQUIRED: {
+    status: 400,
+    what: 'a new device, carer or service needs a secret, a new web user a password (a replacing PUT may leave it out)',
+  },
   UNAUTHENTICATED: { status: 401, what: 'no valid bearer token' },
   BAD_CREDENTIALS: { status: 401, what: 'wrong username or password' },
   FORBIDDEN: { status: 403, what: 'the caller\u2019s role or scope does not allow this' },
@@ -27,6 +31,10 @@ export const errorCodes = {
   DEVICE_NOT_FOUND: { status: 404, what: 'no such device' },
   CARER_NOT_FOUND: { status: 404, what: 'no such carer' },
   USER_NOT_FOUND: { status: 404, what: 'no such user' },
+  IMPORT_JOB_NOT_FOUND: {
+    status: 404,
+    what: 'no such import job (jobs are kept in memory, the last 20 finished)',
+  },
   ID_TAKEN: { status: 409, what: 'the id is already used by a device or a carer' },
   ALARM_CLOSED: { status: 409, what: 'the alarm is already resolved or cancelled' },
   ALARM_ALREADY_ACCEPTED: { status: 409, what: 'another carer accepted first' },
@@ -39,6 +47,7 @@ export const errorCodes = {
   },
   INVALID_STATE: { status: 409, what: 'the alarm\u2019s state does not allow this action' },
   CARER_BUSY: { status: 409, what: 'the carer is on another alarm' },
+  IMPORT_RUNNING: { status: 409, what: 'the import job has not finished: its report is not ready yet' },
   NOT_A_SESSION: {
     status: 409,
     what: 'logout was called with the bootstrap admin token or a service token, which logout cannot end',

@@ -12,6 +12,7 @@ import { alarmRoutes } from './routes/alarms.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { carerRoutes } from './routes/carers.ts'
 import { commandRoutes } from './routes/commands.ts'
+import { gridRoutes } from './routes/grids.ts'
 import { importRoutes } from './routes/import.ts'
 import { liveRoutes } from './routes/live.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -65,6 +66,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       metricsRoutes(api, ctx, { token: options.metricsToken })
       auditRoutes(api, ctx)
       registryRoutes(api, ctx)
+      gridRoutes(api, ctx)
       alarmRoutes(api, ctx)
       commandRoutes(api, ctx)
       carerRoutes(api, ctx)

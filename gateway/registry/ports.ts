@@ -21,6 +21,18 @@ export interface ListQuery {
   grid?: readonly string[] | undefined
 }
 
+/** Elders found by a word of their id, name, phone or address, and by risk grade (the admin console's list). */
+export interface ElderQuery extends ListQuery {
+  /** Case-insensitive, anywhere in the id, name, phone or address. */
+  text?: string | undefined
+  risk?: readonly string[] | undefined
+}
+
+/** Devices of these elders only. */
+export interface DeviceQuery extends ListQuery {
+  elderIds?: readonly string[] | undefined
+}
+
 /** Who an MQTT user name is, and the hash its secret must match. */
 export interface Credential {
   kind: 'device' | 'carer' | 'service'
@@ -66,7 +78,7 @@ export interface RegistryRepository {
   load(): Promise<RegistrySnapshot>
 
   saveElder(id: string, body: ElderBody, at: number): Promise<Saved<Elder>>
-  listElders(q: ListQuery): Promise<Page<Elder>>
+  listElders(q: ElderQuery): Promise<Page<Elder>>
 
   /** A replaced device keeps its live state (online, battery, last seen). */
   saveDevice(
@@ -77,7 +89,7 @@ export interface RegistryRepository {
   ): Promise<Saved<Device>>
   /** The device with its live state as last stored. */
   findDevice(id: string): Promise<Device | undefined>
-  listDevices(q: ListQuery): Promise<Page<Device>>
+  listDevices(q: DeviceQuery): Promise<Page<Device>>
 
   /** A replaced carer keeps their duty and position (the carer book's). */
   saveCarer(
@@ -94,6 +106,7 @@ export interface RegistryRepository {
     secretHash: string,
     at: number,
   ): Promise<Saved<Service>>
+  listServices(q: ListQuery): Promise<Page<Service>>
 
   /** The device, carer or service of that id (ids are one space: at most one of them exists). */
   credential(id: string): Promise<Credential | undefined>

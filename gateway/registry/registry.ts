@@ -5,7 +5,9 @@ import type { Clock } from '../../kernel/ports/clock.ts'
 import { type RegistryChange, RegistryChanges, type RegistryListener } from './changes.ts'
 import type {
   BulkRow,
+  DeviceQuery,
   ElderExport,
+  ElderQuery,
   ErasureReport,
   ListQuery,
   Page,
@@ -34,10 +36,10 @@ import {
   verifySecret,
 } from './secrets.ts'
 
-export type { BulkRow, ListQuery, Page, RegistryChange, RegistryListener }
+export type { BulkRow, DeviceQuery, ElderQuery, ListQuery, Page, RegistryChange, RegistryListener }
 
 export class RegistryError extends Error {
-  readonly code: 'UNKNOWN_ELDER' | 'ID_TAKEN' | 'UNKNOWN_CARER'
+  readonly code: 'UNKNOWN_ELDER' | 'ID_TAKEN' | 'UNKNOWN_CARER' | 'SECRET_REQUIRED'
   constructor(code: RegistryError['code'], message: string) {
     super(message)
     this.code = code
@@ -102,18 +104,35 @@ export class Registry {
     return this.#elders.get(id)
   }
 
-  listElders(q: ListQuery): Promise<Page<Elder>> {
+  listElders(q: ElderQuery): Promise<Page<Elder>> {
     return this.#repo.listElders(q)
+  }
+
+  /**
+   * The grid names in use one level below `parent`, with how many elders lie under each, from
+   * memory: the admin console offers them level by level when an elder's grid path is chosen.
+   */
+  gridChildren(parent: readonly string[]): { name: string; elders: number }[] {
+    const counts = new Map<string, number>()
+    for (const elder of this.#elders.values()) {
+      const grid = elder.grid ?? []
+      if (grid.length <= parent.length || !parent.every((g, i) => grid[i] === g)) continue
+      const name = grid[parent.length] as string
+      counts.set(name, (counts.get(name) ?? 0) + 1)
+    }
+    return [...counts]
+      .map(([name, elders]) => ({ name, elders }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'))
   }
 
   async putDevice(id: string, body: DeviceBody): Promise<{ created: boolean; device: Device }> {
     if (!this.#elders.has(body.elderId)) throw new RegistryError('UNKNOWN_ELDER', `no elder ${body.elderId}`)
-    const taken = (await this.#repo.credential(id))?.kind
-    if (taken === 'carer' || taken === 'service') {
+    const before = await this.#repo.credential(id)
+    if (before?.kind === 'carer' || before?.kind === 'service') {
       throw new RegistryError('ID_TAKEN', `${id} is already a carer's or a service's id`)
     }
     const { secret, ...rest } = body
-    const secretHash = await hashSecret(secret, machineCost)
+    const secretHash = await newOrKept(secret, before?.secretHash, 'secret: required for a new device')
     const { created, record } = await this.#repo.saveDevice(id, rest, secretHash, this.#clock.now())
     this.#deviceStored(record)
     return { created, device: record }
@@ -129,7 +148,7 @@ export class Registry {
     return this.#repo.findDevice(id)
   }
 
-  listDevices(q: ListQuery): Promise<Page<Device>> {
+  listDevices(q: DeviceQuery): Promise<Page<Device>> {
     return this.#repo.listDevices(q)
   }
 
@@ -145,8 +164,11 @@ export class Registry {
     if (before?.kind === 'device') throw new RegistryError('ID_TAKEN', `${id} is already a device's id`)
     if (before?.kind === 'service') throw new RegistryError('ID_TAKEN', `${id} is already a service's id`)
     const { secret, ...doc } = body
-    const same = before !== undefined && (await verifySecret(secret, before.secretHash))
-    const secretHash = same ? before.secretHash : await hashSecret(secret, machineCost)
+    const same =
+      before !== undefined && (secret === undefined || (await verifySecret(secret, before.secretHash)))
+    const secretHash = same
+      ? before.secretHash
+      : await newOrKept(secret, undefined, 'secret: required for a new carer')
     const { created, record } = await this.#repo.saveCarer(id, doc, secretHash, this.#clock.now())
     this.#carerStored(record)
     return { created, carer: record, secretChanged: before !== undefined && !same }
@@ -173,14 +195,18 @@ export class Registry {
    * read the integration events over MQTT and nothing else.
    */
   async putService(id: string, body: ServiceBody): Promise<{ created: boolean; service: Service }> {
-    const taken = (await this.#repo.credential(id))?.kind
-    if (taken === 'device' || taken === 'carer') {
+    const before = await this.#repo.credential(id)
+    if (before?.kind === 'device' || before?.kind === 'carer') {
       throw new RegistryError('ID_TAKEN', `${id} is already a device's or a carer's id`)
     }
     const { secret, ...rest } = body
-    const secretHash = await hashSecret(secret, machineCost)
+    const secretHash = await newOrKept(secret, before?.secretHash, 'secret: required for a new service')
     const { created, record } = await this.#repo.saveService(id, rest, secretHash, this.#clock.now())
     return { created, service: record }
+  }
+
+  listServices(q: ListQuery): Promise<Page<Service>> {
+    return this.#repo.listServices({ limit: q.limit, cursor: q.cursor })
   }
 
   /** MQTT credentials: username is a device, carer or service id, password its secret. */
@@ -212,13 +238,17 @@ export class Registry {
     }
     const before = await this.#repo.findUser(username)
     const { password, ...rest } = body
-    const passHash = await hashSecret(password, passwordCost)
+    if (password === undefined && !before) {
+      throw new RegistryError('SECRET_REQUIRED', 'password: required for a new user')
+    }
+    const passHash =
+      password === undefined ? (before?.passHash as string) : await hashSecret(password, passwordCost)
     const credentialsChanged =
       before !== undefined &&
       (before.user.role !== body.role ||
         !sameGrid(before.user.grid, body.grid) ||
         before.user.carerId !== body.carerId ||
-        !(await verifySecret(password, before.passHash)))
+        (password !== undefined && !(await verifySecret(password, before.passHash))))
     const { created, record } = await this.#repo.saveUser(username, rest, passHash, this.#clock.now())
     return { created, user: record, credentialsChanged }
   }
@@ -308,6 +338,16 @@ export class Registry {
     this.#carers.set(carer.id, carer)
     this.#changes.emit({ kind: 'carer', id: carer.id, carer })
   }
+}
+
+/**
+ * The hash a PUT stores: of the new secret, or the one already stored when the body leaves it out
+ * (docs/decisions.md, "A replaced record keeps its secret"); a new record needs one.
+ */
+async function newOrKept(secret: string | undefined, stored: string | undefined, missing: string) {
+  if (secret !== undefined) return hashSecret(secret, machineCost)
+  if (stored !== undefined) return stored
+  throw new RegistryError('SECRET_REQUIRED', missing)
 }
 
 /** A device without its live state, which would go stale in memory. */

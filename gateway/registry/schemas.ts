@@ -42,11 +42,16 @@ export const elderBody = z
 export const deviceKinds = ['phone', 'terminal', 'watch', 'sensor'] as const
 export const secret = z.string().min(8, 'must be at least 8 characters').max(128)
 
+/**
+ * docs/decisions.md, "A replaced record keeps its secret": `secret` (a user's `password`) is needed to
+ * create; left out of a replacing PUT it keeps the stored one, so the console edits a record without
+ * knowing its secret.
+ */
 export const deviceBody = z
   .object({
     kind: z.enum(deviceKinds),
     elderId: resourceId,
-    secret,
+    secret: secret.optional(),
     intervalS: z.number().int().min(10).max(86_400).default(300),
   })
   .strict()
@@ -58,7 +63,7 @@ export const carerBody = z
     station: text(128).optional(),
     mode: z.enum(travelModes),
     skills: z.array(text(32)).max(20).optional(),
-    secret,
+    secret: secret.optional(),
     base: point.optional(),
   })
   .strict()
@@ -69,7 +74,7 @@ export type Role = (typeof roles)[number]
 export const userBody = z
   .object({
     role: z.enum(roles),
-    password: z.string().min(8, 'must be at least 8 characters').max(256),
+    password: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
     name: text(64).optional(),
     grid: gridPath.optional(),
     carerId: resourceId.optional(),
@@ -84,9 +89,13 @@ export const userBody = z
 export const serviceBody = z
   .object({
     name: z.string().max(100).optional(),
-    secret,
+    secret: secret.optional(),
   })
   .strict()
+
+/** A bulk import creates as often as it replaces: each device or carer row carries its secret (docs/import.md). */
+export const deviceImportBody = deviceBody.extend({ secret })
+export const carerImportBody = carerBody.extend({ secret })
 
 export type ElderBody = z.infer<typeof elderBody>
 export type ServiceBody = z.infer<typeof serviceBody>

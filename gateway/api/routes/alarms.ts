@@ -27,6 +27,8 @@ export const alarmQuery = z
     state: csv(alarmStates).optional(),
     kind: csv(alarmKinds).optional(),
     grid: z.string().max(500).optional(),
+    /** One elder's alarms (the admin console's elder file). */
+    elderId: resourceId.optional(),
     from: instant.optional(),
     to: instant.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -1,17 +1,22 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { importTypes } from '../../registry/import/columns.ts'
-import { type CsvRow, csvRows, ImportFileError } from '../../registry/import/csv.ts'
-import { runImport } from '../../registry/import/run.ts'
+import { type ImportType, importTypes } from '../../registry/import/columns.ts'
+import { type CsvRow, csvRows, ImportFileError, previewCsv } from '../../registry/import/csv.ts'
+import { ImportJobs } from '../../registry/import/jobs.ts'
+import { checkRows, type ImportReport, runImport } from '../../registry/import/run.ts'
+import { resourceId } from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import { importReport } from '../schemas/import.ts'
+import { importJob, importPreview, importReport } from '../schemas/import.ts'
 import type { ZodSchemas } from '../schemas/provider.ts'
 
 /** A 10,000-row CSV is a few MiB, above the API's 1 MiB default. */
 export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024
+/** Rows the preview checks. */
+const PREVIEW_ROWS = 20
 
 const importQuery = z.object({ type: z.enum(importTypes) }).strict()
+const jobParams = z.object({ id: resourceId })
 
 /** JSON: an array of `{id, ...PUT body}`; anything else in the array is a rejected row. */
 function jsonRows(body: unknown): CsvRow[] {
@@ -23,19 +28,53 @@ function jsonRows(body: unknown): CsvRow[] {
   )
 }
 
-/** POST /import: elders, devices and carers in bulk (CSV or JSON), answered with a per-row report. */
+/** The request's rows, or a 400 when the file itself is unusable. */
+function rowsOf(type: ImportType, body: unknown): CsvRow[] {
+  try {
+    return typeof body === 'string' ? csvRows(type, body) : jsonRows(body)
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new ApiError('BAD_REQUEST', error.message)
+    throw error
+  }
+}
+
+/**
+ * POST /import: elders, devices and carers in bulk (CSV or JSON), answered with a per-row report;
+ * the same as a job with progress (POST /import/jobs, for the admin console), and a preview.
+ */
 export function importRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  // Its own plugin, so the CSV parser and the larger body limit stay on this route only.
+  const jobs = new ImportJobs(ctx.registry, ctx.clock)
+  app.addHook('onClose', async () => jobs.stop())
+  // contract: registry changes are audited; one entry per import, with its counts
+  const audit = (
+    request: FastifyRequest,
+    type: ImportType,
+    report: ImportReport,
+    ms: number,
+    job?: string,
+  ) => {
+    const { total, created, updated, rejected } = report
+    ctx.audit.record({
+      actor: request.caller?.username,
+      action: `${type}.import`,
+      target: type,
+      source: request.ip,
+      detail: { total, created, updated, rejected, ms: Math.round(ms), ...(job ? { job } : {}) },
+    })
+  }
+  // Its own plugin, so the CSV parser and the larger body limit stay on these routes only.
   void app.register((scoped, _options, done) => {
     scoped.addContentTypeParser(
       ['text/csv', 'text/plain'],
       { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT },
       (_request, body, done) => done(null, body),
     )
-    scoped.withTypeProvider<ZodSchemas>().post(
+    const api = scoped.withTypeProvider<ZodSchemas>()
+    const admin = ctx.auth.allow('admin')
+    api.post(
       '/import',
       {
-        preHandler: ctx.auth.allow('admin'),
+        preHandler: admin,
         bodyLimit: IMPORT_BODY_LIMIT,
         schema: {
           summary: 'Bulk import of elders, devices or carers (CSV or JSON), with a per-row report',
@@ -46,26 +85,104 @@ export function importRoutes(app: FastifyInstance, ctx: ApiContext): void {
       async (request) => {
         const { type } = request.query
         const started = performance.now()
-        let input: CsvRow[]
+        const report = await runImport(ctx.registry, type, rowsOf(type, request.body))
+        audit(request, type, report, performance.now() - started)
+        return report
+      },
+    )
+    api.post(
+      '/import/preview',
+      {
+        preHandler: admin,
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          summary: 'A CSV’s columns as the import maps them and its first 20 rows checked; nothing is stored',
+          querystring: importQuery,
+          response: { 200: importPreview },
+        },
+      },
+      async (request) => {
+        const { type } = request.query
+        if (typeof request.body !== 'string')
+          throw new ApiError('BAD_REQUEST', 'the preview reads a CSV file')
+        let preview: ReturnType<typeof previewCsv>
         try {
-          input = typeof request.body === 'string' ? csvRows(type, request.body) : jsonRows(request.body)
+          preview = previewCsv(type, request.body, PREVIEW_ROWS)
         } catch (error) {
           if (error instanceof ImportFileError) throw new ApiError('BAD_REQUEST', error.message)
           throw error
         }
-        const report = await runImport(ctx.registry, type, input)
-        const { total, created, updated, rejected } = report
-        // contract: registry changes are audited; one entry per import, with its counts
-        ctx.audit.record({
-          actor: request.caller?.username,
-          action: `${type}.import`,
-          target: type,
-          source: request.ip,
-          detail: { total, created, updated, rejected, ms: Math.round(performance.now() - started) },
+        const rows = checkRows(type, preview.rows).map(({ status, ...r }) => ({
+          ...r,
+          valid: status !== 'rejected',
+        }))
+        return {
+          type,
+          total: preview.total,
+          columns: preview.columns,
+          ...(preview.problem ? { problem: preview.problem } : {}),
+          rows,
+        }
+      },
+    )
+    api.post(
+      '/import/jobs',
+      {
+        preHandler: admin,
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          summary: 'The same import as a job: answered at once, its progress and report read later',
+          querystring: importQuery,
+          response: { 202: importJob },
+        },
+      },
+      async (request, reply) => {
+        const { type } = request.query
+        const rows = rowsOf(type, request.body)
+        const job = jobs.start(type, rows, (outcome) => {
+          if ('report' in outcome) audit(request, type, outcome.report, outcome.ms, job.id)
+          else request.log.error({ err: outcome.error, type }, 'import job failed')
         })
-        return report
+        return reply.code(202).send(job)
       },
     )
     done()
   })
+  const api = app.withTypeProvider<ZodSchemas>()
+  api.get(
+    '/import/jobs/:id',
+    {
+      preHandler: ctx.auth.allow('admin'),
+      schema: {
+        summary: 'An import job’s progress: rows done of all, created, updated, rejected, time spent',
+        params: jobParams,
+        response: { 200: importJob },
+        errors: ['IMPORT_JOB_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const view = jobs.view(request.params.id)
+      if (!view) throw new ApiError('IMPORT_JOB_NOT_FOUND', `no import job ${request.params.id}`)
+      return view
+    },
+  )
+  api.get(
+    '/import/jobs/:id/report',
+    {
+      preHandler: ctx.auth.allow('admin'),
+      schema: {
+        summary: 'A finished import job’s per-row report',
+        params: jobParams,
+        response: { 200: importReport },
+        errors: ['IMPORT_JOB_NOT_FOUND', 'IMPORT_RUNNING'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const report = jobs.report(id)
+      if (report === 'running') throw new ApiError('IMPORT_RUNNING', `import job ${id} is still running`)
+      if (!report) throw new ApiError('IMPORT_JOB_NOT_FOUND', `no import job ${id} (or it failed)`)
+      return report
+    },
+  )
 }

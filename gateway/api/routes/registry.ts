@@ -8,6 +8,7 @@ import {
   elderBody,
   gridPath,
   resourceId,
+  risks,
   serviceBody,
   type User,
   userBody,
@@ -19,17 +20,37 @@ import type { ZodSchemas } from '../schemas/provider.ts'
 import { carer, device, elder, liveCarer, page, service, user } from '../schemas/registry.ts'
 import { noContent } from '../schemas/system.ts'
 
-export const listQuery = z
+const listShape = {
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+  grid: z
+    .string()
+    .max(500)
+    .optional()
+    .transform((g) => (g ? g.split('/').filter(Boolean) : undefined))
+    .pipe(gridPath.optional()),
+}
+export const listQuery = z.object(listShape).strict()
+
+/** `a,b,c` → ['a', 'b', 'c'], each checked by `item`. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T, max: number) =>
+  z
+    .string()
+    .max(max * 65)
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(item).max(max))
+
+/** The admin console's search: a word of the id, name, phone or address; risk grades. */
+export const elderListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().max(200).optional(),
-    grid: z
-      .string()
-      .max(500)
-      .optional()
-      .transform((g) => (g ? g.split('/').filter(Boolean) : undefined))
-      .pipe(gridPath.optional()),
+    ...listShape,
+    q: z.string().trim().max(64).optional(),
+    risk: commaList(z.enum(risks), 4).optional(),
   })
+  .strict()
+/** `?elderId=E1,E2`: the devices bound to these elders (at most 100). */
+export const deviceListQuery = z
+  .object({ ...listShape, elderId: commaList(resourceId, 100).optional() })
   .strict()
 export const idParams = z.object({ id: resourceId })
 const userParams = z.object({ username: resourceId })
@@ -82,11 +103,20 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/elders',
     {
       preHandler: read,
-      schema: { summary: 'Elders, newest first', querystring: listQuery, response: { 200: page(elder) } },
+      schema: {
+        summary:
+          'Elders, newest first; `?q=` finds a word of the id, name, phone or address, `?risk=` grades',
+        querystring: elderListQuery,
+        response: { 200: page(elder) },
+      },
     },
     async (request) => {
-      const q = request.query
-      return ctx.registry.listElders({ ...q, grid: scope(request.caller?.grid, q.grid) })
+      const { q, ...rest } = request.query
+      return ctx.registry.listElders({
+        ...rest,
+        text: q || undefined,
+        grid: scope(request.caller?.grid, rest.grid),
+      })
     },
   )
   api.get(
@@ -114,11 +144,12 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       preHandler: write,
       schema: {
-        summary: 'Create (201) or replace (200) a device, with its secret (never answered)',
+        summary:
+          'Create (201) or replace (200) a device, with its secret (never answered; a replacement may leave it out)',
         params: idParams,
         body: deviceBody,
         response: { 200: device, 201: device },
-        errors: ['UNKNOWN_ELDER', 'ID_TAKEN'],
+        errors: ['UNKNOWN_ELDER', 'ID_TAKEN', 'SECRET_REQUIRED'],
       },
     },
     async (request, reply) => {
@@ -132,11 +163,15 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/devices',
     {
       preHandler: read,
-      schema: { summary: 'Devices, newest first', querystring: listQuery, response: { 200: page(device) } },
+      schema: {
+        summary: 'Devices, newest first; `?elderId=` those of these elders',
+        querystring: deviceListQuery,
+        response: { 200: page(device) },
+      },
     },
     async (request) => {
-      const q = request.query
-      return ctx.registry.listDevices({ ...q, grid: scope(request.caller?.grid, q.grid) })
+      const { elderId, ...q } = request.query
+      return ctx.registry.listDevices({ ...q, elderIds: elderId, grid: scope(request.caller?.grid, q.grid) })
     },
   )
   api.get(
@@ -166,11 +201,12 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       preHandler: write,
       schema: {
-        summary: 'Create (201) or replace (200) a carer, with its secret (never answered)',
+        summary:
+          'Create (201) or replace (200) a carer, with its secret (never answered; a replacement may leave it out)',
         params: idParams,
         body: carerBody,
         response: { 200: carer, 201: carer },
-        errors: ['ID_TAKEN'],
+        errors: ['ID_TAKEN', 'SECRET_REQUIRED'],
       },
     },
     async (request, reply) => {
@@ -239,7 +275,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
         params: idParams,
         body: serviceBody,
         response: { 200: service, 201: service },
-        errors: ['ID_TAKEN'],
+        errors: ['ID_TAKEN', 'SECRET_REQUIRED'],
       },
     },
     async (request, reply) => {
@@ -248,6 +284,18 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       audit(request, 'service.put', id, created)
       return reply.code(created ? 201 : 200).send(service)
     },
+  )
+  api.get(
+    '/services',
+    {
+      preHandler: ctx.auth.allow('admin'),
+      schema: {
+        summary: 'Integrations’ MQTT identities, newest first (never a secret)',
+        querystring: listQuery,
+        response: { 200: page(service) },
+      },
+    },
+    async (request) => ctx.registry.listServices(request.query),
   )
 
   // A user's sessions stand for what the user was when they logged in: a new password, role, grid or
@@ -258,11 +306,11 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       preHandler: write,
       schema: {
         summary:
-          'Create (201) or replace (200) a web user; a new password, role, grid or carer ends their sessions',
+          'Create (201) or replace (200) a web user; a new password, role, grid or carer ends their sessions (a replacement may leave the password out)',
         params: userParams,
         body: userBody,
         response: { 200: user, 201: user },
-        errors: ['UNKNOWN_CARER', 'LAST_ADMIN'],
+        errors: ['UNKNOWN_CARER', 'LAST_ADMIN', 'SECRET_REQUIRED'],
       },
     },
     async (request, reply) => {

@@ -63,3 +63,9 @@ export const user = z.strictObject({
   disabled: z.boolean(),
   ...stamps,
 })
+
+/** `GET /grids`: the names one level below `parent`, each with the number of elders under it. */
+export const gridChildren = z.strictObject({
+  parent: gridPath,
+  items: z.array(z.strictObject({ name: z.string(), elders: z.number().int() })),
+})

@@ -88,11 +88,19 @@ export const columns: Record<ImportType, readonly Column[]> = {
   ],
 }
 
+/**
+ * The reason column of a report downloaded from the admin console (docs/import.md): read and left
+ * out, so a report's rows, once fixed, are imported as they are.
+ */
+export const reasonColumn: Column = { key: '', headers: ['reason', '错误原因'], cell: asText }
+
 /** Match the file's header line to columns; an unknown header is an error for the whole file. */
 export function mapHeaders(type: ImportType, headers: readonly string[]): (Column | Error)[] {
   return headers.map((raw) => {
     const header = raw.trim()
-    const column = columns[type].find((c) => c.headers.some((h) => h.toLowerCase() === header.toLowerCase()))
+    const column = [...columns[type], reasonColumn].find((c) =>
+      c.headers.some((h) => h.toLowerCase() === header.toLowerCase()),
+    )
     return column ?? new Error(`unknown column "${header}" for ${type}`)
   })
 }
@@ -102,7 +110,7 @@ export function rowOf(mapped: readonly Column[], cells: readonly string[]): Reco
   const row: Record<string, unknown> = {}
   mapped.forEach((column, i) => {
     const value = cells[i]
-    if (value === undefined || value.trim() === '') return
+    if (value === undefined || value.trim() === '' || column.key === '') return
     const [head, tail] = column.key.split('.') as [string, string | undefined]
     if (tail === undefined) {
       row[head] = column.cell(value)

@@ -12,21 +12,54 @@ export type CsvRow = { row: number; value: Record<string, unknown> } | { row: nu
  * many cells fails alone.
  */
 export function csvRows(type: ImportType, text: string): CsvRow[] {
-  let records: string[][]
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true })
-  } catch (error) {
-    throw new ImportFileError(`not readable as CSV: ${(error as Error).message}`)
-  }
-  const [header, ...data] = records
+  const [header, ...data] = records(text)
   if (!header) throw new ImportFileError('the CSV has no header line')
   const mapped = mapHeaders(type, header)
   const unknown = mapped.find((m) => m instanceof Error)
   if (unknown) throw new ImportFileError(unknown.message)
   const columns = mapped.filter((m): m is Column => !(m instanceof Error))
-  return data.map((cells, i) =>
-    cells.length > columns.length
-      ? { row: i + 1, reason: `${cells.length} cells but ${columns.length} columns` }
-      : { row: i + 1, value: rowOf(columns, cells) },
-  )
+  return data.map((cells, i) => rowFrom(columns, cells, i + 1))
+}
+
+function rowFrom(columns: readonly Column[], cells: readonly string[], row: number): CsvRow {
+  return cells.length > columns.length
+    ? { row, reason: `${cells.length} cells but ${columns.length} columns` }
+    : { row, value: rowOf(columns, cells) }
+}
+
+function records(text: string): string[][] {
+  try {
+    return parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true })
+  } catch (error) {
+    throw new ImportFileError(`not readable as CSV: ${(error as Error).message}`)
+  }
+}
+
+/** A file's header line matched to the fields it fills (null: a column the import does not know). */
+export interface CsvPreview {
+  total: number
+  columns: { header: string; field: string | null }[]
+  /** What makes the whole file unusable (an unknown column), as the import would say it. */
+  problem?: string
+  /** The first rows, as the import would read them; none when the file is unusable. */
+  rows: CsvRow[]
+}
+
+/** The first `first` rows of a CSV and its column mapping, without importing anything. */
+export function previewCsv(type: ImportType, text: string, first: number): CsvPreview {
+  const [header, ...data] = records(text)
+  if (!header) throw new ImportFileError('the CSV has no header line')
+  const mapped = mapHeaders(type, header)
+  const columns = header.map((h, i) => {
+    const m = mapped[i]
+    return { header: h, field: m instanceof Error || m === undefined ? null : m.key || null }
+  })
+  const unknown = mapped.find((m) => m instanceof Error)
+  if (unknown) return { total: data.length, columns, problem: unknown.message, rows: [] }
+  const known = mapped.filter((m): m is Column => !(m instanceof Error))
+  return {
+    total: data.length,
+    columns,
+    rows: data.slice(0, first).map((cells, i) => rowFrom(known, cells, i + 1)),
+  }
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { z } from 'zod'
 import type { BulkRow } from '../ports.ts'
 import type { Registry } from '../registry.ts'
-import { carerBody, deviceBody, elderBody, resourceId } from '../schemas.ts'
+import { carerImportBody, deviceImportBody, elderBody, resourceId } from '../schemas.ts'
 import { hashSecret, machineCost } from '../secrets.ts'
 import type { ImportType } from './columns.ts'
 import type { CsvRow } from './csv.ts'
@@ -23,8 +23,27 @@ export interface ImportReport {
   rows: RowReport[]
 }
 
-/** Rows written per transaction: long enough to be fast, short enough not to hold the event loop. */
-const BATCH = 2_000
+/**
+ * Rows checked, hashed and written per step. Between steps the import yields to the event loop, so
+ * one step is all it ever holds it for: 500 elder rows (one transaction) or 100 device or carer rows
+ * (their scrypt hashes run on libuv's pool meanwhile). bench/import.ts measures the loop's delay.
+ */
+const STEP = { elders: 500, devices: 100, carers: 100 } as const
+
+/** How far an import has got: rows settled (stored or rejected) of all the file's rows. */
+export interface ImportProgress {
+  total: number
+  done: number
+  created: number
+  updated: number
+  rejected: number
+}
+
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void
+  /** Asked between steps: true stops the import there (the gateway is stopping). */
+  stopped?: () => boolean
+}
 
 function reasonOf(error: z.ZodError): string {
   const issue = error.issues[0]
@@ -43,12 +62,12 @@ function validate(type: ImportType, value: Record<string, unknown>): { id: strin
       : reasonOf(parsed.error)
   }
   if (type === 'devices') {
-    const parsed = deviceBody.safeParse(body)
+    const parsed = deviceImportBody.safeParse(body)
     if (!parsed.success) return reasonOf(parsed.error)
     const { secret, ...rest } = parsed.data
     return { id: idCheck.data, row: { type: 'device', body: rest, secret } }
   }
-  const parsed = carerBody.safeParse(body)
+  const parsed = carerImportBody.safeParse(body)
   if (!parsed.success) return reasonOf(parsed.error)
   const { secret, ...rest } = parsed.data
   return { id: idCheck.data, row: { type: 'carer', body: rest, secret } }
@@ -56,8 +75,8 @@ function validate(type: ImportType, value: Record<string, unknown>): { id: strin
 
 type Pending =
   | { type: 'elder'; body: z.infer<typeof elderBody> }
-  | { type: 'device'; body: Omit<z.infer<typeof deviceBody>, 'secret'>; secret: string }
-  | { type: 'carer'; body: Omit<z.infer<typeof carerBody>, 'secret'>; secret: string }
+  | { type: 'device'; body: Omit<z.infer<typeof deviceImportBody>, 'secret'>; secret: string }
+  | { type: 'carer'; body: Omit<z.infer<typeof carerImportBody>, 'secret'>; secret: string }
 
 /**
  * Hash with the async scrypt, a few at a time (at least libuv's 4 pool threads): the pool works
@@ -77,58 +96,85 @@ async function hashAll(secrets: readonly string[]): Promise<string[]> {
 }
 
 /** Import validated rows; every row is reported, a bad one never stops the good ones. */
-export async function runImport(registry: Registry, type: ImportType, input: readonly CsvRow[]) {
+export async function runImport(
+  registry: Registry,
+  type: ImportType,
+  input: readonly CsvRow[],
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const rows: RowReport[] = []
-  const good: { report: RowReport; id: string; pending: Pending }[] = []
   const firstRow = new Map<string, number>()
-  for (const entry of input) {
-    if ('reason' in entry) {
-      rows.push({ row: entry.row, status: 'rejected', reason: entry.reason })
-      continue
-    }
-    const checked = validate(type, entry.value)
-    const id = typeof entry.value.id === 'string' ? entry.value.id : undefined
-    const report: RowReport = { row: entry.row, ...(id ? { id } : {}), status: 'rejected' }
-    rows.push(report)
-    if (typeof checked === 'string') {
-      report.reason = checked
-      continue
-    }
-    const first = firstRow.get(checked.id)
-    if (first !== undefined) {
-      report.reason = `duplicate id: already in row ${first}`
-      continue
-    }
-    firstRow.set(checked.id, entry.row)
-    good.push({ report, id: checked.id, pending: checked.row })
+  const progress: ImportProgress = { total: input.length, done: 0, created: 0, updated: 0, rejected: 0 }
+  const settle = (report: RowReport) => {
+    progress.done++
+    progress[report.status]++
   }
-  const hashes = await hashAll(
-    good.map((g) => ('secret' in g.pending ? g.pending.secret : '')).filter(Boolean),
-  )
-  let h = 0
-  const bulk: BulkRow[] = good.map(({ id, pending }) =>
-    pending.type === 'elder'
-      ? { type: 'elder', id, body: pending.body }
-      : ({ type: pending.type, id, body: pending.body, secretHash: hashes[h++] as string } as BulkRow),
-  )
-  for (let start = 0; start < bulk.length; start += BATCH) {
-    const outcomes = await registry.importMany(bulk.slice(start, start + BATCH))
+  const step = STEP[type]
+  for (let start = 0; start < input.length; start += step) {
+    if (options.stopped?.()) throw new Error('import stopped: the gateway is stopping')
+    const good: { report: RowReport; id: string; pending: Pending }[] = []
+    for (const entry of input.slice(start, start + step)) {
+      const report = checkRow(type, entry, firstRow)
+      rows.push(report.row)
+      if ('pending' in report) good.push({ report: report.row, id: report.id, pending: report.pending })
+      else settle(report.row)
+    }
+    const hashes = await hashAll(
+      good.map((g) => ('secret' in g.pending ? g.pending.secret : '')).filter(Boolean),
+    )
+    let h = 0
+    const bulk: BulkRow[] = good.map(({ id, pending }) =>
+      pending.type === 'elder'
+        ? { type: 'elder', id, body: pending.body }
+        : ({ type: pending.type, id, body: pending.body, secretHash: hashes[h++] as string } as BulkRow),
+    )
+    const outcomes = bulk.length > 0 ? await registry.importMany(bulk) : []
     outcomes.forEach((outcome, i) => {
-      const report = good[start + i]?.report as RowReport
+      const report = good[i]?.report as RowReport
       if ('error' in outcome) report.reason = `${outcome.error.code}: ${outcome.error.message}`
       else report.status = outcome.created ? 'created' : 'updated'
+      settle(report)
     })
-    // Let other requests in between batches.
+    options.onProgress?.({ ...progress })
+    // let other requests, MQTT and timers in between steps
     await new Promise((resolve) => setImmediate(resolve))
   }
-  const count = (status: RowReport['status']) => rows.filter((r) => r.status === status).length
-  const report: ImportReport = {
-    type,
-    total: rows.length,
-    created: count('created'),
-    updated: count('updated'),
-    rejected: count('rejected'),
-    rows,
+  return { type, total: rows.length, ...pick(progress), rows }
+}
+
+function pick({ created, updated, rejected }: ImportProgress) {
+  return { created, updated, rejected }
+}
+
+/** One row checked: rejected with its reason, or valid and waiting to be stored. */
+function checkRow(
+  type: ImportType,
+  entry: CsvRow,
+  firstRow: Map<string, number>,
+): { row: RowReport } | { row: RowReport; id: string; pending: Pending } {
+  if ('reason' in entry) return { row: { row: entry.row, status: 'rejected', reason: entry.reason } }
+  const checked = validate(type, entry.value)
+  const id = typeof entry.value.id === 'string' ? entry.value.id : undefined
+  const row: RowReport = { row: entry.row, ...(id ? { id } : {}), status: 'rejected' }
+  if (typeof checked === 'string') {
+    row.reason = checked
+    return { row }
   }
-  return report
+  const first = firstRow.get(checked.id)
+  if (first !== undefined) {
+    row.reason = `duplicate id: already in row ${first}`
+    return { row }
+  }
+  firstRow.set(checked.id, entry.row)
+  return { row, id: checked.id, pending: checked.row }
+}
+
+/** The first rows of a file checked as the import would check them, nothing stored (the console's preview). */
+export function checkRows(type: ImportType, input: readonly CsvRow[]): RowReport[] {
+  const firstRow = new Map<string, number>()
+  return input.map((entry) => {
+    const checked = checkRow(type, entry, firstRow)
+    // valid so far: whether it is created or updated is the store's to say
+    return 'pending' in checked ? { ...checked.row, status: 'created' } : checked.row
+  })
 }

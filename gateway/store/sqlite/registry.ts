@@ -2,6 +2,8 @@ import type {
   BulkResult,
   BulkRow,
   Credential,
+  DeviceQuery,
+  ElderQuery,
   ListQuery,
   Page,
   RegistryRepository,
@@ -69,10 +71,26 @@ export class SqliteRegistry implements RegistryRepository {
     return this.#store.tx(() => this.#saveElder(id, body, at))
   }
 
-  async listElders(q: ListQuery): Promise<Page<Elder>> {
+  async listElders(q: ElderQuery): Promise<Page<Elder>> {
     const where = new Where().after(q.cursor, 'created_at', 'id')
     const prefix = gridKey(q.grid)
     if (prefix) where.add('substr(grid, 1, ?) = ?', prefix.length, prefix)
+    if (q.risk && q.risk.length > 0) {
+      where.add(`json_extract(doc, '$.risk') IN (${q.risk.map(() => '?').join(', ')})`, ...q.risk)
+    }
+    if (q.text) {
+      // instr, not LIKE: a % or _ typed is a character to find, not a wildcard
+      const word = q.text.toLowerCase()
+      where.add(
+        `(instr(lower(id), ?) > 0 OR instr(lower(json_extract(doc, '$.name')), ?) > 0
+          OR instr(coalesce(json_extract(doc, '$.phone'), ''), ?) > 0
+          OR instr(lower(coalesce(json_extract(doc, '$.address'), '')), ?) > 0)`,
+        word,
+        word,
+        word,
+        word,
+      )
+    }
     return this.#page('elders', 'id', where, q.limit, elderOf)
   }
 
@@ -90,8 +108,9 @@ export class SqliteRegistry implements RegistryRepository {
     return row ? deviceOf(row) : undefined
   }
 
-  async listDevices(q: ListQuery): Promise<Page<Device>> {
+  async listDevices(q: DeviceQuery): Promise<Page<Device>> {
     const where = new Where().after(q.cursor, 'created_at', 'id')
+    if (q.elderIds) where.add(`elder_id IN (${q.elderIds.map(() => '?').join(', ')})`, ...q.elderIds)
     const prefix = gridKey(q.grid)
     if (prefix) {
       where.add('elder_id IN (SELECT id FROM elders WHERE substr(grid, 1, ?) = ?)', prefix.length, prefix)
@@ -126,6 +145,15 @@ export class SqliteRegistry implements RegistryRepository {
       const record: Service = { id, name: String(row.name), ...stamps(row) }
       return { created, record }
     })
+  }
+
+  async listServices(q: ListQuery): Promise<Page<Service>> {
+    const where = new Where().after(q.cursor, 'created_at', 'id')
+    return this.#page('services', 'id', where, q.limit, (row) => ({
+      id: String(row.id),
+      name: String(row.name),
+      ...stamps(row),
+    }))
   }
 
   async credential(id: string): Promise<Credential | undefined> {

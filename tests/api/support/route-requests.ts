@@ -19,6 +19,8 @@ export interface RouteWorld {
   openAlarm: string
   /** A cancelled alarm, to rate. */
   closedAlarm: string
+  /** A finished import job, to read. */
+  importJob: string
 }
 
 export async function startRouteWorld(): Promise<RouteWorld> {
@@ -68,7 +70,20 @@ export async function startRouteWorld(): Promise<RouteWorld> {
     })
     tokens[role] = login.body.token
   }
-  return { world, tokens, openAlarm, closedAlarm }
+  await world.api('PUT', '/api/v1/services/S01', { name: '短信通知', secret: 'secret-S01' })
+  const job = await world.app.surface.inject({
+    method: 'POST',
+    url: '/api/v1/import/jobs?type=elders',
+    headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'text/csv' },
+    payload: `id,name,lat,lon\nE20,Li Hua,${HOME.lat},${HOME.lon}\n`,
+  })
+  const importJob = (job.json() as { id: string }).id
+  for (let i = 0; i < 100; i++) {
+    const view = await world.api<{ state: string }>('GET', `/api/v1/import/jobs/${importJob}`)
+    if (view.body.state !== 'running') break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return { world, tokens, openAlarm, closedAlarm, importJob }
 }
 
 /** Every HTTP route the server registered (WebSocket upgrades are covered by their own tests). */
@@ -126,14 +141,15 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
     body: { name: '赵大爷', home: HOME },
     ok: [200],
   }),
-  'GET /api/v1/elders': () => ({ url: '/api/v1/elders', ok: [200] }),
+  'GET /api/v1/elders': () => ({ url: '/api/v1/elders?q=e0&risk=medium,high', ok: [200] }),
+  'GET /api/v1/grids': () => ({ url: '/api/v1/grids?parent=Haifeng St', ok: [200] }),
   'GET /api/v1/elders/:id': () => ({ url: '/api/v1/elders/E01', ok: [200] }),
   'PUT /api/v1/devices/:id': () => ({
     url: '/api/v1/devices/D09',
     body: { kind: 'watch', elderId: 'E01', secret: 'secret-D09' },
     ok: [200, 201],
   }),
-  'GET /api/v1/devices': () => ({ url: '/api/v1/devices', ok: [200] }),
+  'GET /api/v1/devices': () => ({ url: '/api/v1/devices?elderId=E01,E02', ok: [200] }),
   'GET /api/v1/devices/:id': () => ({ url: '/api/v1/devices/D01', ok: [200] }),
   'GET /api/v1/devices/:id/track': () => ({ url: '/api/v1/devices/D01/track', ok: [200] }),
   // D01 speaks MQTT, not the watch listener's protocol: the route's own refusal, past the role check
@@ -166,6 +182,7 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
     body: { secret: 'secret-S09' },
     ok: [200, 201],
   }),
+  'GET /api/v1/services': () => ({ url: '/api/v1/services', ok: [200] }),
   'PUT /api/v1/users/:username': () => ({
     url: '/api/v1/users/u09',
     body: { role: 'dispatcher', password: 'password-u09' },
@@ -173,7 +190,7 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
   }),
   'GET /api/v1/users': () => ({ url: '/api/v1/users', ok: [200] }),
   'GET /api/v1/users/:username': () => ({ url: '/api/v1/users/carer1', ok: [200] }),
-  'GET /api/v1/alarms': () => ({ url: '/api/v1/alarms', ok: [200] }),
+  'GET /api/v1/alarms': () => ({ url: '/api/v1/alarms?elderId=E01', ok: [200] }),
   'GET /api/v1/alarms/:id': (_caller, w) => ({ url: `/api/v1/alarms/${w.openAlarm}`, ok: [200] }),
   // the elder's alarm is open: a second call is a note on it
   'POST /api/v1/alarms': () => ({ url: '/api/v1/alarms', body: { elderId: 'E01' }, ok: [200, 201] }),
@@ -196,6 +213,23 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
     url: '/api/v1/import?type=elders',
     body: `id,name,lat,lon\nE10,Li Hua,${HOME.lat},${HOME.lon}\n`,
     type: 'text/csv',
+    ok: [200],
+  }),
+  'POST /api/v1/import/preview': () => ({
+    url: '/api/v1/import/preview?type=elders',
+    body: `编号,姓名,纬度,经度\nE11,Li Hua,${HOME.lat},${HOME.lon}\nE12,,${HOME.lat},${HOME.lon}\n`,
+    type: 'text/csv',
+    ok: [200],
+  }),
+  'POST /api/v1/import/jobs': () => ({
+    url: '/api/v1/import/jobs?type=elders',
+    body: `id,name,lat,lon\nE13,Li Hua,${HOME.lat},${HOME.lon}\n`,
+    type: 'text/csv',
+    ok: [202],
+  }),
+  'GET /api/v1/import/jobs/:id': (_caller, w) => ({ url: `/api/v1/import/jobs/${w.importJob}`, ok: [200] }),
+  'GET /api/v1/import/jobs/:id/report': (_caller, w) => ({
+    url: `/api/v1/import/jobs/${w.importJob}/report`,
     ok: [200],
   }),
 }

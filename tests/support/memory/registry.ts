@@ -2,7 +2,9 @@ import type {
   BulkResult,
   BulkRow,
   Credential,
+  DeviceQuery,
   ElderExport,
+  ElderQuery,
   ErasureReport,
   ListQuery,
   Page,
@@ -54,8 +56,14 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
     return this.#saveElder(id, body, at)
   }
 
-  async listElders(q: ListQuery): Promise<Page<Elder>> {
-    const all = [...this.elders.values()].filter((e) => inGrid(e.grid, q.grid))
+  async listElders(q: ElderQuery): Promise<Page<Elder>> {
+    const word = q.text?.toLowerCase()
+    const all = [...this.elders.values()].filter(
+      (e) =>
+        inGrid(e.grid, q.grid) &&
+        (!q.risk || q.risk.includes(e.risk)) &&
+        (!word || [e.id, e.name, e.phone ?? '', e.address ?? ''].some((f) => f.toLowerCase().includes(word))),
+    )
     return pageOf(all, byCreated, q.limit, q.cursor)
   }
 
@@ -72,10 +80,11 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
     return this.devices.get(id)?.device
   }
 
-  async listDevices(q: ListQuery): Promise<Page<Device>> {
+  async listDevices(q: DeviceQuery): Promise<Page<Device>> {
     const all = [...this.devices.values()]
       .map((d) => d.device)
       .filter((d) => inGrid(this.elders.get(d.elderId)?.grid, q.grid))
+      .filter((d) => !q.elderIds || q.elderIds.includes(d.elderId))
     return pageOf(all, byCreated, q.limit, q.cursor)
   }
 
@@ -108,6 +117,15 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
     const service = { id, name: body.name ?? '', createdAt: before?.service.createdAt ?? at, updatedAt: at }
     this.services.set(id, { service, secretHash })
     return { created: !before, record: service }
+  }
+
+  async listServices(q: ListQuery): Promise<Page<Service>> {
+    return pageOf(
+      [...this.services.values()].map((s) => s.service),
+      byCreated,
+      q.limit,
+      q.cursor,
+    )
   }
 
   async credential(id: string): Promise<Credential | undefined> {
