@@ -13,6 +13,7 @@ export const pages: Readonly<Record<string, string>> = {
   '/carer': 'carer/index.html',
   '/supervision': 'supervision/index.html',
   '/login': 'login/index.html',
+  '/admin': 'admin/index.html',
 }
 
 const HINT = `<!doctype html><meta charset="utf-8"><title>care gateway</title>
@@ -22,7 +23,7 @@ dependencies); or run <code>npm run build:web</code> and restart the gateway.</p
 <p>The API is at <a href="/docs">/docs</a>.</p>`
 
 /**
- * Serves the board, the carer page, supervision and login from the Vite
+ * Serves the board, the carer page, supervision, the admin console and login from the Vite
  * build. Without a build the page URLs answer a short hint instead, so a
  * gateway started from a bare checkout still runs (never a crash).
  */

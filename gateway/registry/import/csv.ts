@@ -3,22 +3,36 @@ import { type Column, type ImportType, mapHeaders, rowOf } from './columns.ts'
 
 export class ImportFileError extends Error {}
 
-/** A CSV record turned into `{id, ...PUT body}`, or the reason it could not be. */
+/** A record of the file turned into `{id, ...PUT body}`, or the reason it could not be. */
 export type CsvRow = { row: number; value: Record<string, unknown> } | { row: number; reason: string }
 
+/** CSV text (UTF-8, with or without a BOM) → its records as text cells; a broken file fails as a whole. */
+export function csvRecords(text: string): string[][] {
+  try {
+    return parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true })
+  } catch (error) {
+    throw new ImportFileError(`not readable as CSV: ${(error as Error).message}`)
+  }
+}
+
 /**
- * CSV text (UTF-8, with or without a BOM) → one entry per data record, numbered from 1 after the
- * header line. A broken file (bad quoting, unknown header) fails as a whole; a record with too
- * many cells fails alone.
+ * A table's records (a CSV's, or an Excel sheet's: gateway/registry/import/xlsx.ts) → one entry per
+ * data record, numbered from 1 after the header line. An unknown header fails the whole file; a
+ * record with too many cells fails alone.
  */
-export function csvRows(type: ImportType, text: string): CsvRow[] {
-  const [header, ...data] = records(text)
-  if (!header) throw new ImportFileError('the CSV has no header line')
+export function tableRows(type: ImportType, records: readonly string[][]): CsvRow[] {
+  const [header, ...data] = records
+  if (!header) throw new ImportFileError('the file has no header line')
   const mapped = mapHeaders(type, header)
   const unknown = mapped.find((m) => m instanceof Error)
   if (unknown) throw new ImportFileError(unknown.message)
   const columns = mapped.filter((m): m is Column => !(m instanceof Error))
   return data.map((cells, i) => rowFrom(columns, cells, i + 1))
+}
+
+/** CSV text → rows (see `tableRows`). */
+export function csvRows(type: ImportType, text: string): CsvRow[] {
+  return tableRows(type, csvRecords(text))
 }
 
 function rowFrom(columns: readonly Column[], cells: readonly string[], row: number): CsvRow {
@@ -27,16 +41,8 @@ function rowFrom(columns: readonly Column[], cells: readonly string[], row: numb
     : { row, value: rowOf(columns, cells) }
 }
 
-function records(text: string): string[][] {
-  try {
-    return parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true })
-  } catch (error) {
-    throw new ImportFileError(`not readable as CSV: ${(error as Error).message}`)
-  }
-}
-
 /** A file's header line matched to the fields it fills (null: a column the import does not know). */
-export interface CsvPreview {
+export interface TablePreview {
   total: number
   columns: { header: string; field: string | null }[]
   /** What makes the whole file unusable (an unknown column), as the import would say it. */
@@ -45,10 +51,10 @@ export interface CsvPreview {
   rows: CsvRow[]
 }
 
-/** The first `first` rows of a CSV and its column mapping, without importing anything. */
-export function previewCsv(type: ImportType, text: string, first: number): CsvPreview {
-  const [header, ...data] = records(text)
-  if (!header) throw new ImportFileError('the CSV has no header line')
+/** The first `first` rows of a table and its column mapping, without importing anything. */
+export function previewTable(type: ImportType, records: readonly string[][], first: number): TablePreview {
+  const [header, ...data] = records
+  if (!header) throw new ImportFileError('the file has no header line')
   const mapped = mapHeaders(type, header)
   const columns = header.map((h, i) => {
     const m = mapped[i]
