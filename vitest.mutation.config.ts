@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * The tests StrykerJS runs against each mutant of the core (stryker.config.json):
+ * The tests StrykerJS runs against each mutant of the core (stryker.config.mjs):
  * everything that exercises the alarm lifecycle, dispatch, broker policy and
  * the store-before-ack path, ingest validation and telemetry — on the real
  * broker and store, as in the full suite — but not the browser, flows, TSDB
