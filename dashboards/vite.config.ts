@@ -3,7 +3,7 @@ import { defineConfig } from 'vite'
 
 const here = import.meta.dirname
 
-/** Four pages, one build: the gateway serves dist/ (gateway/api/web.ts). */
+/** Five pages, one build: the gateway serves dist/ (gateway/api/web.ts). */
 export default defineConfig({
   root: here,
   base: '/',
@@ -18,6 +18,7 @@ export default defineConfig({
         carer: resolve(here, 'carer/index.html'),
         supervision: resolve(here, 'supervision/index.html'),
         login: resolve(here, 'login/index.html'),
+        admin: resolve(here, 'admin/index.html'),
       },
     },
   },

@@ -41,6 +41,7 @@ function sourcesOf(root: string): string[] {
     join(web, 'carer', 'index.html'),
     join(web, 'supervision', 'index.html'),
     join(web, 'login', 'index.html'),
+    join(web, 'admin', 'index.html'),
     join(web, 'vite.config.ts'),
     join(root, 'package-lock.json'),
   ]

@@ -100,7 +100,7 @@ describe('importing an Excel workbook (.xlsx)', () => {
     await expect
       .poll(async () => (await world.api('GET', `/api/v1/import/jobs/${id}`)).body.state)
       .toBe('done')
-    const report = await world.api('GET', `/api/v1/import/jobs/${id}/report`)
+    const report = await world.api<{ rows: { row: number }[] }>('GET', `/api/v1/import/jobs/${id}/report`)
     expect(report.body).toMatchObject({ total: 31, created: 30, rejected: 1 })
     expect(report.body.rows.at(-1)).toMatchObject({ row: 31, id: 'W031', status: 'rejected' })
   })

@@ -10,12 +10,12 @@ import type { Elder, LiveMessage } from '../shared/model.ts'
 import { navBar } from '../shared/nav.ts'
 import { Ringer } from '../shared/ring.ts'
 import { requireSession } from '../shared/session.ts'
+import { loadTileSettings } from '../shared/tiles.ts'
 import { AlarmDetail } from './detail.ts'
 import { manualAlarmDialog } from './manual.ts'
 import { BoardMap } from './map.ts'
 import { QueueTable } from './queue.ts'
 import { BoardState } from './state.ts'
-import { loadTileSettings } from './tiles.ts'
 
 const session = requireSession(['admin', 'dispatcher'])
 const state = new BoardState()

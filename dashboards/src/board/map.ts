@@ -4,7 +4,7 @@ import { clock } from '../shared/format.ts'
 import { type Datum, shiftTo } from '../shared/geo.ts'
 import { t } from '../shared/i18n.ts'
 import type { Alarm, Elder, LiveCarer } from '../shared/model.ts'
-import { asText, type TileSettings } from './tiles.ts'
+import { asText, type TileSettings } from '../shared/tiles.ts'
 
 type LatLon = { lat: number; lon: number }
 

@@ -11,16 +11,27 @@ export class ApiFailure extends Error {
 }
 
 /** One call to the gateway's HTTP API with the session's token; errors become ApiFailure. */
-export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  return body === undefined
+    ? call<T>(method, path)
+    : call<T>(method, path, JSON.stringify(body), 'application/json')
+}
+
+/** A file sent as it is (a CSV or an Excel workbook for the import), answered like `api`. */
+export function upload<T>(path: string, file: Blob | string, contentType: string): Promise<T> {
+  return call<T>('POST', path, file, contentType)
+}
+
+async function call<T>(method: string, path: string, body?: BodyInit, contentType?: string): Promise<T> {
   const headers: Record<string, string> = {}
   const token = session()?.token
   if (token) headers.authorization = `Bearer ${token}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(`/api/v1${path}`, {
-    method,
-    headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  })
+  if (contentType) headers['content-type'] = contentType
+  const res = await fetch(`/api/v1${path}`, { method, headers, ...(body !== undefined ? { body } : {}) })
   const text = await res.text()
   const json = text ? (JSON.parse(text) as unknown) : undefined
   if (!res.ok) {

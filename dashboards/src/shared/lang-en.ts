@@ -6,6 +6,7 @@ export const en: Record<keyof typeof zh, string> = {
   navBoard: 'Dispatch centre',
   navSupervision: 'Supervision',
   navCarer: 'Carer',
+  navAdmin: 'Admin',
   logout: 'Log out',
   switchLang: '中文',
   username: 'Username',

@@ -4,6 +4,7 @@ export const zh = {
   navBoard: '调度中心',
   navSupervision: '网上监管',
   navCarer: '掌上汇报',
+  navAdmin: '系统管理',
   logout: '退出',
   switchLang: 'English',
   username: '用户名',

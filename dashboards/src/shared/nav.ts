@@ -7,6 +7,7 @@ const links: { href: string; key: Key; roles: Session['role'][] }[] = [
   { href: '/', key: 'navBoard', roles: ['admin', 'dispatcher'] },
   { href: '/supervision', key: 'navSupervision', roles: ['admin', 'dispatcher', 'supervisor'] },
   { href: '/carer', key: 'navCarer', roles: ['carer'] },
+  { href: '/admin', key: 'navAdmin', roles: ['admin'] },
 ]
 
 /** The top bar: the pages this role may open, the language switch, logout. */

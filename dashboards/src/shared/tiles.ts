@@ -1,5 +1,5 @@
-import type { Datum } from '../shared/geo.ts'
-import { session } from '../shared/session.ts'
+import type { Datum } from './geo.ts'
+import { session } from './session.ts'
 
 /**
  * The base map, as the gateway's administrator configured it (`CARE_TILES_*`, docs/web.md "Tiles"),
