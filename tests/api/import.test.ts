@@ -55,6 +55,16 @@ describe('POST /import', () => {
     expect((await world.api('GET', '/api/v1/elders/E002')).body).toMatchObject({ risk: 'safe' })
   })
 
+  it('reads a cell the pages guarded against formulas as it was before the guard', async () => {
+    const { body } = await importCsv(
+      'elders',
+      `id,name,phone,notes,lat,lon\nE300,'=Wang,'+86 13900000001,'-cares for a cat,${HOME.lat},${HOME.lon}\n`,
+    )
+    expect(body).toMatchObject({ created: 1, rejected: 0 })
+    const elder = await world.api('GET', '/api/v1/elders/E300')
+    expect(elder.body).toMatchObject({ name: '=Wang', phone: '+86 13900000001', notes: '-cares for a cat' })
+  })
+
   it('reads English headers, and devices may name elders imported just before', async () => {
     await importCsv('elders', `id,name,lat,lon,risk\nE100,Wang Li,${HOME.lat},${HOME.lon},low\n`)
     const devices = await importCsv('devices', 'id,kind,elderId,secret\nD100,watch,E100,secret-0001\n')

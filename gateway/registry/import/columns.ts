@@ -105,11 +105,18 @@ export function mapHeaders(type: ImportType, headers: readonly string[]): (Colum
   })
 }
 
+/**
+ * A cell the pages exported with a `'` before what a spreadsheet would run as a formula (the CSV
+ * formula guard, dashboards/src/shared/csv-text.ts) is read back without it: `'+86 139…` is the
+ * phone number `+86 139…`, so a downloaded report imports as it was.
+ */
+const GUARDED = /^'(?=[=+\-@\t\r\uff1d\uff0b\uff0d\uff20])/
+
 /** One CSV record → `{id, ...PUT body}`; empty cells are left out, as an absent field would be. */
 export function rowOf(mapped: readonly Column[], cells: readonly string[]): Record<string, unknown> {
   const row: Record<string, unknown> = {}
   mapped.forEach((column, i) => {
-    const value = cells[i]
+    const value = cells[i]?.replace(GUARDED, '')
     if (value === undefined || value.trim() === '' || column.key === '') return
     const [head, tail] = column.key.split('.') as [string, string | undefined]
     if (tail === undefined) {
