@@ -117,7 +117,7 @@ async function ingestCost(withOutbox: boolean): Promise<number> {
     const rows = fixes()
     const t0 = performance.now()
     for (const [i, row] of rows.entries()) {
-      telemetry.position(row)
+      void telemetry.position(row)
       if ((i + 1) % FLUSH_EVERY === 0) await telemetry.flush()
     }
     await telemetry.flush()

@@ -8,7 +8,8 @@
  * (4,000), BENCH_INGEST_STEP_S (10), BENCH_INGEST_RATES (comma-separated),
  * BENCH_WATCHES (watches held, 2,000), BENCH_WATCH_SOS (200), BENCH_BOARD=0 (skip the browser), BENCH_PROFILE=<dir> (CPU profile of the
  * gateway during the SOS run), BENCH_GATEWAY_MAIN=<path to gateway/main.ts> (another
- * checkout's gateway, to compare versions), BENCH_WRITE=0 (do not touch the docs).
+ * checkout's gateway, to compare versions), BENCH_WRITE=0 (do not touch the docs), BENCH_ONLY=sos
+ * (provisioning, idle connections and the loaded SOS run only, for profiling; writes nothing).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
@@ -311,6 +312,11 @@ async function restartRun(): Promise<void> {
 
 const startedAt = Date.now()
 emit('machine', { loadAverageAtStart: load1(), connections: CONNECTIONS })
+if (process.env.BENCH_ONLY === 'sos') {
+  // the loaded SOS run alone (with BENCH_PROFILE, for a profile of it); nothing written to the docs
+  await gatewayRun()
+  process.exit(0)
+}
 emit('relay-aedes', await relayBaseline(startRawAedes))
 emit('relay-mosquitto', await relayBaseline(startMosquitto))
 emit('nearest-carer', await runJson(join(here, 'nearest-carer.ts'), []))

@@ -25,10 +25,16 @@ import { Refusals } from './refusals.ts'
 export interface BrokerGate {
   authenticate(username: string, password: Buffer | undefined): Promise<Principal | null>
   /**
-   * Called inside `authorizePublish`, before the PUBACK. When it returns, the
-   * message is stored; if it throws, there is no PUBACK and the device retries.
+   * Called inside `authorizePublish`, before the PUBACK. At QoS 1, when it returns the message
+   * is stored; if it throws, there is no PUBACK and the device retries. At QoS 0 (no PUBACK) a
+   * reading may return once it is taken in, before it is stored.
    */
-  onPublish(principal: Principal, topic: ParsedTopic, payload: Buffer): void | Promise<void>
+  onPublish(
+    principal: Principal,
+    topic: ParsedTopic,
+    payload: Buffer,
+    qos: PublishPacket['qos'],
+  ): void | Promise<void>
   /** A principal's subscriptions took effect (SUBACK sent; refused filters left out). */
   onSubscribe?(principal: Principal, filters: readonly string[]): void
 }
@@ -389,7 +395,7 @@ export class Broker {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     try {
       if (!this.#gate) throw new Error('broker not started')
-      await this.#gate.onPublish(principal, topic, payload)
+      await this.#gate.onPublish(principal, topic, payload, packet.qos)
     } catch (error) {
       this.#d.metrics.inc('care_mqtt_store_failures_total')
       this.#d.log.error({ err: error, principal: principal.id, topic: packet.topic }, 'publish not stored')

@@ -48,7 +48,7 @@ import { SqliteRegistry } from './store/sqlite/registry.ts'
 import { SqliteSessions } from './store/sqlite/sessions.ts'
 import { SqliteSettings } from './store/sqlite/settings.ts'
 import { SqliteStats } from './store/sqlite/stats/runner.ts'
-import { SqliteTelemetry } from './store/sqlite/telemetry.ts'
+import { ThreadedTelemetry } from './store/sqlite/telemetry-thread.ts'
 import { DeviceStates } from './telemetry/devices.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
@@ -179,10 +179,19 @@ export async function wire(o: WireOptions): Promise<Parts> {
 
   // telemetry and history: positions in batches, history through an outbox, off the SOS path
   const checkpoints = new WalCheckpointer(store, log.child({ part: 'store' }), metrics)
+  // the batches are written on a thread of their own, so the flush only hands them over: every
+  // 10 ms, and a QoS 1 reading's PUBACK, which waits for its batch, waits little
+  const telemetryStore = new ThreadedTelemetry(store, {
+    log: log.child({ part: 'telemetry' }),
+    metrics,
+    busy: () => checkpoints.start(),
+  })
+  await telemetryStore.start()
   const telemetry = new TelemetryWriter(
-    new SqliteTelemetry(store, { busy: () => checkpoints.start() }),
+    telemetryStore,
     log.child({ part: 'telemetry' }),
     metrics,
+    store.path === ':memory:' ? 50 : 10,
   )
   const states = new DeviceStates(new SqliteDeviceStates(store))
   await states.load()
@@ -325,12 +334,13 @@ export async function wire(o: WireOptions): Promise<Parts> {
         .carerSession(username, secret)
         .then((s) => s ?? registry.verifyPrincipal(username, secret))
     },
-    onPublish: async (principal, topic, payload) => {
+    onPublish: async (principal, topic, payload, qos) => {
       if (topic.kind === 'carer') return carerIngest.handle(principal.id, topic.leaf, payload)
       if (topic.kind !== 'device') return
       // the store-before-ack path of sos/event/cancel, timed for care_mqtt_store_ack_seconds
       const t0 = durableDeviceUplinks.has(topic.leaf) ? performance.now() : -1
-      await devices.handle(principal.id, topic.leaf, payload)
+      // a reading at QoS 1 is stored before its PUBACK; at QoS 0 it is only buffered
+      await devices.handle(principal.id, topic.leaf, payload, qos > 0)
       if (t0 >= 0) {
         metrics.observe('care_mqtt_store_ack_seconds', { topic: topic.leaf }, (performance.now() - t0) / 1000)
       }
@@ -379,6 +389,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
       await watches?.stop()
       await broker.stop()
       await telemetry.stop()
+      await telemetryStore.stop()
       checkpoints.stop()
       await stats.stop()
       await history.stop()

@@ -42,9 +42,8 @@ export class Retention {
   async run(): Promise<number> {
     const { clock, scheduler, log, metrics, days, prune } = this.#o
     const before = clock.now() - days * 86_400_000
-    scheduler.at(KEY, clock.now() + this.#everyMs, () => {
-      void this.run()
-    })
+    // the pass is the task's promise: a scheduler moved by days waits for each pass on the way
+    scheduler.at(KEY, clock.now() + this.#everyMs, () => this.run())
     try {
       const removed = await prune(before)
       if (removed > 0) metrics.inc('care_history_pruned_total', undefined, removed)

@@ -21,7 +21,7 @@ import type { Registry } from '../registry/registry.ts'
 import type { Device, Elder } from '../registry/schemas.ts'
 import type { DeviceStates } from '../telemetry/devices.ts'
 import { fenceStep } from '../telemetry/fence.ts'
-import type { TelemetryWriter } from '../telemetry/positions.ts'
+import type { Stored, TelemetryWriter } from '../telemetry/positions.ts'
 import type { SilenceWatch } from '../telemetry/silence.ts'
 import { checkVitals } from '../telemetry/vitals.ts'
 import { type Parsed, parsePayload, parseValue } from './parse.ts'
@@ -57,9 +57,13 @@ export class DeviceIngest {
     this.#d = deps
   }
 
-  /** Handle one uplink. Throws only when the store fails, so the broker withholds the PUBACK. */
-  handle(deviceId: string, leaf: DeviceUplink, payload: Buffer): Promise<void> {
-    return this.#handle(deviceId, leaf, () => parsePayload(deviceUplinks[leaf], payload))
+  /**
+   * Handle one uplink. Throws only when the store fails, so the broker withholds the PUBACK. An
+   * alarm message is stored before this settles, always; a reading (`loc`, `vitals`) only when
+   * `acked` — it is answered with a PUBACK (QoS 1) — else it is buffered and this settles at once.
+   */
+  handle(deviceId: string, leaf: DeviceUplink, payload: Buffer, acked = true): Promise<void> {
+    return this.#handle(deviceId, leaf, () => parsePayload(deviceUplinks[leaf], payload), acked)
   }
 
   /**
@@ -68,11 +72,14 @@ export class DeviceIngest {
    * store fails, so the adapter withholds its reply.
    */
   reading(deviceId: string, leaf: DeviceUplink, value: unknown): Promise<void> {
-    return this.#handle(deviceId, leaf, () => parseValue(deviceUplinks[leaf], value))
+    return this.#handle(deviceId, leaf, () => parseValue(deviceUplinks[leaf], value), true)
   }
 
-  /** Cells and Wi-Fi a device heard without a fix: kept beside its positions for a later look-up. */
-  scan(deviceId: string, value: unknown): void {
+  /**
+   * Cells and Wi-Fi a device heard without a fix: kept beside its positions for a later look-up.
+   * Settles when stored (the watch's reply waits for it).
+   */
+  async scan(deviceId: string, value: unknown): Promise<void> {
     const device = this.#d.registry.getDevice(deviceId)
     if (!device) return this.#reject(deviceId, 'scan', 'unknown_device', 'device not in the registry')
     const parsed = parseValue(radioScan, value)
@@ -80,10 +87,21 @@ export class DeviceIngest {
     const now = this.#d.clock.now()
     this.#d.metrics.inc('care_scans_total')
     this.#heard(device, now)
-    this.#d.telemetry.scan({ deviceId, ...parsed.value, receivedAt: now })
+    await this.#waitFor(this.#d.telemetry.scan({ deviceId, ...parsed.value, receivedAt: now }))
   }
 
-  async #handle(deviceId: string, leaf: DeviceUplink, parse: () => Parsed<unknown>): Promise<void> {
+  /** An acknowledgement waits for the reading's batch: the batch goes to the store without delay. */
+  #waitFor(stored: Stored): Stored {
+    this.#d.telemetry.hurry()
+    return stored
+  }
+
+  async #handle(
+    deviceId: string,
+    leaf: DeviceUplink,
+    parse: () => Parsed<unknown>,
+    acked: boolean,
+  ): Promise<void> {
     const { metrics, clock } = this.#d
     // the registry and the device states are held in memory: an uplink reads the store nowhere
     const device = this.#d.registry.getDevice(deviceId)
@@ -112,10 +130,14 @@ export class DeviceIngest {
       case 'cancel':
         await this.#d.alarms.cancelFromDevice(deviceId, parsed.value as CancelPayload, 'cancel')
         return
-      case 'loc':
-        return this.#loc(deviceId, elder, parsed.value as LocPayload, now)
-      case 'vitals':
-        return this.#vitals(deviceId, elder, parsed.value as VitalsPayload, now)
+      case 'loc': {
+        const { stored } = await this.#loc(deviceId, elder, parsed.value as LocPayload, now)
+        return acked ? this.#waitFor(stored) : undefined
+      }
+      case 'vitals': {
+        const { stored } = await this.#vitals(deviceId, elder, parsed.value as VitalsPayload, now)
+        return acked ? this.#waitFor(stored) : undefined
+      }
       case 'status':
         return this.#status(device, parsed.value as StatusPayload, now)
     }
@@ -178,8 +200,10 @@ export class DeviceIngest {
     if (!result.ok) this.#reject(deviceId, 'event', 'refused', result.message)
   }
 
-  async #loc(deviceId: string, elder: Elder, loc: LocPayload, now: number): Promise<void> {
-    this.#d.telemetry.position({
+  /** Buffers the fix and moves the fence; answers the promise of the fix's batch
+   * (in an object: an async function would wait for a promise it returns). */
+  async #loc(deviceId: string, elder: Elder, loc: LocPayload, now: number): Promise<{ stored: Stored }> {
+    const stored = this.#d.telemetry.position({
       deviceId,
       ts: loc.ts,
       lat: loc.lat,
@@ -188,25 +212,25 @@ export class DeviceIngest {
       src: loc.src,
       receivedAt: now,
     })
-    if (!elder.fence) return
+    if (!elder.fence) return { stored }
     // a fix sent late (a watch's backlog after an outage) is history: it never moves the fence state
     // nor raises an alarm now (docs/decisions.md, "A late fix is history")
     if (now - loc.ts > STALE_FIX_MS) {
       this.#d.metrics.inc('care_fixes_late_total')
-      return
+      return { stored }
     }
     // contract: fence_exit when a `loc` leaves the elder's fence (with hysteresis against noisy fixes)
     const states = this.#d.states
     const before = states.fence(elder.id)
     const step = fenceStep(before, loc, { home: elder.home, radiusM: elder.fence.radiusM })
     const moved = step.state.outside !== before.outside || step.state.strikes !== before.strikes
-    const stored = moved ? states.setFence(elder.id, step.state, now) : undefined
+    const fenceStored = moved ? states.setFence(elder.id, step.state, now) : undefined
     if (!step.exited) {
       // a fix waits on no store: a failed write is counted, the state in memory stands
-      stored?.catch((error: unknown) => this.#stateNotStored(error, elder.id))
-      return
+      fenceStored?.catch((error: unknown) => this.#stateNotStored(error, elder.id))
+      return { stored }
     }
-    await stored
+    await fenceStored
     await this.#d.alarms.raise({
       kind: 'fence_exit',
       elderId: elder.id,
@@ -216,16 +240,19 @@ export class DeviceIngest {
       actor: 'system',
       data: { radiusM: elder.fence.radiusM, acc: loc.acc ?? null },
     })
+    return { stored }
   }
 
-  async #vitals(deviceId: string, elder: Elder, v: VitalsPayload, now: number): Promise<void> {
+  /** Buffers the reading and raises a breach; answers the promise of the reading's
+   * batch (in an object, as for a fix). */
+  async #vitals(deviceId: string, elder: Elder, v: VitalsPayload, now: number): Promise<{ stored: Stored }> {
     const { ts, ...reading } = v
     const doc: Record<string, number> = {}
     for (const [k, value] of Object.entries(reading)) if (typeof value === 'number') doc[k] = value
-    this.#d.telemetry.vitals({ deviceId, ts, doc, receivedAt: now })
+    const stored = this.#d.telemetry.vitals({ deviceId, ts, doc, receivedAt: now })
     // contract: vitals alarms from per-elder thresholds (default hr < 40 or > 130, SpO2 < 90)
     const check = checkVitals(reading, elder.vitals ?? {})
-    if (!check.breach) return
+    if (!check.breach) return { stored }
     await this.#d.alarms.raise({
       kind: 'vitals',
       elderId: elder.id,
@@ -234,6 +261,7 @@ export class DeviceIngest {
       actor: 'system',
       data: { reasons: check.reasons, ...doc },
     })
+    return { stored }
   }
 
   async #status(device: Device, status: StatusPayload, now: number): Promise<void> {

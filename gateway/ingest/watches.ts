@@ -39,8 +39,8 @@ export class WatchIngest {
     return this.#d.devices.reading(deviceId, leaf, payload)
   }
 
-  async onScan(deviceId: string, scan: RadioScan): Promise<void> {
-    this.#d.devices.scan(deviceId, scan)
+  onScan(deviceId: string, scan: RadioScan): Promise<void> {
+    return this.#d.devices.scan(deviceId, scan)
   }
 
   /** contract: a device's `status` goes offline when its connection ends (as an MQTT device's will). */

@@ -13,14 +13,33 @@ export interface BatchHistory {
   failed(append: OutboxAppend): void
 }
 
+/** Settles when the batch holding a reading is stored; rejects when the store refused that batch. */
+export type Stored = Promise<void>
+
+/** The batch being filled: one promise for every reading in it, settled by its write. */
+class Ticket {
+  readonly stored: Stored
+  settle!: (error?: unknown) => void
+
+  constructor() {
+    this.stored = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === undefined ? resolve() : reject(error))
+    })
+    // a reading sent at QoS 0 is not waited for: its batch's failure is counted, never unhandled
+    this.stored.catch(() => undefined)
+  }
+}
+
 /**
  * Telemetry writes off the SOS hot path: positions, vitals and devices' last fix and last-heard
  * time are buffered and stored in one repository call — one transaction — every flush, so 5,000
- * fixes a second cost twenty commits, not 5,000, and a `loc` never waits on the store. A flush
- * holds the event loop for about 15 µs a fix (25 µs with the history outbox) with SQLite, so it
- * stays small — every 50 ms, or at 500 fixes — and an alarm arriving meanwhile waits a few
- * milliseconds, not the 20–30 ms of a 1,250-fix batch. Batches are stored one after another, in
- * the order they were taken.
+ * fixes a second cost a few hundred commits, not 5,000. Each reading gets the promise of its
+ * batch (`Stored`): whoever must not acknowledge a reading before it is stored (a QoS 1 PUBACK, a
+ * watch's reply) waits on it, and nobody else waits at all. With SQLite on the event loop a flush
+ * holds it for about 15 µs a fix (25 µs with the history outbox), so it stays small — every 50 ms,
+ * or at 500 fixes; with the store on its own thread (gateway/store/sqlite/telemetry-thread.ts) the
+ * flush only hands the batch over, and runs every 10 ms so an acknowledgement waits little. Batches
+ * are stored one after another, in the order they were taken.
  */
 export class TelemetryWriter {
   readonly #repo: TelemetryRepository
@@ -34,6 +53,8 @@ export class TelemetryWriter {
   #lastFix = new Map<string, PositionRow>()
   #seen = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
+  #soon: NodeJS.Immediate | undefined
+  #ticket: Ticket | undefined
   #history: BatchHistory | undefined
   /** The last batch handed to the repository, settled when stored (or its failure counted). */
   #writing: Promise<void> = Promise.resolve()
@@ -60,16 +81,18 @@ export class TelemetryWriter {
   /** Stops the timer and stores what is buffered. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer)
+    if (this.#soon) clearImmediate(this.#soon)
     this.#timer = undefined
+    this.#soon = undefined
     await this.flush()
   }
 
-  position(row: PositionRow): void {
+  position(row: PositionRow): Stored {
     this.#positions.push(row)
     // a backlog sent late (a watch's buffered fixes) is older than the fix already held: it is history
     const known = this.#lastFix.get(row.deviceId)
     if (!known || row.ts >= known.ts) this.#lastFix.set(row.deviceId, row)
-    if (this.#positions.length >= this.#maxBatch) void this.flush()
+    return this.#added(this.#positions.length)
   }
 
   /** Any uplink: the device's last-heard time, kept for the silence watch across restarts. */
@@ -77,15 +100,35 @@ export class TelemetryWriter {
     this.#seen.set(deviceId, at)
   }
 
-  vitals(row: VitalsRow): void {
+  vitals(row: VitalsRow): Stored {
     this.#vitals.push(row)
-    if (this.#vitals.length >= this.#maxBatch) void this.flush()
+    return this.#added(this.#vitals.length)
   }
 
   /** Cells and Wi-Fi heard without a fix (stored with the next batch, in the embedded store only). */
-  scan(row: ScanRow): void {
+  scan(row: ScanRow): Stored {
     this.#scans.push(row)
-    if (this.#scans.length >= this.#maxBatch) void this.flush()
+    return this.#added(this.#scans.length)
+  }
+
+  /**
+   * A reading is waited for (a PUBACK, a watch's reply): what is buffered goes to the store at the
+   * next turn of the event loop, not the timer's next tick. Readings that came in the same turn go
+   * in the same batch, so a busy gateway still writes few, large batches.
+   */
+  hurry(): void {
+    this.#soon ??= setImmediate(() => {
+      this.#soon = undefined
+      void this.flush()
+    })
+  }
+
+  /** The promise of the batch the reading just joined; a full buffer goes to the store now. */
+  #added(buffered: number): Stored {
+    this.#ticket ??= new Ticket()
+    const { stored } = this.#ticket
+    if (buffered >= this.#maxBatch) void this.flush()
+    return stored
   }
 
   /** Devices erased: what is buffered of them is never stored. */
@@ -127,21 +170,27 @@ export class TelemetryWriter {
     return this.#repo.prune(before)
   }
 
-  #take(): Omit<TelemetryBatch, 'history'> | undefined {
+  #take(): (Omit<TelemetryBatch, 'history'> & { ticket: Ticket | undefined }) | undefined {
     if (
       this.#positions.length === 0 &&
       this.#vitals.length === 0 &&
       this.#scans.length === 0 &&
       this.#seen.size === 0
-    )
+    ) {
+      // everything the readings waited on was forgotten (an erasure): nothing is left to store
+      this.#ticket?.settle()
+      this.#ticket = undefined
       return undefined
+    }
     const batch = {
       positions: this.#positions,
       vitals: this.#vitals,
       scans: this.#scans,
       fixes: [...this.#lastFix.values()],
       seen: this.#seen,
+      ticket: this.#ticket,
     }
+    this.#ticket = undefined
     this.#positions = []
     this.#vitals = []
     this.#scans = []
@@ -150,17 +199,19 @@ export class TelemetryWriter {
     return batch
   }
 
-  async #write(batch: Omit<TelemetryBatch, 'history'>): Promise<void> {
+  async #write({ ticket, ...batch }: Omit<TelemetryBatch, 'history'> & { ticket: Ticket | undefined }) {
     let history: OutboxAppend | undefined
     try {
       history = this.#history?.lines(batch.positions, batch.vitals)
       const result = await this.#repo.write({ ...batch, history })
       if (history) this.#history?.committed(history, result)
       this.#metrics.inc('care_positions_stored_total', undefined, batch.positions.length)
+      ticket?.settle()
     } catch (error) {
       if (history) this.#history?.failed(history)
       this.#metrics.inc('care_telemetry_write_errors_total')
       this.#log.error({ err: error, positions: batch.positions.length }, 'telemetry batch not stored')
+      ticket?.settle(error instanceof Error ? error : new Error(String(error)))
     }
   }
 }

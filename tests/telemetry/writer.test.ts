@@ -67,10 +67,10 @@ function withHistory(limit = 1_000) {
 describe('the telemetry writer', () => {
   it('stores a flush as one batch: positions, vitals, each device’s newest fix and when it was heard', async () => {
     const { repo, metrics, writer } = parts()
-    writer.position(fix('D01', 1_000))
-    writer.position(fix('D02', 1_500))
-    writer.position(fix('D01', 2_000))
-    writer.vitals({ deviceId: 'D03', ts: 2_100, doc: { hr: 70 }, receivedAt: 2_100 })
+    void writer.position(fix('D01', 1_000))
+    void writer.position(fix('D02', 1_500))
+    void writer.position(fix('D01', 2_000))
+    void writer.vitals({ deviceId: 'D03', ts: 2_100, doc: { hr: 70 }, receivedAt: 2_100 })
     writer.seen('D01', 2_000)
     writer.seen('D03', 2_100)
     expect(repo.batches).toHaveLength(0)
@@ -93,10 +93,10 @@ describe('the telemetry writer', () => {
 
   it('keeps a device’s newest fix by its time when older ones (a backlog sent late) come after it', async () => {
     const { repo, writer } = parts()
-    writer.position(fix('D01', 5_000))
-    writer.position(fix('D01', 1_000))
-    writer.position(fix('D01', 2_000))
-    writer.scan({ deviceId: 'D01', ts: 3_000, cells: [], wifi: [], receivedAt: 3_000 })
+    void writer.position(fix('D01', 5_000))
+    void writer.position(fix('D01', 1_000))
+    void writer.position(fix('D01', 2_000))
+    void writer.scan({ deviceId: 'D01', ts: 3_000, cells: [], wifi: [], receivedAt: 3_000 })
     await writer.flush()
     expect(repo.batches[0]?.fixes.map((p) => p.ts)).toEqual([5_000])
     expect(repo.batches[0]?.scans).toHaveLength(1)
@@ -104,10 +104,10 @@ describe('the telemetry writer', () => {
 
   it('flushes by itself once a batch is full, without waiting for the timer', async () => {
     const { repo, writer } = parts(new MemoryTelemetry(), 3)
-    writer.position(fix('D01', 1))
-    writer.position(fix('D01', 2))
+    void writer.position(fix('D01', 1))
+    void writer.position(fix('D01', 2))
     expect(repo.batches).toHaveLength(0)
-    writer.position(fix('D01', 3))
+    void writer.position(fix('D01', 3))
     await writer.flush()
     expect(repo.batches.map((b) => b.positions.length)).toEqual([3])
   })
@@ -115,12 +115,12 @@ describe('the telemetry writer', () => {
   it('stores batches in the order they were taken, and settles a flush only once its batch is stored', async () => {
     const repo = new GatedTelemetry()
     const { writer } = parts(repo)
-    writer.position(fix('D01', 1))
+    void writer.position(fix('D01', 1))
     let firstStored = false
     const first = writer.flush().then(() => {
       firstStored = true
     })
-    writer.position(fix('D01', 2))
+    void writer.position(fix('D01', 2))
     let secondStored = false
     const second = writer.flush().then(() => {
       secondStored = true
@@ -141,19 +141,19 @@ describe('the telemetry writer', () => {
   it('counts and logs a batch the store refused, never rejects, and goes on with the next', async () => {
     const { repo, metrics, writer } = parts()
     repo.failNext = 1
-    writer.position(fix('D01', 1))
+    void writer.position(fix('D01', 1))
     await expect(writer.flush()).resolves.toBeUndefined()
     expect(metrics.get('care_telemetry_write_errors_total')).toBe(1)
     expect(metrics.get('care_positions_stored_total')).toBe(0)
-    writer.position(fix('D01', 2))
+    void writer.position(fix('D01', 2))
     await writer.flush()
     expect(repo.positions.map((p) => p.ts)).toEqual([2])
   })
 
   it('queues each batch’s history points in the outbox with it, and releases them when the batch fails', async () => {
     const { repo, writer, store, outbox } = withHistory()
-    writer.position(fix('D01', 1))
-    writer.position(fix('D02', 2))
+    void writer.position(fix('D01', 1))
+    void writer.position(fix('D02', 2))
     await writer.flush()
     expect(store.rows.map((r) => r.line)).toEqual([
       `position,device=D01 lat=${fix('D01', 1).lat} 1`,
@@ -162,7 +162,7 @@ describe('the telemetry writer', () => {
     expect(outbox.depth).toBe(2)
     expect(outbox.oldestAt()).toBe(1_000)
     repo.failNext = 1
-    writer.position(fix('D01', 3))
+    void writer.position(fix('D01', 3))
     await writer.flush()
     // neither the fix nor its point was stored, and the outbox counts only what it holds
     expect(store.rows).toHaveLength(2)
@@ -171,7 +171,7 @@ describe('the telemetry writer', () => {
 
   it('lets the outbox limit drop the oldest points of a batch, counted', async () => {
     const { metrics, writer, store, outbox } = withHistory(3)
-    for (let ts = 1; ts <= 5; ts++) writer.position(fix('D01', ts))
+    for (let ts = 1; ts <= 5; ts++) void writer.position(fix('D01', ts))
     await writer.flush()
     expect(store.rows.map((r) => r.line.split(' ')[2])).toEqual(['3', '4', '5'])
     expect(outbox.depth).toBe(3)
@@ -180,9 +180,9 @@ describe('the telemetry writer', () => {
 
   it('never stores what was buffered of erased devices', async () => {
     const { repo, writer } = parts()
-    writer.position(fix('D01', 1))
-    writer.position(fix('D02', 2))
-    writer.vitals({ deviceId: 'D01', ts: 3, doc: { hr: 60 }, receivedAt: 3 })
+    void writer.position(fix('D01', 1))
+    void writer.position(fix('D02', 2))
+    void writer.vitals({ deviceId: 'D01', ts: 3, doc: { hr: 60 }, receivedAt: 3 })
     writer.seen('D01', 3)
     writer.forget(['D01'])
     await writer.flush()
@@ -195,11 +195,58 @@ describe('the telemetry writer', () => {
   it('answers a track with the fixes still buffered, and stores what is left at stop', async () => {
     const { repo, writer } = parts()
     writer.start()
-    writer.position(fix('D01', 10))
-    writer.position(fix('D01', 20))
+    void writer.position(fix('D01', 10))
+    void writer.position(fix('D01', 20))
     expect((await writer.track('D01', 0, 15)).map((p) => p.ts)).toEqual([10])
-    writer.position(fix('D01', 30))
+    void writer.position(fix('D01', 30))
     await writer.stop()
     expect(repo.positions.map((p) => p.ts)).toEqual([10, 20, 30])
+  })
+
+  it('settles each reading’s promise with its batch: stored, or refused with the store’s error', async () => {
+    const repo = new GatedTelemetry()
+    const { writer } = parts(repo)
+    const settled: string[] = []
+    const first = writer.position(fix('D01', 1)).then(() => settled.push('first stored'))
+    const vitals = writer.vitals({ deviceId: 'D01', ts: 1, doc: { hr: 70 }, receivedAt: 1 })
+    void writer.flush()
+    const second = writer.position(fix('D01', 2)).then(() => settled.push('second stored'))
+    void writer.flush()
+    await expect.poll(() => repo.waiting).toBe(1)
+    expect(settled).toEqual([])
+    repo.release()
+    await first
+    await vitals
+    expect(settled).toEqual(['first stored'])
+    await expect.poll(() => repo.waiting).toBe(1)
+    repo.release()
+    await second
+    expect(settled).toEqual(['first stored', 'second stored'])
+
+    const failing = parts()
+    failing.repo.failNext = 1
+    const refused = failing.writer.position(fix('D02', 3))
+    await failing.writer.flush()
+    await expect(refused).rejects.toThrow()
+  })
+
+  it('writes out at the next turn of the event loop when a reading is waited for (hurry)', async () => {
+    const { repo, writer } = parts()
+    writer.start() // the timer's tick is 50 ms away
+    const stored = writer.position(fix('D01', 1))
+    writer.hurry()
+    writer.hurry() // one flush for both
+    await stored
+    expect(repo.batches).toHaveLength(1)
+    await writer.stop()
+  })
+
+  it('settles the readings of a batch an erasure emptied, with nothing stored', async () => {
+    const { repo, writer } = parts()
+    const stored = writer.position(fix('D09', 1))
+    writer.forget(['D09'])
+    await writer.flush()
+    await expect(stored).resolves.toBeUndefined()
+    expect(repo.batches).toHaveLength(0)
   })
 })

@@ -97,10 +97,28 @@ export class SqliteTelemetry implements TelemetryRepository {
     })
   }
 
-  async prune(before: number): Promise<number> {
-    const a = this.#sql.get('DELETE FROM positions WHERE received_at < ?').run(before).changes
-    const b = this.#sql.get('DELETE FROM vitals WHERE received_at < ?').run(before).changes
-    const c = this.#sql.get('DELETE FROM radio_scans WHERE received_at < ?').run(before).changes
-    return Number(a) + Number(b) + Number(c)
+  /**
+   * Deletes what was received before `before`, `step` rows per transaction with `pause` between
+   * two: a month of positions is millions of rows, and one DELETE would hold the write lock (and,
+   * on the event loop, the loop) for seconds.
+   */
+  async prune(
+    before: number,
+    { step = 5_000, pause }: { step?: number; pause?: () => Promise<unknown> } = {},
+  ): Promise<number> {
+    let removed = 0
+    for (const table of ['positions', 'vitals', 'radio_scans']) {
+      const chunk = this.#sql.get(
+        `DELETE FROM ${table} WHERE (device_id, ts) IN
+           (SELECT device_id, ts FROM ${table} WHERE received_at < ? LIMIT ?)`,
+      )
+      for (;;) {
+        const changes = Number(chunk.run(before, step).changes)
+        removed += changes
+        if (changes < step) break
+        await pause?.()
+      }
+    }
+    return removed
   }
 }

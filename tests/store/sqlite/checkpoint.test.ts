@@ -35,7 +35,7 @@ describe('WAL checkpoints of a busy telemetry writer', () => {
     const t0 = Date.now()
     const write = async (from: number, count: number) => {
       for (let i = from; i < from + count; i++) {
-        writer.position({ deviceId: `D${i % 2_000}`, ts: t0 + i, lat: 37.7, lon: 117.6, receivedAt: t0 })
+        void writer.position({ deviceId: `D${i % 2_000}`, ts: t0 + i, lat: 37.7, lon: 117.6, receivedAt: t0 })
       }
       await writer.flush()
     }
