@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { ensureWebBuild } from '../tests/web/support/build.ts'
 import { between, seededRandom } from './lib/prng.ts'
@@ -13,7 +16,9 @@ import { procCpuMs } from './suite/servers.ts'
  * own metric (prom-client's `nodejs_eventloop_lag_*` at /api/v1/metrics, whose histogram restarts at
  * every scrape: one scrape before the run, one after). Its monitor samples every 10 ms and counts the
  * sampling interval in: an idle loop reads about 10 ms, which the quiet spell before the first file
- * shows as the baseline. Prints a small table and one JSON line. Not run in CI: it takes minutes.
+ * shows as the baseline. The event-loop recorder (bench/lib/loop-probe.ts) is preloaded too: its
+ * stalls of 20 ms or more, with their wall-clock times, give each phase's longest stall exactly.
+ * Prints a small table and one JSON line. Not run in CI: it takes minutes.
  */
 
 const ELDERS = Number(process.env.BENCH_IMPORT_ELDERS ?? 20_000)
@@ -60,13 +65,22 @@ interface Phase {
   rejected: number
   gatewayCpuMs: number
   lag: Lag
+  /** Wall-clock bounds of the run, to find the recorder's stalls in it. */
+  from: number
+  to: number
+  longestStallMs?: number
+  stallsOver20Ms?: number
 }
 
 const ms = (seconds: number | undefined) => Math.round((seconds ?? 0) * 10_000) / 10
 
 // the gateway serves the build it finds when it starts
 ensureWebBuild()
-const gateway = await startGateway()
+const probeFile = join(mkdtempSync(join(tmpdir(), 'care-bench-import-')), 'loop.json')
+const gateway = await startGateway({
+  env: { BENCH_LOOP_PROBE: probeFile },
+  nodeArgs: ['--import', join(import.meta.dirname, 'lib', 'loop-probe.ts')],
+})
 const lag = async (): Promise<Lag> => {
   const m = await gateway.metrics()
   return {
@@ -94,12 +108,14 @@ async function importFile(
   const previewMs = performance.now() - t0
   await lag() // the scrape restarts the gateway's delay histogram: the run's window begins
   const cpu0 = await procCpuMs(gateway.child.pid)
+  const from = Date.now()
   const t1 = performance.now()
   await page.click('#import-run')
   await page.waitForSelector('#import[data-stage=done], #import[data-stage=failed]', {
     timeout: RUN_TIMEOUT_MS,
   })
   const runMs = performance.now() - t1
+  const to = Date.now()
   const during = await lag()
   const gatewayCpuMs = (await procCpuMs(gateway.child.pid)) - cpu0
   if ((await stage(page)) !== 'done')
@@ -114,6 +130,8 @@ async function importFile(
     rejected: await count(page, 'rejected'),
     gatewayCpuMs,
     lag: during,
+    from,
+    to,
   }
 }
 
@@ -141,6 +159,14 @@ try {
   await browser.close()
   await gateway.child.stop()
 }
+// the recorder wrote its stalls at the gateway's exit: each phase's are those within its run
+const stalls = (JSON.parse(readFileSync(probeFile, 'utf8')) as { stalls: { at: number; ms: number }[] })
+  .stalls
+for (const r of results) {
+  const mine = stalls.filter((s) => s.at >= r.from && s.at <= r.to)
+  r.longestStallMs = Math.max(0, ...mine.map((s) => s.ms))
+  r.stallsOver20Ms = mine.length
+}
 
 const table = [
   [
@@ -155,6 +181,7 @@ const table = [
     'loop p50',
     'loop p99',
     'loop max',
+    'longest stall',
   ],
   [
     'quiet',
@@ -168,6 +195,7 @@ const table = [
     `${quiet.p50Ms} ms`,
     `${quiet.p99Ms} ms`,
     `${quiet.maxMs} ms`,
+    '—',
   ],
   ...results.map((r) => [
     r.phase,
@@ -181,6 +209,7 @@ const table = [
     `${r.lag.p50Ms} ms`,
     `${r.lag.p99Ms} ms`,
     `${r.lag.maxMs} ms`,
+    `${r.longestStallMs} ms (${r.stallsOver20Ms} ≥ 20 ms)`,
   ]),
 ]
 const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? []

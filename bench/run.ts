@@ -9,7 +9,8 @@
  * BENCH_WATCHES (watches held, 2,000), BENCH_WATCH_SOS (200), BENCH_BOARD=0 (skip the browser), BENCH_PROFILE=<dir> (CPU profile of the
  * gateway during the SOS run), BENCH_GATEWAY_MAIN=<path to gateway/main.ts> (another
  * checkout's gateway, to compare versions), BENCH_WRITE=0 (do not touch the docs), BENCH_ONLY=sos
- * (provisioning, idle connections and the loaded SOS run only, for profiling; writes nothing).
+ * (provisioning, idle connections and the loaded SOS run only, for profiling; writes nothing),
+ * BENCH_ONLY=ingest (the stepped ingest alone; writes nothing).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
@@ -131,12 +132,17 @@ async function relayBaseline(start: () => Promise<Relay>): Promise<Record<string
 /** Node arguments preloading the event-loop and GC recorder (bench/lib/loop-probe.ts). */
 const LOOP_PROBE = ['--import', join(here, 'lib', 'loop-probe.ts')]
 
-interface LoopReport {
-  windowStart: number
+interface LoopWindow {
   windowEnd: number
   delayMs: { p50: number; p99: number; p999: number; max: number }
   stalls: { at: number; ms: number }[]
   gcs: { at: number; ms: number; kind: number }[]
+}
+
+interface LoopReport extends LoopWindow {
+  windowStart: number
+  /** After the window closed (the load generators leaving), when it was closed. */
+  after?: LoopWindow
 }
 
 function summariseLoop(file: string) {
@@ -149,6 +155,14 @@ function summariseLoop(file: string) {
     gcPausesOver5Ms: loop.gcs.length,
     gcMsTotal: sum(loop.gcs),
     gcMaxMs: Math.max(0, ...loop.gcs.map((g) => g.ms)),
+    ...(loop.after
+      ? {
+          afterWindow: {
+            delayMaxMs: loop.after.delayMs.max,
+            longestStallMs: Math.max(0, ...loop.after.stalls.map((s) => s.ms)),
+          },
+        }
+      : {}),
   }
 }
 
@@ -214,6 +228,8 @@ async function sosUnderLoad(gw: BenchGateway): Promise<Record<string, unknown>> 
     '50',
   ])
   const ms = performance.now() - t0
+  // the window ends with the probe: the 10,000 devices leaving at once are measured apart
+  process.kill(gw.child.pid, 'SIGUSR2')
   const cpu1 = await cpuNow()
   const after = sumCounters(await Promise.all(loads.map((l) => l.report())))
   const m1 = await gw.metrics()
@@ -254,9 +270,15 @@ function pidByArgument(text: string): number {
 /** Stepped `loc` ingest through the whole gateway, history outbox drained to VictoriaMetrics. */
 async function ingestRun(dataDir: string): Promise<void> {
   const victoria = existsSync(VICTORIA) ? await startVictoria() : undefined
+  const loopFile = join(dataDir, 'ingest-loop.json')
+  const profile = process.env.BENCH_PROFILE
   const gw = await startGateway({
     dataDir,
-    env: victoria ? { CARE_INFLUX_URL: victoria.url, CARE_INFLUX_BUCKET: 'care' } : {},
+    env: {
+      ...(victoria ? { CARE_INFLUX_URL: victoria.url, CARE_INFLUX_BUCKET: 'care' } : {}),
+      BENCH_LOOP_PROBE: loopFile,
+    },
+    nodeArgs: [...LOOP_PROBE, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
   })
   try {
     const metric = async (name: string) => (await gw.metrics()).get(name) ?? 0
@@ -290,6 +312,13 @@ async function ingestRun(dataDir: string): Promise<void> {
     await gw.child.stop()
     await victoria?.stop()
   }
+  // the gateway's event-loop stalls over the whole stepped run, with their wall-clock times
+  const loop = JSON.parse(readFileSync(loopFile, 'utf8')) as LoopReport
+  emit('ingest-loop', {
+    delayMs: loop.delayMs,
+    stalls: loop.stalls.filter((s) => s.ms >= 50),
+    gcMaxMs: Math.max(0, ...loop.gcs.map((g) => g.ms)),
+  })
 }
 
 async function restartRun(): Promise<void> {
@@ -315,6 +344,15 @@ emit('machine', { loadAverageAtStart: load1(), connections: CONNECTIONS })
 if (process.env.BENCH_ONLY === 'sos') {
   // the loaded SOS run alone (with BENCH_PROFILE, for a profile of it); nothing written to the docs
   await gatewayRun()
+  process.exit(0)
+}
+if (process.env.BENCH_ONLY === 'ingest') {
+  // the stepped ingest alone, on devices provisioned for it; nothing written to the docs
+  const dataDir = mkdtempSync(join(tmpdir(), 'care-bench-'))
+  const gw = await startGateway({ dataDir })
+  await gw.provision(deviceRecords('BGD', CONNECTIONS))
+  await gw.child.stop()
+  await ingestRun(dataDir)
   process.exit(0)
 }
 emit('relay-aedes', await relayBaseline(startRawAedes))

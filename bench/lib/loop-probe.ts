@@ -4,8 +4,10 @@
  * changes nothing in the process: a 10 ms interval notes how late it runs
  * (stalls over `BENCH_LOOP_STALL_MS`, default 20, with their wall-clock time),
  * `monitorEventLoopDelay` keeps the delay histogram, a `gc` observer the
- * collections of 5 ms or more. On SIGUSR2 the histogram restarts (the
- * measured window begins); at exit everything is written to the file as JSON.
+ * collections of 5 ms or more. The first SIGUSR2 restarts the histogram (the
+ * measured window begins), a second one closes the window: its figures are
+ * kept, and what comes after (the load generators leaving) is recorded apart
+ * as `after`. At exit everything is written to the file as JSON.
  */
 import { writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
@@ -35,28 +37,30 @@ if (file) {
     }
   })
   gcObserver.observe({ entryTypes: ['gc'] })
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100
+  const figures = () => ({
+    p50: ms(histogram.percentile(50)),
+    p99: ms(histogram.percentile(99)),
+    p999: ms(histogram.percentile(99.9)),
+    max: ms(histogram.max),
+  })
+  type Figures = { windowEnd: number; delayMs: ReturnType<typeof figures>; stalls: unknown[]; gcs: unknown[] }
+  let closed: Figures | undefined
+  let signals = 0
   process.on('SIGUSR2', () => {
+    signals++
+    if (signals === 2)
+      closed = { windowEnd: Date.now(), delayMs: figures(), stalls: [...stalls], gcs: [...gcs] }
     histogram.reset()
     stalls.length = 0
     gcs.length = 0
-    windowStart = Date.now()
+    if (signals === 1) windowStart = Date.now()
   })
   process.on('exit', () => {
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100
+    const now = { windowEnd: Date.now(), delayMs: figures(), stalls, gcs }
     writeFileSync(
       file,
-      JSON.stringify({
-        windowStart,
-        windowEnd: Date.now(),
-        delayMs: {
-          p50: ms(histogram.percentile(50)),
-          p99: ms(histogram.percentile(99)),
-          p999: ms(histogram.percentile(99.9)),
-          max: ms(histogram.max),
-        },
-        stalls,
-        gcs,
-      }),
+      JSON.stringify(closed ? { windowStart, ...closed, after: now } : { windowStart, ...now }),
     )
   })
 }

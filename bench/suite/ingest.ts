@@ -225,7 +225,7 @@ export async function stepIngest(target: IngestTarget, options: IngestOptions): 
       }
       step.kept = step.lossPct <= 0.1 && drainMs <= 1_000
       steps.push(step)
-      process.stderr.write(`  ingest step ${JSON.stringify(step)}\n`)
+      process.stderr.write(`  ingest step ${JSON.stringify({ ...step, endedAt: Date.now() })}\n`)
       if (!step.offered) {
         stop = `the generators could not offer ${rate.toLocaleString('en-US')}/s`
         break

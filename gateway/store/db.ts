@@ -12,6 +12,12 @@ export type Row = Record<string, SQLInputValue>
 export class Store {
   readonly db: DatabaseSync
   readonly path: string
+  /**
+   * Transactions of this connection under way or waiting, shared with the telemetry store's
+   * thread (store/sqlite/telemetry-worker.ts), which starts no batch while it is above zero: a
+   * write of the event loop (an alarm) waits for at most the one batch already being written.
+   */
+  readonly turns = new Int32Array(new SharedArrayBuffer(4))
   #depth = 0
 
   constructor(path: string) {
@@ -41,17 +47,34 @@ export class Store {
   /** Run `fn` in one transaction; nested calls join the outer one. */
   tx<T>(fn: () => T): T {
     if (this.#depth > 0) return fn()
-    this.db.exec('BEGIN IMMEDIATE')
-    this.#depth++
+    const done = this.holdTurn()
     try {
-      const result = fn()
-      this.db.exec('COMMIT')
-      return result
-    } catch (error) {
-      this.db.exec('ROLLBACK')
-      throw error
+      this.db.exec('BEGIN IMMEDIATE')
+      this.#depth++
+      try {
+        const result = fn()
+        this.db.exec('COMMIT')
+        return result
+      } catch (error) {
+        this.db.exec('ROLLBACK')
+        throw error
+      } finally {
+        this.#depth--
+      }
     } finally {
-      this.#depth--
+      done()
+    }
+  }
+
+  /** Asks the other connections of the process to start no write until the returned function is called. */
+  holdTurn(): () => void {
+    Atomics.add(this.turns, 0, 1)
+    let held = true
+    return () => {
+      if (!held) return
+      held = false
+      Atomics.sub(this.turns, 0, 1)
+      Atomics.notify(this.turns, 0)
     }
   }
 

@@ -56,6 +56,9 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
   care_flow_errors_total: { help: 'Errors logged by the embedded flows' },
   care_positions_stored_total: { help: 'Positions written to the store' },
   care_telemetry_write_errors_total: { help: 'Telemetry batches that could not be stored' },
+  care_telemetry_gave_way_total: {
+    help: 'Telemetry batches that waited for a transaction of the event loop before they were written',
+  },
   care_telemetry_thread_failures_total: {
     help: 'Times the telemetry store\u2019s thread failed and telemetry went back to the event loop',
   },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import writeXlsx from 'write-excel-file/node'
-import { XLSX_TYPE } from '../../gateway/registry/import/xlsx.ts'
+import { XLSX_TYPE } from '../../gateway/registry/import/tables.ts'
 import { ADMIN_TOKEN, HOME, startWorld, type World } from '../support/world.ts'
 
 let world: World

@@ -55,6 +55,18 @@ describe('POST /import', () => {
     expect((await world.api('GET', '/api/v1/elders/E002')).body).toMatchObject({ risk: 'safe' })
   })
 
+  it('refuses a file that is not CSV with a clear 400, small or large (read on a thread)', async () => {
+    const rows = Array.from({ length: 8_000 }, (_, i) => `E${10_000 + i},Elder ${i},${HOME.lat},${HOME.lon}`)
+    for (const body of ['id,name\nE1,"unclosed\n', `id,name,lat,lon\n${rows.join('\n')}\nE9,"unclosed\n`]) {
+      const { status, body: answer } = await importCsv('elders', body)
+      expect(status).toBe(400)
+      expect((answer as unknown as { error: { message: string } }).error.message).toMatch(
+        /^not readable as CSV: /,
+      )
+    }
+    expect((await world.api('GET', '/api/v1/elders/E10000')).status).toBe(404)
+  })
+
   it('reads a cell the pages guarded against formulas as it was before the guard', async () => {
     const { body } = await importCsv(
       'elders',

@@ -26,7 +26,7 @@ export function fileSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
-/** A sheet cell as text, as the gateway reads it (gateway/registry/import/xlsx-worker.ts). */
+/** A sheet cell as text, as the gateway reads it (gateway/registry/import/table-worker.ts). */
 function cellText(cell: unknown): string {
   if (cell === null || cell === undefined) return ''
   if (cell instanceof Date) return cell.toISOString()

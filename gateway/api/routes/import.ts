@@ -3,7 +3,6 @@ import { z } from 'zod'
 import { type ImportType, importTypes } from '../../registry/import/columns.ts'
 import {
   type CsvRow,
-  csvRecords,
   ImportFileError,
   previewTable,
   type TablePreview,
@@ -11,7 +10,7 @@ import {
 } from '../../registry/import/csv.ts'
 import { ImportJobs } from '../../registry/import/jobs.ts'
 import { checkRows, type ImportReport, runImport } from '../../registry/import/run.ts'
-import { XLSX_TYPE, xlsxRecords } from '../../registry/import/xlsx.ts'
+import { readTable, XLSX_TYPE } from '../../registry/import/tables.ts'
 import { resourceId } from '../../registry/schemas.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
@@ -42,9 +41,9 @@ function fileRefused(error: unknown): never {
   throw error
 }
 
-/** The records of a CSV (text) or an Excel workbook (bytes, read off the event loop). */
-async function recordsOf(body: string | Buffer): Promise<string[][]> {
-  return typeof body === 'string' ? csvRecords(body) : xlsxRecords(body)
+/** The records of a CSV (text) or an Excel workbook (bytes); large files are read off the event loop. */
+function recordsOf(body: string | Buffer): Promise<string[][]> {
+  return readTable(body)
 }
 
 /** The request's rows, or a 400 when the file itself is unusable. */

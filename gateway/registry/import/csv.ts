@@ -16,7 +16,7 @@ export function csvRecords(text: string): string[][] {
 }
 
 /**
- * A table's records (a CSV's, or an Excel sheet's: gateway/registry/import/xlsx.ts) → one entry per
+ * A table's records (a CSV's, or an Excel sheet's: gateway/registry/import/tables.ts) → one entry per
  * data record, numbered from 1 after the header line. An unknown header fails the whole file; a
  * record with too many cells fails alone.
  */

@@ -73,8 +73,9 @@ export class SqliteOutbox implements OutboxRepository {
   }
 
   async remove(first: number, last: number): Promise<number> {
-    return Number(
-      this.#sql.get('DELETE FROM history_outbox WHERE id BETWEEN ? AND ?').run(first, last).changes,
+    // in a transaction of the store's: the telemetry thread gives way to it (Store.turns)
+    return this.#store.tx(() =>
+      Number(this.#sql.get('DELETE FROM history_outbox WHERE id BETWEEN ? AND ?').run(first, last).changes),
     )
   }
 

@@ -55,7 +55,7 @@ export class ThreadedTelemetry implements TelemetryRepository {
   start(): Promise<void> {
     if (this.#worker || this.#store.path === ':memory:') return Promise.resolve()
     const worker = new Worker(new URL('./telemetry-worker.ts', import.meta.url), {
-      workerData: { path: this.#store.path },
+      workerData: { path: this.#store.path, turns: this.#store.turns },
     })
     const ready = new Promise<void>((resolve) => {
       const settle = () => resolve()
@@ -65,6 +65,10 @@ export class ThreadedTelemetry implements TelemetryRepository {
     })
     worker.on('message', (answer: TelemetryAnswer | { ready: true }) => {
       if ('ready' in answer) return
+      if ('waiting' in answer) {
+        this.#o.metrics.inc('care_telemetry_gave_way_total')
+        return
+      }
       const waiting = this.#waiting.get(answer.id)
       if (!waiting) return
       this.#waiting.delete(answer.id)

@@ -20,6 +20,8 @@ export type TelemetryJob =
 export type TelemetryAnswer =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string }
+  /** The thread waits for the event loop's transaction before its next job. */
+  | { waiting: true }
 
 /** Rows a prune deletes per transaction, and the pause between two (the gateway's writes go between). */
 const PRUNE_STEP = 2_000
@@ -27,10 +29,26 @@ const PRUNE_PAUSE_MS = 10
 
 const port = parentPort
 if (!port) throw new Error('telemetry-worker.ts runs as a worker thread')
-const store = new Store((workerData as { path: string }).path)
+const data = workerData as { path: string; turns: Int32Array }
+const store = new Store(data.path)
 store.open()
 const telemetry = new SqliteTelemetry(store)
 port.postMessage({ ready: true })
+
+/**
+ * The event loop's transactions go first: while one is under way or waiting (the store's shared
+ * `turns`), no job starts here, so an alarm's commit waits for at most the batch already being
+ * written, never for a queue of them.
+ */
+function giveWay(): void {
+  let turns = Atomics.load(data.turns, 0)
+  if (turns === 0) return
+  port?.postMessage({ waiting: true } satisfies TelemetryAnswer)
+  while (turns > 0) {
+    Atomics.wait(data.turns, 0, turns, 50)
+    turns = Atomics.load(data.turns, 0)
+  }
+}
 
 /** Jobs run one after another, in the order they came: batches are stored in the order taken. */
 let queue: Promise<void> = Promise.resolve()
@@ -44,6 +62,7 @@ port.on('message', (job: TelemetryJob) => {
     return
   }
   queue = queue.then(async () => {
+    giveWay()
     try {
       const result =
         job.op === 'write'

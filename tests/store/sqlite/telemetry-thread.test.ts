@@ -96,4 +96,19 @@ describe('the telemetry store’s thread', () => {
     await repo.write(batch([fix('D01', 20_000, 37.9)]))
     expect(store.db.prepare('SELECT lat FROM positions WHERE ts = 20000').get()).toEqual({ lat: 37.9 })
   })
+
+  it('starts no batch while a transaction of the event loop is under way or waiting, and writes it after', async () => {
+    const { store, repo, metrics } = await open()
+    const release = store.holdTurn()
+    const written = repo.write(batch([fix('D01', 1, 37.5)]))
+    await expect.poll(() => metrics.get('care_telemetry_gave_way_total')).toBe(1)
+    expect(store.db.prepare('SELECT count(*) AS n FROM positions').get()).toEqual({ n: 0 })
+    release()
+    await written
+    expect(store.db.prepare('SELECT count(*) AS n FROM positions').get()).toEqual({ n: 1 })
+    // a transaction of the event loop holds the turn for its own length only
+    store.tx(() => store.db.prepare('SELECT 1').get())
+    expect(Atomics.load(store.turns, 0)).toBe(0)
+    await repo.stop()
+  })
 })
