@@ -5,6 +5,12 @@ import { migrations } from './migrations.ts'
 
 export type Row = Record<string, SQLInputValue>
 
+/** Indexes into `Store.turns`. */
+export const WANT = 0
+export const WRITING = 1
+/** Longer than any batch takes; past it SQLite's own busy handler waits. */
+const THREAD_WAIT_MAX_MS = 1_000
+
 /**
  * The embedded store: one SQLite file in WAL mode. Each state change runs
  * in one transaction (`tx`), so a crash leaves either all of it or none.
@@ -13,11 +19,13 @@ export class Store {
   readonly db: DatabaseSync
   readonly path: string
   /**
-   * Transactions of this connection under way or waiting, shared with the telemetry store's
-   * thread (store/sqlite/telemetry-worker.ts), which starts no batch while it is above zero: a
-   * write of the event loop (an alarm) waits for at most the one batch already being written.
+   * Shared with the telemetry store's thread (store/sqlite/telemetry-worker.ts): `[WANT]` counts
+   * this connection's transactions under way or waiting, and the thread starts no write while it
+   * is above zero; `[WRITING]` is 1 while the thread writes. A transaction here waits for that
+   * write to end on the flag, woken the moment it ends, instead of in SQLite's busy handler, which
+   * sleeps a millisecond and more at a time: an alarm waits for at most the one batch being written.
    */
-  readonly turns = new Int32Array(new SharedArrayBuffer(4))
+  readonly turns = new Int32Array(new SharedArrayBuffer(8))
   #depth = 0
 
   constructor(path: string) {
@@ -49,6 +57,7 @@ export class Store {
     if (this.#depth > 0) return fn()
     const done = this.holdTurn()
     try {
+      this.#waitForThread()
       this.db.exec('BEGIN IMMEDIATE')
       this.#depth++
       try {
@@ -68,13 +77,21 @@ export class Store {
 
   /** Asks the other connections of the process to start no write until the returned function is called. */
   holdTurn(): () => void {
-    Atomics.add(this.turns, 0, 1)
+    Atomics.add(this.turns, WANT, 1)
     let held = true
     return () => {
       if (!held) return
       held = false
-      Atomics.sub(this.turns, 0, 1)
-      Atomics.notify(this.turns, 0)
+      Atomics.sub(this.turns, WANT, 1)
+      Atomics.notify(this.turns, WANT)
+    }
+  }
+
+  /** The thread's write under way, if any, ends (bounded: a thread that died writing is not waited for). */
+  #waitForThread(): void {
+    const until = performance.now() + THREAD_WAIT_MAX_MS
+    while (Atomics.load(this.turns, WRITING) === 1 && performance.now() < until) {
+      Atomics.wait(this.turns, WRITING, 1, 20)
     }
   }
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import type { TelemetryBatch } from '../../telemetry/ports.ts'
-import { Store } from '../db.ts'
+import { Store, WANT, WRITING } from '../db.ts'
 import { SqliteTelemetry } from './telemetry.ts'
 
 /** What the gateway asks of the thread. */
@@ -36,18 +36,34 @@ const telemetry = new SqliteTelemetry(store)
 port.postMessage({ ready: true })
 
 /**
- * The event loop's transactions go first: while one is under way or waiting (the store's shared
- * `turns`), no job starts here, so an alarm's commit waits for at most the batch already being
- * written, never for a queue of them.
+ * The event loop's transactions go first. The thread says it writes (`WRITING`) and then looks
+ * whether the loop wants a turn (`WANT`); the loop does the same the other way round
+ * (Store.tx), so one of the two always sees the other. While the loop wants its turn no write
+ * starts here, so an alarm's commit waits for at most the batch already being written.
  */
-function giveWay(): void {
-  let turns = Atomics.load(data.turns, 0)
-  if (turns === 0) return
-  port?.postMessage({ waiting: true } satisfies TelemetryAnswer)
-  while (turns > 0) {
-    Atomics.wait(data.turns, 0, turns, 50)
-    turns = Atomics.load(data.turns, 0)
+function acquire(): void {
+  let told = false
+  for (;;) {
+    Atomics.store(data.turns, WRITING, 1)
+    const wanted = Atomics.load(data.turns, WANT)
+    if (wanted === 0) return
+    release()
+    if (!told) port?.postMessage({ waiting: true } satisfies TelemetryAnswer)
+    told = true
+    Atomics.wait(data.turns, WANT, wanted, 50)
   }
+}
+
+function release(): void {
+  Atomics.store(data.turns, WRITING, 0)
+  Atomics.notify(data.turns, WRITING)
+}
+
+/** Between two steps of a prune the loop may write: the turn is let go for the pause. */
+async function pause(): Promise<void> {
+  release()
+  await sleep(PRUNE_PAUSE_MS)
+  acquire()
 }
 
 /** Jobs run one after another, in the order they came: batches are stored in the order taken. */
@@ -62,14 +78,16 @@ port.on('message', (job: TelemetryJob) => {
     return
   }
   queue = queue.then(async () => {
-    giveWay()
+    acquire()
     try {
       const result =
         job.op === 'write'
           ? await telemetry.write(job.batch)
-          : await telemetry.prune(job.before, { step: PRUNE_STEP, pause: () => sleep(PRUNE_PAUSE_MS) })
+          : await telemetry.prune(job.before, { step: PRUNE_STEP, pause })
+      release()
       port.postMessage({ id: job.id, ok: true, result } satisfies TelemetryAnswer)
     } catch (error) {
+      release()
       port.postMessage({ id: job.id, ok: false, error: String(error) } satisfies TelemetryAnswer)
     }
   })
