@@ -34,23 +34,26 @@ describe('import jobs', () => {
     await registry.load()
     const jobs = new ImportJobs(registry, new ManualClock(5_000))
     const ended: unknown[] = []
-    const job = jobs.start('elders', [...elders(700), { row: 701, reason: '3 cells but 2 columns' }], (o) =>
+    const job = jobs.start('elders', [...elders(450), { row: 451, reason: '3 cells but 2 columns' }], (o) =>
       ended.push(o),
     )
-    expect(job).toMatchObject({ state: 'running', total: 701, done: 0, startedAt: 5_000 })
+    expect(job).toMatchObject({ state: 'running', total: 451, done: 0, startedAt: 5_000 })
     await until(() => store.waiting.length === 1)
     expect(jobs.view(job.id)).toMatchObject({ state: 'running', done: 0 })
     expect(jobs.report(job.id)).toBe('running')
     store.waiting.shift()?.()
-    // the first step of 500 rows is stored; the second waits for its write
+    // elders go in steps of 200 rows: each stored before the next is written
     await until(() => store.waiting.length === 1)
-    expect(jobs.view(job.id)).toMatchObject({ state: 'running', done: 500, created: 500 })
+    expect(jobs.view(job.id)).toMatchObject({ state: 'running', done: 200, created: 200 })
+    store.waiting.shift()?.()
+    await until(() => store.waiting.length === 1)
+    expect(jobs.view(job.id)).toMatchObject({ state: 'running', done: 400, created: 400 })
     store.waiting.shift()?.()
     await until(() => ended.length === 1)
-    expect(jobs.view(job.id)).toMatchObject({ state: 'done', done: 701, created: 700, rejected: 1 })
+    expect(jobs.view(job.id)).toMatchObject({ state: 'done', done: 451, created: 450, rejected: 1 })
     const report = jobs.report(job.id)
-    expect(report).toMatchObject({ total: 701, created: 700, rejected: 1 })
-    expect(ended[0]).toMatchObject({ report: { total: 701 } })
+    expect(report).toMatchObject({ total: 451, created: 450, rejected: 1 })
+    expect(ended[0]).toMatchObject({ report: { total: 451 } })
     expect(jobs.view('no-such-job')).toBeUndefined()
   })
 
@@ -66,9 +69,9 @@ describe('import jobs', () => {
     await until(() => ended.length === 1)
     expect(jobs.view(job.id)).toMatchObject({
       state: 'failed',
-      done: 500,
+      done: 200,
       error: expect.stringMatching(/stopping/),
     })
-    expect(store.elders.size).toBe(500)
+    expect(store.elders.size).toBe(200)
   })
 })

@@ -49,7 +49,7 @@ function recordsOf(body: string | Buffer): Promise<string[][]> {
 /** The request's rows, or a 400 when the file itself is unusable. */
 async function rowsOf(type: ImportType, body: unknown): Promise<CsvRow[]> {
   try {
-    if (typeof body === 'string' || Buffer.isBuffer(body)) return tableRows(type, await recordsOf(body))
+    if (typeof body === 'string' || Buffer.isBuffer(body)) return await tableRows(type, await recordsOf(body))
     return jsonRows(body)
   } catch (error) {
     return fileRefused(error)

@@ -25,10 +25,10 @@ export interface ImportReport {
 
 /**
  * Rows checked, hashed and written per step. Between steps the import yields to the event loop, so
- * one step is all it ever holds it for: 500 elder rows (one transaction) or 100 device or carer rows
+ * one step is all it ever holds it for: 200 elder rows (one transaction, about 20 ms) or 100 device or carer rows
  * (their scrypt hashes run on libuv's pool meanwhile). bench/import.ts measures the loop's delay.
  */
-const STEP = { elders: 500, devices: 100, carers: 100 } as const
+const STEP = { elders: 200, devices: 100, carers: 100 } as const
 
 /** How far an import has got: rows settled (stored or rejected) of all the file's rows. */
 export interface ImportProgress {

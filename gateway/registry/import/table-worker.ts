@@ -31,8 +31,13 @@ async function records(file: TableFile): Promise<string[][]> {
   )
 }
 
+/** Records are sent in parts: taking in one message of 20,000 rows would itself hold the event loop. */
+const PART = 2_000
+
 try {
-  port.postMessage({ records: await records(workerData as TableFile) })
+  const all = await records(workerData as TableFile)
+  for (let i = 0; i < all.length; i += PART) port.postMessage({ records: all.slice(i, i + PART) })
+  port.postMessage({ done: true })
 } catch (error) {
   port.postMessage({ error: error instanceof Error ? error.message : String(error) })
 }

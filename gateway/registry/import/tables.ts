@@ -33,10 +33,15 @@ export function readTable(body: string | Uint8Array): Promise<string[][]> {
       void worker.terminate()
       reject(new ImportFileError(`the file took longer than ${READ_TIMEOUT_MS / 1000} s to read`))
     }, READ_TIMEOUT_MS)
-    worker.once('message', (answer: { records?: string[][]; error?: string }) => {
+    const records: string[][] = []
+    worker.on('message', (answer: { records?: string[][]; done?: true; error?: string }) => {
+      if (answer.records) {
+        for (const record of answer.records) records.push(record)
+        return
+      }
       clearTimeout(timer)
       void worker.terminate()
-      if (answer.records) resolve(answer.records)
+      if (answer.done) resolve(records)
       else if ('csv' in file) reject(new ImportFileError(answer.error ?? 'not readable as CSV'))
       else reject(new ImportFileError(`not readable ${what}: ${answer.error}`))
     })
