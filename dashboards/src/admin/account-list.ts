@@ -1,6 +1,7 @@
-import { html, nothing } from 'lit-html'
+import { html, nothing, type TemplateResult } from 'lit-html'
+import { repeat } from 'lit-html/directives/repeat.js'
 import { api } from '../shared/api.ts'
-import { aw } from './accounts-words.ts'
+import { type AccountWord, aw } from './accounts-words.ts'
 import './accounts.css'
 
 /** A page of a registry list as the API answers it: `next` is the cursor of the page after. */
@@ -91,4 +92,32 @@ export function foot<T>(list: Paged<T>, more: () => Promise<void>) {
         : nothing
     }
   </p>`
+}
+
+/**
+ * A registry list as a table: its headings, a row per record keyed by `key` (so live updates keep
+ * the focus), "loading" or "none" while it has no rows, and the foot with "show more".
+ */
+export function listTable<T>(options: {
+  id: string
+  headings: readonly AccountWord[]
+  list: Paged<T>
+  key: (item: T) => string
+  row: (item: T) => TemplateResult
+  more: () => Promise<void>
+}) {
+  const { id, headings, list, key, row, more } = options
+  return html`<table class="accounts" id=${id}>
+      <thead>
+        <tr>${headings.map((h) => html`<th scope="col">${aw(h)}</th>`)}</tr>
+      </thead>
+      <tbody>
+        ${
+          list.items.length > 0
+            ? repeat(list.items, key, row)
+            : html`<tr class="empty"><td colspan=${headings.length} class="muted">${list.loaded ? aw('none') : aw('loading')}</td></tr>`
+        }
+      </tbody>
+    </table>
+    ${foot(list, more)}`
 }

@@ -1,10 +1,9 @@
 import { html, render } from 'lit-html'
-import { repeat } from 'lit-html/directives/repeat.js'
 import type { Service } from '../../../gateway/registry/schemas.ts'
 import { api } from '../shared/api.ts'
 import { h } from '../shared/dom.ts'
 import { aboutField, confirming, input, say, typed } from './account-form.ts'
-import { foot, Paged, seg } from './account-list.ts'
+import { listTable, Paged, seg } from './account-list.ts'
 import { newSecret, secretOnce } from './account-secret.ts'
 import { when } from './account-time.ts'
 import { aw } from './accounts-words.ts'
@@ -47,33 +46,20 @@ export function serviceList(root: HTMLElement): SectionView {
     await loading
     draw()
   }
-  const table = () => html`<table class="accounts" id="services-table">
-      <thead>
-        <tr>
-          <th scope="col">${aw('id')}</th>
-          <th scope="col">${aw('serviceName')}</th>
-          <th scope="col">${aw('createdAt')}</th>
-          <th scope="col">${aw('updatedAt')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          list.items.length > 0
-            ? repeat(
-                list.items,
-                (s) => s.id,
-                (s) => html`<tr class="service-row" data-id=${s.id}>
-                  <td><a href="#/services/${seg(s.id)}">${s.id}</a></td>
-                  <td class="name">${s.name}</td>
-                  <td>${when(s.createdAt)}</td>
-                  <td>${when(s.updatedAt)}</td>
-                </tr>`,
-              )
-            : html`<tr class="empty"><td colspan="4" class="muted">${list.loaded ? aw('none') : aw('loading')}</td></tr>`
-        }
-      </tbody>
-    </table>
-    ${foot(list, more)}`
+  const table = () =>
+    listTable({
+      id: 'services-table',
+      headings: ['id', 'serviceName', 'createdAt', 'updatedAt'],
+      list,
+      key: (s) => s.id,
+      row: (s) => html`<tr class="service-row" data-id=${s.id}>
+        <td><a href="#/services/${seg(s.id)}">${s.id}</a></td>
+        <td class="name">${s.name}</td>
+        <td>${when(s.createdAt)}</td>
+        <td>${when(s.updatedAt)}</td>
+      </tr>`,
+      more,
+    })
   void more()
   return {
     leave() {

@@ -1,9 +1,8 @@
 import { html, nothing, render } from 'lit-html'
-import { repeat } from 'lit-html/directives/repeat.js'
 import type { User } from '../../../gateway/registry/schemas.ts'
 import { api } from '../shared/api.ts'
 import { h } from '../shared/dom.ts'
-import { foot, Paged, seg } from './account-list.ts'
+import { listTable, Paged, seg } from './account-list.ts'
 import { aw, awOf } from './accounts-words.ts'
 import type { SectionView } from './section.ts'
 
@@ -91,27 +90,15 @@ export function userList(root: HTMLElement): SectionView {
     </tr>`
   }
 
-  const table = () => html`<table class="accounts" id="users-table">
-      <thead>
-        <tr>
-          <th scope="col">${aw('username')}</th>
-          <th scope="col">${aw('displayName')}</th>
-          <th scope="col">${aw('role')}</th>
-          <th scope="col">${aw('gridScope')}</th>
-          <th scope="col">${aw('carerLogin')}</th>
-          <th scope="col">${aw('status')}</th>
-          <th scope="col">${aw('actions')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          list.items.length > 0
-            ? repeat(list.items, (u) => u.username, row)
-            : html`<tr class="empty"><td colspan="7" class="muted">${list.loaded ? aw('none') : aw('loading')}</td></tr>`
-        }
-      </tbody>
-    </table>
-    ${foot(list, more)}`
+  const table = () =>
+    listTable({
+      id: 'users-table',
+      headings: ['username', 'displayName', 'role', 'gridScope', 'carerLogin', 'status', 'actions'],
+      list,
+      key: (u) => u.username,
+      row,
+      more,
+    })
 
   void more()
   return {

@@ -1,9 +1,8 @@
 import { html, render } from 'lit-html'
-import { repeat } from 'lit-html/directives/repeat.js'
 import type { Carer } from '../../../gateway/registry/schemas.ts'
 import { h } from '../shared/dom.ts'
 import type { LiveCarer } from '../shared/model.ts'
-import { foot, Paged, seg } from './account-list.ts'
+import { listTable, Paged, seg } from './account-list.ts'
 import { GatewayClock } from './account-time.ts'
 import { aw, awOf } from './accounts-words.ts'
 import { carerNow, dutyWord, fixAge, setDuty } from './carer-duty.ts'
@@ -80,28 +79,15 @@ export function carerList(root: HTMLElement): SectionView {
     </tr>`
   }
 
-  const table = () => html`<table class="accounts" id="carers-table">
-      <thead>
-        <tr>
-          <th scope="col">${aw('id')}</th>
-          <th scope="col">${aw('displayName')}</th>
-          <th scope="col">${aw('duty')}</th>
-          <th scope="col">${aw('lastFix')}</th>
-          <th scope="col">${aw('station')}</th>
-          <th scope="col">${aw('mode')}</th>
-          <th scope="col">${aw('alarmsToday')}</th>
-          <th scope="col">${aw('phone')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          list.items.length > 0
-            ? repeat(list.items, (c) => c.id, row)
-            : html`<tr class="empty"><td colspan="8" class="muted">${list.loaded ? aw('none') : aw('loading')}</td></tr>`
-        }
-      </tbody>
-    </table>
-    ${foot(list, more)}`
+  const table = () =>
+    listTable({
+      id: 'carers-table',
+      headings: ['id', 'displayName', 'duty', 'lastFix', 'station', 'mode', 'alarmsToday', 'phone'],
+      list,
+      key: (c) => c.id,
+      row,
+      more,
+    })
 
   const ticking = setInterval(draw, TICK_MS)
   void more()

@@ -1,8 +1,7 @@
 import { html, nothing, render } from 'lit-html'
-import { repeat } from 'lit-html/directives/repeat.js'
 import { h } from '../shared/dom.ts'
 import type { Device, Elder, LiveMessage } from '../shared/model.ts'
-import { foot, Paged, seg } from './account-list.ts'
+import { listTable, Paged, seg } from './account-list.ts'
 import { when } from './account-time.ts'
 import { aw, awOf } from './accounts-words.ts'
 import { ElderNames } from './device-elders.ts'
@@ -95,28 +94,15 @@ export function deviceList(root: HTMLElement): SectionView {
     </tr>`
   }
 
-  const table = () => html`<table class="accounts" id="devices-table">
-      <thead>
-        <tr>
-          <th scope="col">${aw('id')}</th>
-          <th scope="col">${aw('deviceKind')}</th>
-          <th scope="col">${aw('elder')}</th>
-          <th scope="col">${aw('connection')}</th>
-          <th scope="col">${aw('battery')}</th>
-          <th scope="col">${aw('lastSeen')}</th>
-          <th scope="col">${aw('lastTest')}</th>
-          <th scope="col">${aw('interval')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          list.items.length > 0
-            ? repeat(list.items, (d) => d.id, row)
-            : html`<tr class="empty"><td colspan="8" class="muted">${list.loaded ? aw('none') : aw('loading')}</td></tr>`
-        }
-      </tbody>
-    </table>
-    ${foot(list, more)}`
+  const table = () =>
+    listTable({
+      id: 'devices-table',
+      headings: ['id', 'deviceKind', 'elder', 'connection', 'battery', 'lastSeen', 'lastTest', 'interval'],
+      list,
+      key: (d) => d.id,
+      row,
+      more,
+    })
 
   void more()
   return {
