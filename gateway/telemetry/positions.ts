@@ -54,6 +54,8 @@ export class TelemetryWriter {
   #seen = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
   #soon: NodeJS.Immediate | undefined
+  /** Readings were waited for while a batch was being written: flush when it is stored. */
+  #hurryAfter = false
   #ticket: Ticket | undefined
   #history: BatchHistory | undefined
   /** The last batch handed to the repository, settled when stored (or its failure counted). */
@@ -113,10 +115,17 @@ export class TelemetryWriter {
 
   /**
    * A reading is waited for (a PUBACK, a watch's reply): what is buffered goes to the store at the
-   * next turn of the event loop, not the timer's next tick. Readings that came in the same turn go
-   * in the same batch, so a busy gateway still writes few, large batches.
+   * next turn of the event loop, not the timer's next tick — or, while a batch is being written,
+   * as soon as it is stored. Readings that came meanwhile go in one batch, so a busy gateway still
+   * writes few, large batches.
    */
   hurry(): void {
+    // a batch being written: the readings gather meanwhile and go together when it is stored
+    // (group commit), rather than as one small batch each turn
+    if (this.#inFlight > 0) {
+      this.#hurryAfter = true
+      return
+    }
     this.#soon ??= setImmediate(() => {
       this.#soon = undefined
       void this.flush()
@@ -155,6 +164,10 @@ export class TelemetryWriter {
     const run = this.#inFlight === 1 ? this.#write(batch) : this.#writing.then(() => this.#write(batch))
     this.#writing = run.finally(() => {
       this.#inFlight--
+      if (this.#inFlight === 0 && this.#hurryAfter) {
+        this.#hurryAfter = false
+        void this.flush()
+      }
     })
     return this.#writing
   }

@@ -249,4 +249,24 @@ describe('the telemetry writer', () => {
     await expect(stored).resolves.toBeUndefined()
     expect(repo.batches).toHaveLength(0)
   })
+
+  it('gathers readings waited for while a batch is written, and stores them together right after it', async () => {
+    const repo = new GatedTelemetry()
+    const { writer } = parts(repo)
+    const first = writer.position(fix('D01', 1))
+    writer.hurry()
+    await expect.poll(() => repo.waiting).toBe(1)
+    // while the first batch is being written, three more readings are waited for
+    const later = [2, 3, 4].map((ts) => {
+      const stored = writer.position(fix('D01', ts))
+      writer.hurry()
+      return stored
+    })
+    repo.release()
+    await first
+    await expect.poll(() => repo.waiting).toBe(1)
+    repo.release()
+    await Promise.all(later)
+    expect(repo.batches.map((b) => b.positions.map((p) => p.ts))).toEqual([[1], [2, 3, 4]])
+  })
 })
