@@ -14,6 +14,7 @@ export const errorCodes = {
   INVALID_JSON: { status: 400, what: 'the body is not valid JSON' },
   UNKNOWN_ELDER: { status: 400, what: 'a device names an elder that is not registered' },
   UNKNOWN_CARER: { status: 400, what: 'a user names a carer that is not registered' },
+  UNKNOWN_STATION: { status: 400, what: 'a carer names a service station that is not registered' },
   OUTCOME_REQUIRED: { status: 400, what: 'resolve needs an outcome' },
   CARER_REQUIRED: { status: 400, what: 'assign needs a carerId' },
   NOTE_REQUIRED: { status: 400, what: 'note needs a note' },
@@ -31,6 +32,7 @@ export const errorCodes = {
   DEVICE_NOT_FOUND: { status: 404, what: 'no such device' },
   CARER_NOT_FOUND: { status: 404, what: 'no such carer' },
   USER_NOT_FOUND: { status: 404, what: 'no such user' },
+  STATION_NOT_FOUND: { status: 404, what: 'no such service station' },
   IMPORT_JOB_NOT_FOUND: {
     status: 404,
     what: 'no such import job (jobs are kept in memory, the last 20 finished)',

@@ -8,6 +8,8 @@ import type {
   ElderBody,
   Service,
   ServiceBody,
+  Station,
+  StationBody,
   User,
   UserBody,
 } from './schemas.ts'
@@ -107,6 +109,11 @@ export interface RegistryRepository {
     at: number,
   ): Promise<Saved<Service>>
   listServices(q: ListQuery): Promise<Page<Service>>
+
+  saveStation(id: string, body: StationBody, at: number): Promise<Saved<Station>>
+  findStation(id: string): Promise<Station | undefined>
+  /** `grid` narrows to the stations under a grid path. */
+  listStations(q: ListQuery): Promise<Page<Station>>
 
   /** The device, carer or service of that id (ids are one space: at most one of them exists). */
   credential(id: string): Promise<Credential | undefined>

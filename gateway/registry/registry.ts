@@ -23,6 +23,8 @@ import type {
   ElderBody,
   Service,
   ServiceBody,
+  Station,
+  StationBody,
   User,
   UserBody,
 } from './schemas.ts'
@@ -39,7 +41,7 @@ import {
 export type { BulkRow, DeviceQuery, ElderQuery, ListQuery, Page, RegistryChange, RegistryListener }
 
 export class RegistryError extends Error {
-  readonly code: 'UNKNOWN_ELDER' | 'ID_TAKEN' | 'UNKNOWN_CARER' | 'SECRET_REQUIRED'
+  readonly code: 'UNKNOWN_ELDER' | 'ID_TAKEN' | 'UNKNOWN_CARER' | 'SECRET_REQUIRED' | 'UNKNOWN_STATION'
   constructor(code: RegistryError['code'], message: string) {
     super(message)
     this.code = code
@@ -163,6 +165,9 @@ export class Registry {
     const before = await this.#repo.credential(id)
     if (before?.kind === 'device') throw new RegistryError('ID_TAKEN', `${id} is already a device's id`)
     if (before?.kind === 'service') throw new RegistryError('ID_TAKEN', `${id} is already a service's id`)
+    if (body.stationId !== undefined && !(await this.#repo.findStation(body.stationId))) {
+      throw new RegistryError('UNKNOWN_STATION', `stationId: no station ${body.stationId}`)
+    }
     const { secret, ...doc } = body
     const same =
       before !== undefined && (secret === undefined || (await verifySecret(secret, before.secretHash)))
@@ -203,6 +208,20 @@ export class Registry {
     const secretHash = await newOrKept(secret, before?.secretHash, 'secret: required for a new service')
     const { created, record } = await this.#repo.saveService(id, rest, secretHash, this.#clock.now())
     return { created, service: record }
+  }
+
+  /** A service station (服务站): create or replace; carers name it by `stationId`. */
+  async putStation(id: string, body: StationBody): Promise<{ created: boolean; station: Station }> {
+    const { created, record } = await this.#repo.saveStation(id, body, this.#clock.now())
+    return { created, station: record }
+  }
+
+  getStation(id: string): Promise<Station | undefined> {
+    return this.#repo.findStation(id)
+  }
+
+  listStations(q: ListQuery): Promise<Page<Station>> {
+    return this.#repo.listStations(q)
   }
 
   listServices(q: ListQuery): Promise<Page<Service>> {

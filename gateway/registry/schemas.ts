@@ -61,6 +61,8 @@ export const carerBody = z
     name: text(64).min(1),
     phone: phone.optional(),
     station: text(128).optional(),
+    /** The service station the carer belongs to (a registered one); `station` stays as free text. */
+    stationId: resourceId.optional(),
     mode: z.enum(travelModes),
     skills: z.array(text(32)).max(20).optional(),
     secret: secret.optional(),
@@ -95,7 +97,20 @@ export const serviceBody = z
 
 /** A bulk import creates as often as it replaces: each device or carer row carries its secret (docs/import.md). */
 export const deviceImportBody = deviceBody.extend({ secret })
-export const carerImportBody = carerBody.extend({ secret })
+export const carerImportBody = carerBody.omit({ stationId: true }).extend({ secret })
+
+/** A service station (服务站): a unit that carers belong to, read per station in the ledger and stats. */
+export const stationBody = z
+  .object({
+    name: text(64).min(1),
+    address: text(256).optional(),
+    phone: phone.optional(),
+    grid: gridPath.optional(),
+    location: point.optional(),
+  })
+  .strict()
+export type StationBody = z.infer<typeof stationBody>
+export type Station = StationBody & { id: string; createdAt: number; updatedAt: number }
 
 export type ElderBody = z.infer<typeof elderBody>
 export type ServiceBody = z.infer<typeof serviceBody>

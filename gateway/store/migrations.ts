@@ -240,4 +240,15 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX radio_scans_received ON radio_scans(received_at);
   `,
+  // 7: service stations as units of their own (name, address, grid, phone), which carers belong to
+  `
+  CREATE TABLE stations (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    grid TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX stations_grid ON stations(grid);
+  `,
 ]

@@ -10,6 +10,7 @@ import {
   resourceId,
   risks,
   serviceBody,
+  stationBody,
   type User,
   userBody,
 } from '../../registry/schemas.ts'
@@ -17,7 +18,7 @@ import { type Caller, viewerOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import type { ZodSchemas } from '../schemas/provider.ts'
-import { carer, device, elder, liveCarer, page, service, user } from '../schemas/registry.ts'
+import { carer, device, elder, liveCarer, page, service, station, user } from '../schemas/registry.ts'
 import { noContent } from '../schemas/system.ts'
 
 const listShape = {
@@ -206,7 +207,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
         params: idParams,
         body: carerBody,
         response: { 200: carer, 201: carer },
-        errors: ['ID_TAKEN', 'SECRET_REQUIRED'],
+        errors: ['ID_TAKEN', 'SECRET_REQUIRED', 'UNKNOWN_STATION'],
       },
     },
     async (request, reply) => {
@@ -283,6 +284,58 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { created, service } = await ctx.registry.putService(id, request.body).catch(domain)
       audit(request, 'service.put', id, created)
       return reply.code(created ? 201 : 200).send(service)
+    },
+  )
+  api.put(
+    '/stations/:id',
+    {
+      preHandler: write,
+      schema: {
+        summary: 'Create (201) or replace (200) a service station (服务站)',
+        params: idParams,
+        body: stationBody,
+        response: { 200: station, 201: station },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const { created, station } = await ctx.registry.putStation(id, request.body)
+      audit(request, 'station.put', id, created)
+      return reply.code(created ? 201 : 200).send(station)
+    },
+  )
+  api.get(
+    '/stations',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'Service stations, newest first; `?grid=` narrows (a scoped supervisor sees their grid)',
+        querystring: listQuery,
+        response: { 200: page(station) },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      return ctx.registry.listStations({ ...q, grid: scope(request.caller?.grid, q.grid) })
+    },
+  )
+  api.get(
+    '/stations/:id',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'One service station',
+        params: idParams,
+        response: { 200: station },
+        errors: ['STATION_NOT_FOUND'],
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const found = await ctx.registry.getStation(id)
+      if (!found || !inScope(request.caller?.grid, found.grid))
+        throw new ApiError('STATION_NOT_FOUND', `no station ${id}`)
+      return found
     },
   )
   api.get(

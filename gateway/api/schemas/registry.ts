@@ -8,6 +8,7 @@ import {
   risks,
   roles,
   serviceBody,
+  stationBody,
 } from '../../registry/schemas.ts'
 
 /**
@@ -53,6 +54,8 @@ export const liveCarer = carer.extend({ busy: z.boolean().optional() })
 export const service = serviceBody
   .omit({ secret: true })
   .extend({ id: z.string(), name: z.string(), ...stamps })
+
+export const station = stationBody.extend({ id: z.string(), ...stamps })
 
 export const user = z.strictObject({
   username: z.string(),

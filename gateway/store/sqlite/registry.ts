@@ -21,6 +21,8 @@ import {
   gridKey,
   type Service,
   type ServiceBody,
+  type Station,
+  type StationBody,
   type User,
   type UserBody,
 } from '../../registry/schemas.ts'
@@ -42,12 +44,14 @@ const UPSERT_CARER = `INSERT INTO carers (id, doc, secret_hash, created_at, upda
 const UPSERT_SERVICE = `INSERT INTO services (id, name, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
     updated_at = excluded.updated_at`
+const UPSERT_STATION = `INSERT INTO stations (id, doc, grid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, grid = excluded.grid, updated_at = excluded.updated_at`
 const UPSERT_USER = `INSERT INTO users (username, role, pass_hash, name, grid, carer_id, created_at, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT(username) DO UPDATE SET role = excluded.role, pass_hash = excluded.pass_hash,
     name = excluded.name, grid = excluded.grid, carer_id = excluded.carer_id, updated_at = excluded.updated_at`
 
-type Table = 'elders' | 'devices' | 'carers' | 'services'
+type Table = 'elders' | 'devices' | 'carers' | 'services' | 'stations'
 
 /** The registry's tables in the SQLite store. Each write is one transaction and answers the row as stored. */
 export class SqliteRegistry implements RegistryRepository {
@@ -154,6 +158,27 @@ export class SqliteRegistry implements RegistryRepository {
       name: String(row.name),
       ...stamps(row),
     }))
+  }
+
+  async saveStation(id: string, body: StationBody, at: number): Promise<Saved<Station>> {
+    return this.#store.tx(() => {
+      const created = !this.#exists('stations', id)
+      this.#sql.get(UPSERT_STATION).run(id, JSON.stringify(body), gridKey(body.grid), at, at)
+      const row = this.#sql.get('SELECT * FROM stations WHERE id = ?').get(id) as Dict
+      return { created, record: stationOf(row) }
+    })
+  }
+
+  async findStation(id: string): Promise<Station | undefined> {
+    const row = this.#sql.get('SELECT * FROM stations WHERE id = ?').get(id) as Dict | undefined
+    return row ? stationOf(row) : undefined
+  }
+
+  async listStations(q: ListQuery): Promise<Page<Station>> {
+    const where = new Where().after(q.cursor, 'created_at', 'id')
+    const prefix = gridKey(q.grid)
+    if (prefix) where.add('substr(grid, 1, ?) = ?', prefix.length, prefix)
+    return this.#page('stations', 'id', where, q.limit, stationOf)
   }
 
   async credential(id: string): Promise<Credential | undefined> {
@@ -288,6 +313,10 @@ export class SqliteRegistry implements RegistryRepository {
 
 function stamps(row: Dict): { createdAt: number; updatedAt: number } {
   return { createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }
+}
+
+function stationOf(row: Dict): Station {
+  return { id: String(row.id), ...(JSON.parse(String(row.doc)) as StationBody), ...stamps(row) }
 }
 
 function elderOf(row: Dict): Elder {

@@ -71,6 +71,7 @@ export async function startRouteWorld(): Promise<RouteWorld> {
     tokens[role] = login.body.token
   }
   await world.api('PUT', '/api/v1/services/S01', { name: '短信通知', secret: 'secret-S01' })
+  await world.api('PUT', '/api/v1/stations/ST01', { name: '东关服务站', grid: ['Haifeng St'] })
   const job = await world.app.surface.inject({
     method: 'POST',
     url: '/api/v1/import/jobs?type=elders',
@@ -183,6 +184,13 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
     ok: [200, 201],
   }),
   'GET /api/v1/services': () => ({ url: '/api/v1/services', ok: [200] }),
+  'PUT /api/v1/stations/:id': () => ({
+    url: '/api/v1/stations/ST09',
+    body: { name: '西关服务站', phone: '0543-3211234', location: HOME },
+    ok: [200, 201],
+  }),
+  'GET /api/v1/stations': () => ({ url: '/api/v1/stations', ok: [200] }),
+  'GET /api/v1/stations/:id': () => ({ url: '/api/v1/stations/ST01', ok: [200, 404] }),
   'PUT /api/v1/users/:username': () => ({
     url: '/api/v1/users/u09',
     body: { role: 'dispatcher', password: 'password-u09' },

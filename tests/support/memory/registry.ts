@@ -23,6 +23,8 @@ import type {
   ElderBody,
   Service,
   ServiceBody,
+  Station,
+  StationBody,
   User,
   UserBody,
 } from '../../../gateway/registry/schemas.ts'
@@ -42,6 +44,7 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
   readonly carers = new Map<string, { carer: Carer; secretHash: string }>()
   readonly services = new Map<string, { service: Service; secretHash: string }>()
   readonly users = new Map<string, UserCredential>()
+  readonly stations = new Map<string, Station>()
   writes = 0
 
   async load(): Promise<RegistrySnapshot> {
@@ -117,6 +120,23 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
     const service = { id, name: body.name ?? '', createdAt: before?.service.createdAt ?? at, updatedAt: at }
     this.services.set(id, { service, secretHash })
     return { created: !before, record: service }
+  }
+
+  async saveStation(id: string, body: StationBody, at: number): Promise<Saved<Station>> {
+    this.writes += 1
+    const before = this.stations.get(id)
+    const record: Station = { id, ...body, createdAt: before?.createdAt ?? at, updatedAt: at }
+    this.stations.set(id, record)
+    return { created: !before, record }
+  }
+
+  async findStation(id: string): Promise<Station | undefined> {
+    return this.stations.get(id)
+  }
+
+  async listStations(q: ListQuery): Promise<Page<Station>> {
+    const all = [...this.stations.values()].filter((s) => inGrid(s.grid, q.grid))
+    return pageOf(all, byCreated, q.limit, q.cursor)
   }
 
   async listServices(q: ListQuery): Promise<Page<Service>> {
