@@ -1,6 +1,6 @@
 import type { TravelMode } from '../../../gateway/dispatch/types.ts'
 import { travelModes } from '../../../gateway/dispatch/types.ts'
-import type { Carer } from '../../../gateway/registry/schemas.ts'
+import type { Carer, Station } from '../../../gateway/registry/schemas.ts'
 import { ApiFailure, api } from '../shared/api.ts'
 import { h } from '../shared/dom.ts'
 import { aboutField, choice, input, say, typed } from './account-form.ts'
@@ -9,6 +9,8 @@ import { newSecret, secretOnce } from './account-secret.ts'
 import { aw, awOf } from './accounts-words.ts'
 import { field, submitting } from './form.ts'
 import type { SectionView } from './section.ts'
+import { everyPage } from './station-form.ts'
+import { sw } from './stations-words.ts'
 
 /** A carer's PUT body without the secret (gateway/registry/schemas.ts `carerBody`). */
 export interface CarerFields {
@@ -16,6 +18,8 @@ export interface CarerFields {
   mode: TravelMode | string
   phone?: string
   station?: string
+  /** The registered station (`GET /stations`) the carer is based at, beside the free text. */
+  stationId?: string
   skills?: string[]
   base?: { lat: number | undefined; lon: number | undefined }
 }
@@ -23,12 +27,34 @@ export interface CarerFields {
 /** The registry's refusals that are about one field of the carer form. */
 export const carerFields = { ID_TAKEN: 'id' } as const
 
+/**
+ * The registered stations to choose from: "none", the carer's own at once, the rest when
+ * `GET /stations` answers. The select is filled in place, so a choice made meanwhile stays.
+ */
+function stationChoice(selected: string | undefined): HTMLSelectElement {
+  const none = () => h('option', { value: '' }, sw('stationNone'))
+  const select = choice('stationId', [['', sw('stationNone')]])
+  if (selected) select.append(h('option', { value: selected, selected: true }, selected))
+  void everyPage<Station>('/stations').then(
+    (all) => {
+      const kept = select.value
+      select.replaceChildren(none(), ...all.map((s) => h('option', { value: s.id }, `${s.name} (${s.id})`)))
+      // a station the list no longer has still shows as the carer's, so saving does not drop it unseen
+      if (kept && !all.some((s) => s.id === kept)) select.append(h('option', { value: kept }, kept))
+      select.value = kept
+    },
+    () => undefined,
+  )
+  return select
+}
+
 /** Name, phone, station, travel mode, skills and base: what the centre knows of a carer. */
 export function carerControls(initial: Partial<Carer>): HTMLElement[] {
   return [
     field(aw('displayName'), input('name', { value: initial.name ?? '' })),
     field(aw('phone'), input('phone', { type: 'tel', value: initial.phone ?? '' })),
     field(aw('station'), input('station', { value: initial.station ?? '' })),
+    field(sw('stationPick'), stationChoice(initial.stationId), sw('stationPickHint')),
     field(
       aw('mode'),
       choice(
@@ -67,6 +93,7 @@ export function carerBody(form: HTMLFormElement): CarerFields {
     mode: text('mode'),
     ...(text('phone') ? { phone: text('phone') } : {}),
     ...(text('station') ? { station: text('station') } : {}),
+    ...(text('stationId') ? { stationId: text('stationId') } : {}),
     ...(skills.length > 0 ? { skills } : {}),
     ...(lat || lon ? { base: { lat: numberOf(lat), lon: numberOf(lon) } } : {}),
   }
@@ -79,6 +106,7 @@ export function carerBodyOf(c: Carer): CarerFields {
     mode: c.mode,
     ...(c.phone !== undefined ? { phone: c.phone } : {}),
     ...(c.station !== undefined ? { station: c.station } : {}),
+    ...(c.stationId !== undefined ? { stationId: c.stationId } : {}),
     ...(c.skills !== undefined ? { skills: c.skills } : {}),
     ...(c.base !== undefined ? { base: { lat: c.base.lat, lon: c.base.lon } } : {}),
   }

@@ -13,6 +13,7 @@ import { elders } from './elders.ts'
 import { importer } from './import.ts'
 import type { Section, SectionView } from './section.ts'
 import { services } from './services.ts'
+import { stations } from './stations.ts'
 import { users } from './users.ts'
 import { w } from './words.ts'
 
@@ -22,7 +23,7 @@ import { w } from './words.ts'
  * (`/admin#/elders/E001`) and the browser's back button works.
  */
 const session = requireSession(['admin'])
-const sections: readonly Section[] = [elders, devices, carers, users, services, importer, audit]
+const sections: readonly Section[] = [elders, devices, carers, stations, users, services, importer, audit]
 
 const status = h('span', { class: 'status', id: 'live-status', role: 'status', 'aria-live': 'polite' })
 const tabs = h('nav', { class: 'admin-tabs', id: 'admin-tabs', 'aria-label': w('sections') })
