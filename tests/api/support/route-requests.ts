@@ -190,7 +190,7 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
     ok: [200, 201],
   }),
   'GET /api/v1/stations': () => ({ url: '/api/v1/stations', ok: [200] }),
-  'GET /api/v1/stations/:id': () => ({ url: '/api/v1/stations/ST01', ok: [200, 404] }),
+  'GET /api/v1/stations/:id': () => ({ url: '/api/v1/stations/ST01', ok: [200] }),
   'PUT /api/v1/users/:username': () => ({
     url: '/api/v1/users/u09',
     body: { role: 'dispatcher', password: 'password-u09' },
