@@ -199,11 +199,12 @@ describe.skipIf(!haveChromium && !mustRun)('the admin console’s stations in Ch
       stationId: 'ST01',
       station: '东关服务站',
     })
-    // opened again, the form shows the station chosen
+    // opened again, the form shows the station chosen, and the carer's facts link to it
     await open('#/carers')
     await open('#/carers/C200')
     await expect.poll(() => select.locator('option').count()).toBe(3)
     expect(await select.inputValue()).toBe('ST01')
+    expect(await page.getAttribute('#carer-station a', 'href')).toBe('#/stations/ST01')
 
     // a station that is not registered (gone meanwhile): the API's refusal under the select
     await page.evaluate(`document.querySelector('select[name=stationId]').append(new Option('ST99', 'ST99'))`)

@@ -59,7 +59,10 @@ export function carerPage(root: HTMLElement, id: string): SectionView {
           <dd id="carer-duty" data-duty=${now.duty}>${dutyWord(now)}</dd>
           <dt>${aw('lastFix')}</dt><dd>${fixAge(now, clock.now())}</dd>
           <dt>${aw('alarmsToday')}</dt><dd>${now.alarmsToday ?? '—'}</dd>
-          <dt>${aw('station')}</dt><dd>${carer.station ?? ''}</dd>
+          <dt>${aw('station')}</dt>
+          <dd id="carer-station">
+            ${carer.stationId ? html`<a href="#/stations/${seg(carer.stationId)}">${carer.stationId}</a> ` : ''}${carer.station ?? ''}
+          </dd>
           <dt>${aw('mode')}</dt><dd>${awOf('mode', carer.mode)}</dd>
         </dl>
         <p class="form-actions">
