@@ -90,6 +90,26 @@ describe('lapse: the round’s deadline comes', () => {
     expect(d.done()).toEqual(nothing())
   })
 
+  it('lapses only the offers of the round whose deadline came, and starts no round while one of it still runs', () => {
+    // two offers of round 1 with deadlines of their own (a restored round), and a stray offer of round 2
+    const d = aDraft(
+      offeredAlarm(),
+      [
+        anOffer('C1', 300),
+        anOffer('C2', 500, { expiresAt: EXPIRY + 30_000 }),
+        anOffer('C3', 700, { round: 2, offeredAt: T0, expiresAt: T0 + 1_000 }),
+      ],
+      aFacts({ now: EXPIRY }),
+    )
+    lapse(d, 1)
+    const decision = d.done()
+    expect(decision.change.offers).toEqual({ insert: [], status: [{ carerId: 'C1', status: 'expired' }] })
+    expect(decision.change.entries.map((e) => [e.type, e.carerId])).toEqual([['offer_expired', 'C1']])
+    // C2 still has time: no next round, no new offer, no new deadline
+    expect(decision.deadlines).toEqual({ arm: [], cancel: [] })
+    expect(decision.change.alarm?.value).toMatchObject({ state: 'offered', round: 1 })
+  })
+
   it('ignores the deadline of an alarm a carer took in the meantime', () => {
     const d = aDraft(
       acceptedAlarm(),
