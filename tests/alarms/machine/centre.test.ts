@@ -145,6 +145,11 @@ describe('assign', () => {
     expect(centre.assign(d, 'C4', OP).ok).toBe(true)
     const decision = d.done()
     expect(decision.change.entries.at(-1)?.data).toEqual({ distanceM: 0, etaMin: 0 })
+    // C4 had no offer: only the two pending ones change, and none becomes "accepted"
+    expect(decision.change.offers.status).toEqual([
+      { carerId: 'C1', status: 'withdrawn' },
+      { carerId: 'C2', status: 'withdrawn' },
+    ])
     expect(decision.sends[0]).toEqual({
       to: 'carer',
       carerId: 'C4',

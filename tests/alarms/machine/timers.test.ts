@@ -113,6 +113,20 @@ describe('restore after a restart', () => {
     })
   })
 
+  it('re-arms a round whose offers had deadlines of their own at the latest, so each lapses by then', () => {
+    const offers = [anOffer('C1', 300), anOffer('C2', 500, { expiresAt: T0 + 90_000 })]
+    const d = aDraft(offeredAlarm(), offers, aFacts({ now: T0 + 30_000 }))
+    restore(d)
+    expect(d.done().deadlines.arm).toEqual([{ kind: 'expiry', alarmId: 'A0001', at: T0 + 90_000, round: 1 }])
+    // at that deadline both offers lapse together (at the earlier one, C2 would be left with none armed)
+    const due = aDraft(offeredAlarm(), offers, aFacts({ now: T0 + 90_000 }))
+    deadline(due, { kind: 'expiry', alarmId: 'A0001', at: T0 + 90_000, round: 1 })
+    expect(due.done().change.offers.status).toEqual([
+      { carerId: 'C1', status: 'expired' },
+      { carerId: 'C2', status: 'expired' },
+    ])
+  })
+
   it('gives an alarm caught between rounds its next round', () => {
     const offers = [anOffer('C1', 300, { status: 'declined' }), anOffer('C2', 500, { status: 'declined' })]
     const d = aDraft(offeredAlarm(), offers, aFacts({ now: LATER }))
