@@ -4,6 +4,7 @@ import { TestClient } from '../support/mqtt.ts'
 import { TestWatch } from '../support/watch.ts'
 import { ADMIN_TOKEN, HOME, offset, startWorld, type World } from '../support/world.ts'
 import { frame } from '../watch/frames.ts'
+import { openConsole } from './support/admin.ts'
 import {
   type Browsing,
   haveChromium,
@@ -61,22 +62,7 @@ describe.skipIf(!haveChromium && !mustRun)('the admin console’s accounts in Ch
   })
 
   /** Opens the console at `hash` and waits for the section to be drawn. */
-  async function open(hash: string): Promise<void> {
-    const section = `#admin-content[data-section="${hash.split('/')[1]?.split('?')[0]}"]`
-    const here = new URL(page.url())
-    if (here.pathname !== '/admin' || here.hash === hash) {
-      await page.goto(`${base}/admin${hash}`)
-      if (here.hash === hash) await page.reload()
-      await page.waitForSelector(section)
-      return
-    }
-    // within the console: resolved once the console's own hashchange listener (the first) has drawn it
-    await page.evaluate(`new Promise((resolve) => {
-      addEventListener('hashchange', () => resolve(), { once: true })
-      location.hash = ${JSON.stringify(hash)}
-    })`)
-    await page.waitForSelector(section)
-  }
+  const open = (hash: string) => openConsole(page, base, hash)
 
   /** An MQTT CONNECT as `id` with `secret`: the client, or the broker's refusal. */
   async function connect(id: string, secret: string): Promise<TestClient> {

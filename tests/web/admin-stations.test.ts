@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Carer, Station } from '../../gateway/registry/schemas.ts'
 import { HOME, startWorld, type World } from '../support/world.ts'
+import { openConsole } from './support/admin.ts'
 import { type Browsing, haveChromium, launch, login, mustRun, screenshot, user } from './support/browser.ts'
 
 /**
@@ -41,21 +42,7 @@ describe.skipIf(!haveChromium && !mustRun)('the admin console’s stations in Ch
   })
 
   /** Opens the console at `hash` and waits for the section to be drawn. */
-  async function open(hash: string): Promise<void> {
-    const section = `#admin-content[data-section="${hash.split('/')[1]?.split('?')[0]}"]`
-    const here = new URL(page.url())
-    if (here.pathname !== '/admin' || here.hash === hash) {
-      await page.goto(`${base}/admin${hash}`)
-      if (here.hash === hash) await page.reload()
-      await page.waitForSelector(section)
-      return
-    }
-    await page.evaluate(`new Promise((resolve) => {
-      addEventListener('hashchange', () => resolve(), { once: true })
-      location.hash = ${JSON.stringify(hash)}
-    })`)
-    await page.waitForSelector(section)
-  }
+  const open = (hash: string) => openConsole(page, base, hash)
 
   const errorFor = (name: string) => page.locator(`[data-error-for="${name}"]`)
   const stationRow = (id: string) => page.locator(`tr.station-row[data-id="${id}"]`)

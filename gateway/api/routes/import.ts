@@ -41,15 +41,10 @@ function fileRefused(error: unknown): never {
   throw error
 }
 
-/** The records of a CSV (text) or an Excel workbook (bytes); large files are read off the event loop. */
-function recordsOf(body: string | Buffer): Promise<string[][]> {
-  return readTable(body)
-}
-
 /** The request's rows, or a 400 when the file itself is unusable. */
 async function rowsOf(type: ImportType, body: unknown): Promise<CsvRow[]> {
   try {
-    if (typeof body === 'string' || Buffer.isBuffer(body)) return await tableRows(type, await recordsOf(body))
+    if (typeof body === 'string' || Buffer.isBuffer(body)) return await tableRows(type, await readTable(body))
     return jsonRows(body)
   } catch (error) {
     return fileRefused(error)
@@ -134,7 +129,7 @@ export function importRoutes(app: FastifyInstance, ctx: ApiContext): void {
           throw new ApiError('BAD_REQUEST', 'the preview reads a CSV file or an Excel workbook')
         let preview: TablePreview
         try {
-          preview = previewTable(type, await recordsOf(body), PREVIEW_ROWS)
+          preview = previewTable(type, await readTable(body), PREVIEW_ROWS)
         } catch (error) {
           return fileRefused(error)
         }

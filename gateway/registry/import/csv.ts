@@ -18,22 +18,28 @@ export function csvRecords(text: string): string[][] {
 /** Rows mapped between two turns of the event loop: mapping 20,000 at once holds it for tens of ms. */
 const ROWS_PER_TURN = 2_000
 
+/** A table's header line matched to columns, its data records, and the first unknown header if any. */
+function read(type: ImportType, records: readonly string[][]) {
+  const [header, ...data] = records
+  if (!header) throw new ImportFileError('the file has no header line')
+  const mapped = mapHeaders(type, header)
+  const unknown = mapped.find((m): m is Error => m instanceof Error)
+  const known = mapped.filter((m): m is Column => !(m instanceof Error))
+  return { header, mapped, data, unknown, known }
+}
+
 /**
  * A table's records (a CSV's, or an Excel sheet's: gateway/registry/import/tables.ts) → one entry per
  * data record, numbered from 1 after the header line, a part per turn of the event loop. An unknown
  * header fails the whole file; a record with too many cells fails alone.
  */
 export async function tableRows(type: ImportType, records: readonly string[][]): Promise<CsvRow[]> {
-  const [header, ...data] = records
-  if (!header) throw new ImportFileError('the file has no header line')
-  const mapped = mapHeaders(type, header)
-  const unknown = mapped.find((m) => m instanceof Error)
+  const { data, unknown, known } = read(type, records)
   if (unknown) throw new ImportFileError(unknown.message)
-  const columns = mapped.filter((m): m is Column => !(m instanceof Error))
   const rows: CsvRow[] = []
   for (let i = 0; i < data.length; i++) {
     if (i > 0 && i % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
-    rows.push(rowFrom(columns, data[i] as string[], i + 1))
+    rows.push(rowFrom(known, data[i] as string[], i + 1))
   }
   return rows
 }
@@ -56,16 +62,12 @@ export interface TablePreview {
 
 /** The first `first` rows of a table and its column mapping, without importing anything. */
 export function previewTable(type: ImportType, records: readonly string[][], first: number): TablePreview {
-  const [header, ...data] = records
-  if (!header) throw new ImportFileError('the file has no header line')
-  const mapped = mapHeaders(type, header)
+  const { header, mapped, data, unknown, known } = read(type, records)
   const columns = header.map((h, i) => {
     const m = mapped[i]
     return { header: h, field: m instanceof Error || m === undefined ? null : m.key || null }
   })
-  const unknown = mapped.find((m) => m instanceof Error)
   if (unknown) return { total: data.length, columns, problem: unknown.message, rows: [] }
-  const known = mapped.filter((m): m is Column => !(m instanceof Error))
   return {
     total: data.length,
     columns,
