@@ -16,6 +16,15 @@ const seconds = z.coerce
 const onOff = z.enum(['on', 'off'])
 const optionalText = z.string().min(1).optional()
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
 const shape = {
   httpPort: port.default(8080),
   mqttPort: port.default(1883),
@@ -91,6 +100,35 @@ const shape = {
   tilesDatum: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
   tilesAttribution: z.string().min(1).max(300).optional(),
   tilesFile: optionalText,
+  /** The zone elders' days are counted in (visits due on a day, missed at its end); unset: the machine's. */
+  timeZone: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((zone) => isTimeZone(zone), 'must be a time zone name such as Asia/Shanghai')
+    .optional(),
+  /** Days between visits for risk grades high, medium, low, safe (docs/visits.md). */
+  visitCadenceDays: z
+    .string()
+    .regex(/^\d{1,3},\d{1,3},\d{1,3},\d{1,3}$/, 'must be four day counts: high,medium,low,safe')
+    .refine((v) => v.split(',').every((n) => Number(n) >= 1 && Number(n) <= 366), 'each must be 1-366 days')
+    .default('7,14,30,60'),
+  /** After the end of its due day, how long before a visit not signed in is missed. */
+  visitGraceS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400 * 7)
+    .default(7_200),
+  /** The largest visit photo taken (bytes). */
+  photoMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(20 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
+  /** Days visit photos are kept; the ledger rows stay, noting the photos removed. */
+  photoRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
 } as const
 
 export const configSchema = z.object(shape).strict()

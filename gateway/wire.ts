@@ -33,6 +33,7 @@ import { LiveHub } from './live/hub.ts'
 import { Audit } from './observe/audit.ts'
 import { watchGauges } from './observe/gauges.ts'
 import { Registry } from './registry/registry.ts'
+import { localZone } from './stats/days.ts'
 import { StatsService } from './stats/service.ts'
 import { Store } from './store/db.ts'
 import { SqliteAlarms } from './store/sqlite/alarms.ts'
@@ -49,9 +50,13 @@ import { SqliteSessions } from './store/sqlite/sessions.ts'
 import { SqliteSettings } from './store/sqlite/settings.ts'
 import { SqliteStats } from './store/sqlite/stats/runner.ts'
 import { ThreadedTelemetry } from './store/sqlite/telemetry-thread.ts'
+import { SqliteVisits } from './store/sqlite/visits.ts'
 import { DeviceStates } from './telemetry/devices.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
+import { FilePhotoStore } from './visits/photos/store.ts'
+import { cadenceOf } from './visits/plan.ts'
+import { defaultVisitSettings, Visits } from './visits/visits.ts'
 
 export interface WireOptions {
   config: Config
@@ -251,13 +256,47 @@ export async function wire(o: WireOptions): Promise<Parts> {
     metrics,
   })
 
+  // care between emergencies: planned visits, their deadlines, carers' reports and photos
+  const visits = new Visits({
+    repo: new SqliteVisits(store),
+    photos: new FilePhotoStore(join(config.dataDir, 'photos')),
+    elder: (id) => registry.getElder(id),
+    elders: () => registry.allElders(),
+    carer: (id) => registry.getCarer(id),
+    station: (id) => registry.getStation(id),
+    carerFix: (id) => carers.get(id)?.position,
+    raise: (input) => alarms.raise(input),
+    escalate: (alarmId, actor, note) => alarms.escalate(alarmId, actor, note),
+    scheduler,
+    clock,
+    log: log.child({ part: 'visits' }),
+    metrics,
+    audit,
+    settings: {
+      ...defaultVisitSettings,
+      timeZone: config.timeZone ?? localZone(),
+      cadence: cadenceOf(config.visitCadenceDays),
+      graceMs: config.visitGraceS * 1000,
+      photoMaxBytes: config.photoMaxBytes,
+    },
+  })
+
   // contract: open alarms and every pending deadline are rebuilt from the store at start
   const restored = await alarms.restore()
+  await visits.start()
+  armPhotoRetention(visits, scheduler, clock, config.photoRetentionDays, log)
   for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
   telemetry.start()
   await history.start()
 
   // whoever changes the registry (a PUT, an import, an erasure), these hear of it after the commit
+  registry.subscribe('visits', (change) => {
+    if (change.kind !== 'elder') return
+    const done = change.elder
+      ? visits.elderChanged(change.elder)
+      : visits.elderErased(change.id, change.erasure.photos)
+    done.catch((error: unknown) => log.error({ err: error, elderId: change.id }, 'visit plan not updated'))
+  })
   registry.subscribe('carer-book', (change) => {
     if (change.kind === 'carer' && change.carer) carers.upsertProfile(change.carer)
   })
@@ -308,6 +347,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     metrics,
     clock,
     live,
+    visits,
     health: o.health,
     // board commands go to a watch connected to the watch listener; other devices take none
     commands: { send: (deviceId, command) => watches?.send(deviceId, command) ?? false },
@@ -426,6 +466,30 @@ function openTiles(file: string, log: Logger): TileSource | undefined {
     log.error({ err: error, file }, 'CARE_TILES_FILE cannot be read; no base map')
     return undefined
   }
+}
+
+/** Visit photos past their retention go, a batch at a time, every six hours (docs/visits.md). */
+function armPhotoRetention(
+  visits: Visits,
+  scheduler: Scheduler,
+  clock: Clock,
+  days: number,
+  log: Logger,
+): void {
+  const EVERY_MS = 6 * 3_600_000
+  const run = async (): Promise<void> => {
+    try {
+      let removed = 0
+      for (let n = await visits.purgePhotos(clock.now() - days * 86_400_000); n > 0; ) {
+        removed += n
+        n = await visits.purgePhotos(clock.now() - days * 86_400_000)
+      }
+      if (removed > 0) log.info({ removed, days }, 'visit photos past retention removed')
+    } finally {
+      scheduler.at('visits:photo-retention', clock.now() + EVERY_MS, run)
+    }
+  }
+  scheduler.at('visits:photo-retention', clock.now() + 60_000, run)
 }
 
 function startOfDay(at: number): number {

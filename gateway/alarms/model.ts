@@ -17,6 +17,9 @@ export const alarmKinds = [
   'gas',
   'water',
   'manual',
+  // care between emergencies (docs/visits.md); additive to the contract's list
+  'visit_missed',
+  'help_needed',
 ] as const
 export type AlarmKind = (typeof alarmKinds)[number]
 

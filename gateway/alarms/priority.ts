@@ -6,6 +6,8 @@ import type { AlarmKind, Priority, Risk } from './model.ts'
  * 2: fence_exit, vitals, inactivity, water; device_offline of a high-risk elder — one at a time
  * 3: device_offline — one at a time
  * 4: low_battery — never offered, shown to the centre only
+ * Added (docs/visits.md): a carer's report that the elder needs help now is priority 1, a missed
+ * visit priority 4 — both raised for the centre, never offered (`RaiseInput.forCentre`).
  */
 export type PriorityTable = Readonly<Record<AlarmKind, Priority>>
 
@@ -21,6 +23,8 @@ export const defaultPriorities: PriorityTable = {
   water: 2,
   device_offline: 3,
   low_battery: 4,
+  help_needed: 1,
+  visit_missed: 4,
 }
 
 export function priorityOf(kind: AlarmKind, risk: Risk, table: PriorityTable = defaultPriorities): Priority {

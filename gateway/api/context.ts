@@ -9,6 +9,7 @@ import type { Audit } from '../observe/audit.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { StatsService } from '../stats/service.ts'
 import type { TelemetryWriter } from '../telemetry/positions.ts'
+import type { Visits } from '../visits/visits.ts'
 import type { Auth } from './auth.ts'
 import type { DeviceCommands } from './ports.ts'
 
@@ -43,6 +44,8 @@ export interface ApiContext {
   clock: Clock
   live: LiveHub
   health: () => Promise<Health>
+  /** Visits, carers' reports and the service ledger (docs/visits.md). */
+  visits: Visits
   /** Commands down to devices connected over a vendor protocol (POST /devices/{id}/commands). */
   commands: DeviceCommands
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ZodError } from 'zod'
 import type { DomainCode } from '../alarms/result.ts'
+import type { VisitCode } from '../visits/errors.ts'
 
 /**
  * Every error code the HTTP API answers, with its status. Errors are
@@ -14,7 +15,13 @@ export const errorCodes = {
   INVALID_JSON: { status: 400, what: 'the body is not valid JSON' },
   UNKNOWN_ELDER: { status: 400, what: 'a device names an elder that is not registered' },
   UNKNOWN_CARER: { status: 400, what: 'a user names a carer that is not registered' },
-  UNKNOWN_STATION: { status: 400, what: 'a carer names a service station that is not registered' },
+  UNKNOWN_STATION: {
+    status: 400,
+    what: 'a carer or a visit plan names a service station that is not registered',
+  },
+  DAY_IN_PAST: { status: 400, what: 'a visit cannot be moved to a day before today' },
+  UNKNOWN_PHOTO: { status: 400, what: 'a sign-in names a photo not uploaded to that visit' },
+  PHOTO_DAMAGED: { status: 400, what: 'the photo starts as an image but its structure is broken or cut off' },
   OUTCOME_REQUIRED: { status: 400, what: 'resolve needs an outcome' },
   CARER_REQUIRED: { status: 400, what: 'assign needs a carerId' },
   NOTE_REQUIRED: { status: 400, what: 'note needs a note' },
@@ -25,6 +32,7 @@ export const errorCodes = {
   UNAUTHENTICATED: { status: 401, what: 'no valid bearer token' },
   BAD_CREDENTIALS: { status: 401, what: 'wrong username or password' },
   FORBIDDEN: { status: 403, what: 'the caller\u2019s role or scope does not allow this' },
+  NOT_YOUR_VISIT: { status: 403, what: 'the visit is another carer\u2019s' },
   NOT_A_CARER: { status: 403, what: 'a carer login named a device or a service (with its own secret)' },
   NOT_FOUND: { status: 404, what: 'no such route' },
   ALARM_NOT_FOUND: { status: 404, what: 'no such alarm' },
@@ -33,6 +41,8 @@ export const errorCodes = {
   CARER_NOT_FOUND: { status: 404, what: 'no such carer' },
   USER_NOT_FOUND: { status: 404, what: 'no such user' },
   STATION_NOT_FOUND: { status: 404, what: 'no such service station' },
+  VISIT_NOT_FOUND: { status: 404, what: 'no such visit (or not one the caller may see)' },
+  PHOTO_NOT_FOUND: { status: 404, what: 'the visit has no such photo, or it was removed by retention' },
   IMPORT_JOB_NOT_FOUND: {
     status: 404,
     what: 'no such import job (jobs are kept in memory, the last 20 finished)',
@@ -49,6 +59,10 @@ export const errorCodes = {
   },
   INVALID_STATE: { status: 409, what: 'the alarm\u2019s state does not allow this action' },
   CARER_BUSY: { status: 409, what: 'the carer is on another alarm' },
+  VISIT_CLOSED: { status: 409, what: 'the visit is done (or, to move it, already missed)' },
+  VISIT_SIGNED_IN: { status: 409, what: 'the visit is already signed in' },
+  NOT_SIGNED_IN: { status: 409, what: 'sign-out needs the visit signed in first' },
+  TOO_MANY_PHOTOS: { status: 409, what: 'the visit already has as many photos as it may keep (4)' },
   IMPORT_RUNNING: { status: 409, what: 'the import job has not finished: its report is not ready yet' },
   NOT_A_SESSION: {
     status: 409,
@@ -59,6 +73,11 @@ export const errorCodes = {
     what: 'the change would leave no way in as an admin (no enabled admin user and no bootstrap token)',
   },
   PAYLOAD_TOO_LARGE: { status: 413, what: 'the body is larger than the limit' },
+  PHOTO_TOO_LARGE: {
+    status: 413,
+    what: 'the photo is larger than the limit (2 MB by default, CARE_PHOTO_MAX_BYTES)',
+  },
+  PHOTO_NOT_IMAGE: { status: 415, what: 'the photo is not a JPEG, PNG or WebP image by its bytes' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, what: 'the body is not JSON' },
   RATE_LIMITED: { status: 429, what: 'too many requests' },
   INTERNAL: { status: 500, what: 'an unexpected failure (logged)' },
@@ -68,6 +87,7 @@ export type ErrorCode = keyof typeof errorCodes
 
 // Every domain refusal must have a status here.
 const _domainCovered: Record<DomainCode, unknown> = errorCodes
+const _visitsCovered: Record<VisitCode, unknown> = errorCodes
 
 export class ApiError extends Error {
   readonly code: ErrorCode
@@ -87,6 +107,7 @@ export function errorBody(code: ErrorCode, message: string): { error: { code: Er
 /** Map every failure to the contract's error shape; nothing leaks a stack. */
 export function installErrorHandling(app: FastifyInstance): void {
   void _domainCovered
+  void _visitsCovered
   app.setNotFoundHandler((request, reply) => {
     void reply
       .code(404)

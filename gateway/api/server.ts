@@ -20,6 +20,7 @@ import { privacyRoutes } from './routes/privacy.ts'
 import { registryRoutes } from './routes/registry.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { systemRoutes } from './routes/system.ts'
+import { visitRoutes } from './routes/visits.ts'
 import { useZodSchemas } from './schemas/provider.ts'
 import { installSecurityHeaders } from './security-headers.ts'
 import { type TileConfig, tileImgSources, tileRoutes } from './tiles.ts'
@@ -74,6 +75,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       statsRoutes(api, ctx)
       liveRoutes(api, ctx)
       privacyRoutes(api, ctx)
+      visitRoutes(api, ctx)
       done()
     },
     { prefix: '/api/v1' },

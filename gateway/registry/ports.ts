@@ -149,6 +149,9 @@ export interface ErasureReport {
   alarmsKept: number
   /** History points of theirs purged: waiting for the TSDB, and set aside as refused (0 without a TSDB). */
   history: { waiting: number; rejected: number }
+  /** Their visits and reports deleted, and the photos no other visit refers to (removed from the photo store next). */
+  visits: number
+  photos: string[]
 }
 
 /**
@@ -163,6 +166,9 @@ export interface ElderExport {
   vitals: Record<string, unknown>[]
   /** Cells and Wi-Fi a watch heard without a fix. */
   scans: Record<string, unknown>[]
+  /** Visits and reports about them (the photos themselves at `GET /visits/{id}/photos/{photoId}`), and their plan. */
+  visits: Record<string, unknown>[]
+  visitPlan: Record<string, unknown> | null
 }
 
 /** PIPL: an elder's data across the whole store, for export and for erasure. */

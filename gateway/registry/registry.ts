@@ -106,6 +106,11 @@ export class Registry {
     return this.#elders.get(id)
   }
 
+  /** Every elder, from memory. */
+  allElders(): IterableIterator<Elder> {
+    return this.#elders.values()
+  }
+
   listElders(q: ElderQuery): Promise<Page<Elder>> {
     return this.#repo.listElders(q)
   }

@@ -251,4 +251,44 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX stations_grid ON stations(grid);
   `,
+  // 8: visits and carers' reports (the service ledger), each elder's visit plan, the photos of visits
+  `
+  CREATE TABLE visits (
+    id TEXT PRIMARY KEY,
+    elder_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    due_day TEXT NOT NULL,
+    day_n INTEGER NOT NULL,
+    carer_id TEXT,
+    station_id TEXT,
+    grid TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    signed_in_at INTEGER,
+    on_site_s INTEGER,
+    doc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX visits_elder ON visits(elder_id, kind, day_n);
+  CREATE INDEX visits_status ON visits(status, day_n);
+  CREATE INDEX visits_day ON visits(day_n, id);
+  CREATE INDEX visits_carer ON visits(carer_id, status);
+  CREATE INDEX visits_station ON visits(station_id, status);
+  CREATE INDEX visits_grid ON visits(grid, day_n);
+  CREATE TABLE visit_plans (
+    elder_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE visit_photos (
+    visit_id TEXT NOT NULL,
+    photo_id TEXT NOT NULL,
+    elder_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (visit_id, photo_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX visit_photos_photo ON visit_photos(photo_id);
+  CREATE INDEX visit_photos_at ON visit_photos(at);
+  `,
 ]

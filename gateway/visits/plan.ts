@@ -17,6 +17,16 @@ export type Cadence = Readonly<Record<RiskGrade, number>>
 /** 高风险每周、中风险每两周、低风险每月、基本安全每两月 (settings may change them). */
 export const defaultCadence: Cadence = { high: 7, medium: 14, low: 30, safe: 60 }
 
+/** `"7,14,30,60"` (CARE_VISIT_CADENCE_DAYS): days between visits for high, medium, low, safe. */
+export function cadenceOf(setting: string): Cadence {
+  const [high, medium, low, safe] = setting.split(',').map(Number)
+  const days = { high, medium, low, safe }
+  for (const [grade, n] of Object.entries(days)) {
+    if (n === undefined || !Number.isInteger(n) || n < 1) throw new Error(`cadence of ${grade}: ${n}`)
+  }
+  return days as Cadence
+}
+
 export interface VisitPlan {
   elderId: string
   risk: RiskGrade

@@ -138,7 +138,9 @@ afterAll(async () => {
 })
 
 const kinds = ['sos', 'fall', 'fence_exit', 'inactivity', 'vitals', 'device_offline', 'low_battery', 'smoke']
-const noKinds = Object.fromEntries([...kinds, 'gas', 'water', 'manual'].map((k) => [k, 0]))
+const noKinds = Object.fromEntries(
+  [...kinds, 'gas', 'water', 'manual', 'visit_missed', 'help_needed'].map((k) => [k, 0]),
+)
 const share = (count: number, of: number) => ({ count, of, rate: of === 0 ? null : count / of })
 const timing = (n: number, median: number | null, p90: number | null) => ({ n, median, p90 })
 

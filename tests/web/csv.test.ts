@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
-import { inert, rowsToCsv } from '../../dashboards/src/shared/csv-text.ts'
+import { inert, rowsToCsv } from '../../kernel/csv.ts'
 
 /** docs/decisions.md, CSV formula injection: what the pages export opens as text, never as a formula. */
 describe('CSV cells', () => {

@@ -2,7 +2,7 @@ import type { RowReport } from '../../../gateway/registry/import/run.ts'
 
 /**
  * The rejected rows of an import, given back as a file to fix: no DOM here, so the tests check it as
- * they check shared/csv-text.ts.
+ * they check kernel/csv.ts.
  */
 
 /** The file as the page read it (header first, record n = the report's data row n), or why there is none. */

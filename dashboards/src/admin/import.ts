@@ -1,7 +1,7 @@
 import './import.css'
 import { render } from 'lit-html'
+import { rowsToCsv } from '../../../kernel/csv.ts'
 import { download } from '../shared/csv.ts'
-import { rowsToCsv } from '../shared/csv-text.ts'
 import { h } from '../shared/dom.ts'
 import { chosenFile, readRecords } from './import-file.ts'
 import {

@@ -1,4 +1,4 @@
-import { rowsToCsv } from './csv-text.ts'
+import { rowsToCsv } from '../../../kernel/csv.ts'
 
 /** contract of the supervision page: any table can be exported as it is shown. */
 export function tableToCsv(table: HTMLTableElement): string {

@@ -145,6 +145,8 @@ export const en: Record<keyof typeof zh, string> = {
   kind_gas: 'Gas',
   kind_water: 'Water',
   kind_manual: 'Hotline',
+  kind_visit_missed: 'Visit missed',
+  kind_help_needed: 'Needs help (carer report)',
   state_open: 'Open',
   state_offered: 'Offered',
   state_accepted: 'Accepted',

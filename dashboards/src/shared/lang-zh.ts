@@ -141,6 +141,8 @@ export const zh = {
   kind_gas: '燃气报警',
   kind_water: '水浸报警',
   kind_manual: '热线呼叫',
+  kind_visit_missed: '巡访漏访',
+  kind_help_needed: '需要帮助（照护员汇报）',
   state_open: '待派单',
   state_offered: '派单中',
   state_accepted: '已接单',

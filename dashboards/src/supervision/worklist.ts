@@ -1,5 +1,5 @@
+import { rowsToCsv } from '../../../kernel/csv.ts'
 import { download } from '../shared/csv.ts'
-import { rowsToCsv } from '../shared/csv-text.ts'
 import { h } from '../shared/dom.ts'
 import { t } from '../shared/i18n.ts'
 import type { WorklistPage } from './stats.ts'

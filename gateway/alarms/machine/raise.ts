@@ -23,6 +23,11 @@ export interface RaiseInput {
   /** The device message that raised it: (device, id) is recorded so a retransmission never acts twice. */
   message?: { deviceId: string; id: string; topic: string; ts?: number } | undefined
   data?: Record<string, unknown> | undefined
+  /**
+   * Raised for the dispatch centre, never offered to carers: flagged `escalated` at once (a
+   * carer's report that the elder needs help now, a visit missed twice in a row).
+   */
+  forCentre?: boolean | undefined
 }
 
 export type RaiseResult =
@@ -103,6 +108,10 @@ export function raise(input: RaiseInput, ctx: RaiseContext, facts: Facts): Outco
   const m = record(alarm.id)
   if (m) d.remember(m)
   d.count('care_alarms_raised_total', { kind: alarm.kind, priority: String(alarm.priority) })
-  nextRound(d)
+  if (input.forCentre) {
+    alarm.escalated = true
+    d.add('escalated', { actor: 'system', data: { reason: 'for_centre' } })
+    d.count('care_alarms_escalated_total', { reason: 'for_centre' })
+  } else nextRound(d)
   return { decision: d.done(), result: ok({ status: 'raised', alarm: d.alarm }) }
 }

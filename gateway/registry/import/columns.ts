@@ -107,7 +107,7 @@ export function mapHeaders(type: ImportType, headers: readonly string[]): (Colum
 
 /**
  * A cell the pages exported with a `'` before what a spreadsheet would run as a formula (the CSV
- * formula guard, dashboards/src/shared/csv-text.ts) is read back without it: `'+86 139…` is the
+ * formula guard, kernel/csv.ts) is read back without it: `'+86 139…` is the
  * phone number `+86 139…`, so a downloaded report imports as it was.
  */
 const GUARDED = /^'(?=[=+\-@\t\r\uff1d\uff0b\uff0d\uff20])/

@@ -47,6 +47,10 @@ export class SqlitePrivacy implements PrivacyRepository {
       positions: perDevice('positions'),
       vitals: perDevice('vitals'),
       scans: perDevice('radio_scans'),
+      visits: (
+        db.prepare('SELECT doc FROM visits WHERE elder_id = ? ORDER BY day_n').all(elderId) as Row[]
+      ).map((v) => JSON.parse(String(v.doc)) as Row),
+      visitPlan: planOf(db.prepare('SELECT doc FROM visit_plans WHERE elder_id = ?').get(elderId) as Row),
     }
   }
 
@@ -81,10 +85,11 @@ export class SqlitePrivacy implements PrivacyRepository {
         .prepare('UPDATE alarms SET elder_id = ?, device_id = NULL WHERE elder_id = ?')
         .run(pseudonym, elderId)
       db.prepare('DELETE FROM elders WHERE id = ?').run(elderId)
+      const { visits, photos } = eraseVisits(db, elderId)
       const history = this.#options.history
         ? this.#eraseHistory(elderId, this.#options.history.classes, at)
         : none
-      return { devices, positions, vitals, alarmsKept: Number(kept.changes), history }
+      return { devices, positions, vitals, alarmsKept: Number(kept.changes), history, visits, photos }
     })
   }
 
@@ -104,4 +109,20 @@ export class SqlitePrivacy implements PrivacyRepository {
     ).run(elderId, at)
     return { waiting: Number(waiting), rejected: Number(rejected) }
   }
+}
+
+function planOf(row: Row | undefined): Row | null {
+  return row ? (JSON.parse(String(row.doc)) as Row) : null
+}
+
+/** The elder's visits, plan and photo references; the photos no other visit refers to. */
+function eraseVisits(db: Store['db'], elderId: string): { visits: number; photos: string[] } {
+  const theirs = (
+    db.prepare('SELECT DISTINCT photo_id FROM visit_photos WHERE elder_id = ?').all(elderId) as Row[]
+  ).map((r) => String(r.photo_id))
+  db.prepare('DELETE FROM visit_photos WHERE elder_id = ?').run(elderId)
+  db.prepare('DELETE FROM visit_plans WHERE elder_id = ?').run(elderId)
+  const visits = Number(db.prepare('DELETE FROM visits WHERE elder_id = ?').run(elderId).changes)
+  const used = db.prepare('SELECT 1 FROM visit_photos WHERE photo_id = ? LIMIT 1')
+  return { visits, photos: theirs.filter((id) => used.get(id) === undefined) }
 }

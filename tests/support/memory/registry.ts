@@ -220,7 +220,16 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
     const elder = this.elders.get(elderId)
     if (!elder) return undefined
     const devices = [...this.devices.values()].filter((d) => d.device.elderId === elderId)
-    return { elder, devices: devices.map((d) => d.device), alarms: [], positions: [], vitals: [], scans: [] }
+    return {
+      elder,
+      devices: devices.map((d) => d.device),
+      alarms: [],
+      positions: [],
+      vitals: [],
+      scans: [],
+      visits: [],
+      visitPlan: null,
+    }
   }
 
   async eraseElder(elderId: string): Promise<ErasureReport | undefined> {
@@ -230,7 +239,15 @@ export class MemoryRegistry implements RegistryRepository, PrivacyRepository {
       .filter((d) => d.device.elderId === elderId)
       .map((d) => d.device.id)
     for (const id of devices) this.devices.delete(id)
-    return { devices, positions: 0, vitals: 0, alarmsKept: 0, history: { waiting: 0, rejected: 0 } }
+    return {
+      devices,
+      positions: 0,
+      vitals: 0,
+      alarmsKept: 0,
+      history: { waiting: 0, rejected: 0 },
+      visits: 0,
+      photos: [],
+    }
   }
 
   #saveElder(id: string, body: ElderBody, at: number): Saved<Elder> {

@@ -1,4 +1,4 @@
-/** CSV text the pages export: no DOM here, so the gateway's tests can check it too. */
+/** CSV text the gateway and the pages export: no DOM here, so both sides and their tests share it. */
 
 /** Rows of cells as CSV (RFC 4180, CRLF line ends), every cell made safe to open in a spreadsheet. */
 export function rowsToCsv(rows: readonly (readonly string[])[]): string {
