@@ -76,6 +76,8 @@ const shape = {
   watchTls: onOff.default('off'),
   /** A watch connection silent this long is closed (the watch connects again). */
   watchIdleS: seconds.default(900),
+  /** Password and carer-phone logins a minute for one username or carer id (and at least 20 from one address). */
+  loginsPerMinute: z.coerce.number().int().min(1).max(10_000).default(5),
   /** Origins allowed to call the API from a browser (comma-separated); unset: no CORS at all. */
   corsOrigin: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -361,6 +361,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     metricsToken: config.metricsToken,
     tiles: config,
     tileSource: tiles,
+    loginsPerMinute: config.loginsPerMinute,
   })
   broker.registerWebSocketRoute(http)
   await flows.mount(http)

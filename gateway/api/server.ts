@@ -37,6 +37,8 @@ export interface ServerOptions {
   tiles?: TileConfig
   /** The extract CARE_TILES_FILE names, once opened. */
   tileSource?: TileSource | undefined
+  /** CARE_LOGINS_PER_MINUTE: password and carer logins a minute for one name. */
+  loginsPerMinute?: number | undefined
 }
 
 /** The HTTP side, built apart from `listen` so tests can `inject`. */
@@ -63,7 +65,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     (api, _options, done) => {
       // each route's zod schemas validate its request (gateway/api/schemas/provider.ts)
       useZodSchemas(api)
-      systemRoutes(api, ctx)
+      systemRoutes(api, ctx, options.loginsPerMinute)
       metricsRoutes(api, ctx, { token: options.metricsToken })
       auditRoutes(api, ctx)
       registryRoutes(api, ctx)

@@ -34,7 +34,7 @@ export interface World {
   dataDir: string
   mqttUrl: string
   api<T = Record<string, unknown>>(
-    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH',
     url: string,
     body?: unknown,
     token?: string,

@@ -109,7 +109,7 @@ export function raise(input: RaiseInput, ctx: RaiseContext, facts: Facts): Outco
   if (m) d.remember(m)
   d.count('care_alarms_raised_total', { kind: alarm.kind, priority: String(alarm.priority) })
   if (input.forCentre) {
-    alarm.escalated = true
+    d.alarm.escalated = true
     d.add('escalated', { actor: 'system', data: { reason: 'for_centre' } })
     d.count('care_alarms_escalated_total', { reason: 'for_centre' })
   } else nextRound(d)

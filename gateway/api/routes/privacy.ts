@@ -59,8 +59,8 @@ export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // one transaction (PrivacyRepository.eraseElder); whoever holds the devices hears of it from the registry
       const erased = await ctx.registry.eraseElder(id)
       if (!erased) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
-      const { history, ...report } = erased
-      const answer = { ...report, historyPoints: history.waiting }
+      const { history, photos, ...report } = erased
+      const answer = { ...report, historyPoints: history.waiting, photos: photos.length }
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'elder.erase',

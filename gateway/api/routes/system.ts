@@ -14,7 +14,7 @@ export const loginBody = z
 export const carerLoginBody = z.object({ carerId: resourceId, secret: z.string().min(1).max(256) }).strict()
 
 /** contract: GET /health (no auth), POST /auth/login; plus logout (metrics: ./metrics.ts). */
-export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function systemRoutes(app: FastifyInstance, ctx: ApiContext, loginsPerMinute = 5): void {
   const api = app.withTypeProvider<ZodSchemas>()
   api.get(
     '/health',
@@ -31,10 +31,10 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   )
 
-  // Login attempts: at most 20 a minute from one address and 5 a minute for one username.
-  const perAddress = app.rateLimit({ max: 20, timeWindow: 60_000 })
+  // Login attempts: at most 20 a minute from one address and 5 a minute for one username (CARE_LOGINS_PER_MINUTE).
+  const perAddress = app.rateLimit({ max: Math.max(20, loginsPerMinute), timeWindow: 60_000 })
   const perUser = app.createRateLimit({
-    max: 5,
+    max: loginsPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => `user:${loginBody.safeParse(request.body).data?.username ?? ''}`,
   })
@@ -73,12 +73,12 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   // A carer's phone: the carer id and secret for a session token, limited like the password login.
   const carerPerAddress = app.rateLimit({
-    max: 20,
+    max: Math.max(20, loginsPerMinute),
     timeWindow: 60_000,
     keyGenerator: (request) => `carer-address:${request.ip}`,
   })
   const perCarer = app.createRateLimit({
-    max: 5,
+    max: loginsPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => `carer:${carerLoginBody.safeParse(request.body).data?.carerId ?? ''}`,
   })

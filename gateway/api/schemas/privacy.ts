@@ -116,4 +116,7 @@ export const erasure = z.strictObject({
   alarmsKept: int,
   /** Points purged from the TSDB outbox (0 without a TSDB). */
   historyPoints: int,
+  /** Visits and reports deleted, and photo files removed with them. */
+  visits: int,
+  photos: int,
 })

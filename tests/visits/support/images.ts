@@ -206,3 +206,10 @@ function uint32(n: number): Buffer {
   b.writeUInt32BE(n)
   return b
 }
+
+/** A PNG of its own: the kept gAMA chunk differs by `n`, so the stored photo (by content hash) does too. */
+export function distinctPng(n: number, marker = 'GPS'): Buffer {
+  const gamma = Buffer.alloc(4)
+  gamma.writeUInt32BE(45_455 + n)
+  return png([pngChunk('gAMA', gamma), pngChunk('tEXt', Buffer.from(`Location\0${marker}`, 'latin1'))])
+}
