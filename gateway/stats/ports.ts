@@ -1,5 +1,6 @@
 import type { Outcome } from '../../kernel/contract/payloads.ts'
 import type { AlarmKind, AlarmState, Priority } from '../alarms/model.ts'
+import type { VisitSummary } from '../visits/figures.ts'
 import type { Day } from './days.ts'
 
 export type { Day }
@@ -136,4 +137,6 @@ export interface StatsQueries {
   charts(w: Window, days: readonly Day[], edgesMs: readonly number[]): Promise<ChartRows>
   /** Alarm lists newest first, the silent list longest silent first; the cursor is opaque. */
   worklist(list: WorklistName, w: Window, limit: number, cursor: string | undefined): Promise<WorklistPage>
+  /** The service ledger summarised: planned visits due from `fromDay` to `toDay`, reports filed in the window. */
+  visits(w: Window & { fromDay: string; toDay: string }): Promise<VisitSummary>
 }

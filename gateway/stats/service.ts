@@ -1,4 +1,6 @@
 import { acceptEdgesMs, type ChartsReport, chartsOf } from './charts.ts'
+import { dayAt } from '../visits/days.ts'
+import type { VisitSummary } from '../visits/figures.ts'
 import type { Day } from './days.ts'
 import { type Worklist, worklistOf } from './lists.ts'
 import type { StatsQueries, Window, WorklistName } from './ports.ts'
@@ -16,8 +18,16 @@ export class StatsService {
     this.#q = queries
   }
 
-  async report(grid: string[], w: Window): Promise<StatsReport> {
-    return reportOf(grid, w, await this.#q.report(w, hasChildren(grid)))
+  /** The KPIs; with a time zone, the service ledger's figures too (visits due on the window's days there). */
+  async report(grid: string[], w: Window, visitZone?: string): Promise<StatsReport & { visits?: VisitSummary }> {
+    const [rows, visits] = await Promise.all([
+      this.#q.report(w, hasChildren(grid)),
+      visitZone === undefined
+        ? undefined
+        : this.#q.visits({ ...w, fromDay: dayAt(w.from, visitZone), toDay: dayAt(Math.max(w.from, w.to - 1), visitZone) }),
+    ])
+    const report = reportOf(grid, w, rows)
+    return visits ? { ...report, visits } : report
   }
 
   async charts(grid: string[], w: Window, tz: string, days: Day[]): Promise<ChartsReport> {

@@ -47,6 +47,8 @@ describe('the priority table', () => {
       water: 2,
       device_offline: 3,
       low_battery: 4,
+      help_needed: 1,
+      visit_missed: 4,
     })
     expect(Object.keys(defaultPriorities).sort()).toEqual([...alarmKinds].sort())
   })

@@ -36,10 +36,33 @@ const figures = z.strictObject({
 /** The window and grid an answer is for; `at` is when it was counted. */
 const head = { from: ms, to: ms, grid: z.array(z.string()), at: ms }
 
+/** The service ledger summarised (docs/visits.md, "Figures"). */
+const visitFigures = z.strictObject({
+  due: count,
+  onTime: count,
+  late: count,
+  missed: count,
+  pending: count,
+  doneRate: z.number().nullable(),
+  reports: count,
+  flagged: count,
+  onSiteMin: timing,
+  needs: z.strictObject({ raised: count, followedUp: count }),
+  helpNeeded: count,
+})
+
 export const statsReport = z.strictObject({
   ...head,
   totals: figures,
   children: z.array(figures.extend({ grid: z.array(z.string()), name: z.string() })),
+  visits: z
+    .strictObject({
+      totals: visitFigures,
+      byGrid: z.array(visitFigures.extend({ name: z.string() })),
+      byStation: z.array(visitFigures.extend({ stationId: z.string() })),
+      byRisk: z.record(z.enum(['high', 'medium', 'low', 'safe']), visitFigures),
+    })
+    .optional(),
 })
 
 export const chartsReport = z.strictObject({

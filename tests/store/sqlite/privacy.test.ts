@@ -79,6 +79,8 @@ describe('the privacy adapter', () => {
       vitals: 1,
       alarmsKept: 1,
       history: { waiting: 1, rejected: 1 },
+      visits: 0,
+      photos: [],
     })
     expect(count("SELECT count(*) AS n FROM elders WHERE id = 'E01'")).toBe(0)
     expect(count("SELECT count(*) AS n FROM devices WHERE id = 'D-E01'")).toBe(0)

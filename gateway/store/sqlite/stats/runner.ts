@@ -10,7 +10,9 @@ import type {
   WorklistPage,
 } from '../../../stats/ports.ts'
 import type { Store } from '../../db.ts'
+import type { VisitSummary } from '../../../visits/figures.ts'
 import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
+import type { VisitWindow } from './visits.ts'
 import type { StatsJob, StatsReply } from './worker.ts'
 
 /** docs/stats.md: a worker left idle this long is stopped; the next task starts one again. */
@@ -61,6 +63,10 @@ export class SqliteStats implements StatsQueries {
     cursor: string | undefined,
   ): Promise<WorklistPage> {
     return this.run({ type: 'list', list, window, limit, cursor })
+  }
+
+  visits(window: VisitWindow): Promise<VisitSummary> {
+    return this.run({ type: 'visits', window })
   }
 
   async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {

@@ -2,18 +2,22 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { ChartRows, Day, ReportRows, Window, WorklistName, WorklistPage } from '../../../stats/ports.ts'
 import { ChartQueries } from './charts.ts'
 import { WorklistQueries } from './lists.ts'
+import type { VisitSummary } from '../../../visits/figures.ts'
 import { ReportQueries } from './queries.ts'
+import { type VisitWindow, visitSummary } from './visits.ts'
 
 /** What a stats worker is asked: each of StatsQueries' questions (docs/stats.md). */
 export type StatsTask =
   | { type: 'report'; window: Window; children: boolean }
   | { type: 'charts'; window: Window; days: readonly Day[]; edgesMs: readonly number[] }
   | { type: 'list'; list: WorklistName; window: Window; limit: number; cursor?: string | undefined }
+  | { type: 'visits'; window: VisitWindow }
 
 export interface StatsAnswers {
   report: ReportRows
   charts: ChartRows
   list: WorklistPage
+  visits: VisitSummary
 }
 
 /** The answer to a task, over any connection to the store. */
@@ -30,5 +34,7 @@ export function answer<T extends StatsTask>(db: DatabaseSync, task: T): StatsAns
         task.limit,
         task.cursor,
       ) as StatsAnswers[T['type']]
+    case 'visits':
+      return visitSummary(db, task.window) as StatsAnswers[T['type']]
   }
 }
