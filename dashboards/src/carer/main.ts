@@ -26,6 +26,7 @@ import {
   type Task,
   type TaskMessage,
 } from './tasks.ts'
+import { VisitsPanel } from './visits.ts'
 
 /**
  * The carer's phone page, two ways of talking to the gateway:
@@ -56,7 +57,11 @@ const duty = h('button', { type: 'button', id: 'duty', class: 'duty', 'aria-pres
 const dutyNote = h('p', { class: 'muted hidden', id: 'duty-note' })
 const list = h('section', { id: 'tasks', 'aria-live': 'polite', 'aria-labelledby': 'tasks-title' })
 const error = h('p', { class: 'error', role: 'alert', id: 'carer-error' })
-byId('app').append(navBar(session, [status]), h('main', { class: 'carer' }, duty, dutyNote, error, list))
+const visits = new VisitsPanel()
+byId('app').append(
+  navBar(session, [status]),
+  h('main', { class: 'carer' }, duty, dutyNote, error, list, visits.element),
+)
 translate()
 
 // ---- HTTP: the live stream says when to read the tasks again ----
@@ -71,6 +76,7 @@ function httpMode(): Mode {
       me = message.carers[0]
       renderDuty()
       void refresh()
+      if (me) visits.start(me.id)
     } else if (message.type === 'carer') {
       me = message.carer
       renderDuty()
@@ -155,6 +161,7 @@ function mqttMode(credentials: { carerId: string; token: string }): Mode {
   }, 1000)
 
   link.start()
+  visits.start(credentials.carerId)
   if (said === 'on') positions.start()
   dutyNote.textContent = t('dutyNote')
   dutyNote.classList.remove('hidden')
