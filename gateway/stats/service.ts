@@ -1,6 +1,6 @@
-import { acceptEdgesMs, type ChartsReport, chartsOf } from './charts.ts'
 import { dayAt } from '../visits/days.ts'
 import type { VisitSummary } from '../visits/figures.ts'
+import { acceptEdgesMs, type ChartsReport, chartsOf } from './charts.ts'
 import type { Day } from './days.ts'
 import { type Worklist, worklistOf } from './lists.ts'
 import type { StatsQueries, Window, WorklistName } from './ports.ts'
@@ -19,12 +19,20 @@ export class StatsService {
   }
 
   /** The KPIs; with a time zone, the service ledger's figures too (visits due on the window's days there). */
-  async report(grid: string[], w: Window, visitZone?: string): Promise<StatsReport & { visits?: VisitSummary }> {
+  async report(
+    grid: string[],
+    w: Window,
+    visitZone?: string,
+  ): Promise<StatsReport & { visits?: VisitSummary }> {
     const [rows, visits] = await Promise.all([
       this.#q.report(w, hasChildren(grid)),
       visitZone === undefined
         ? undefined
-        : this.#q.visits({ ...w, fromDay: dayAt(w.from, visitZone), toDay: dayAt(Math.max(w.from, w.to - 1), visitZone) }),
+        : this.#q.visits({
+            ...w,
+            fromDay: dayAt(w.from, visitZone),
+            toDay: dayAt(Math.max(w.from, w.to - 1), visitZone),
+          }),
     ])
     const report = reportOf(grid, w, rows)
     return visits ? { ...report, visits } : report

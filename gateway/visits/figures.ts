@@ -128,9 +128,11 @@ export function summarise(facts: Iterable<VisitFact>): VisitSummary {
   const stations = new Map<string, Tally>()
   const risks: Record<RiskGrade, Tally> = { high: tally(), medium: tally(), low: tally(), safe: tally() }
   const into = (map: Map<string, Tally>, key: string): Tally => {
-    let t = map.get(key)
-    if (!t) map.set(key, (t = tally()))
-    return t
+    const known = map.get(key)
+    if (known) return known
+    const made = tally()
+    map.set(key, made)
+    return made
   }
   for (const f of facts) {
     add(total, f)

@@ -214,4 +214,8 @@ export const en: Record<keyof typeof zh, string> = {
   visitKind_passing: 'Seen in passing',
   visitKind_other: 'Other',
   riskOf: '{r} risk',
+  visitStatus_due: 'Due',
+  visitStatus_on_site: 'On site',
+  visitStatus_done: 'Done',
+  visitStatus_missed: 'Missed',
 }

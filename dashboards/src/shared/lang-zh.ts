@@ -210,4 +210,8 @@ export const zh = {
   visitKind_passing: '路过探望',
   visitKind_other: '其他',
   riskOf: '{r}风险',
+  visitStatus_due: '待巡访',
+  visitStatus_on_site: '在户中',
+  visitStatus_done: '已完成',
+  visitStatus_missed: '漏访',
 }

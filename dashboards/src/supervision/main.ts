@@ -8,6 +8,7 @@ import { navBar } from '../shared/nav.ts'
 import { requireSession } from '../shared/session.ts'
 import { Charts } from './charts.ts'
 import { columns, kpiCards } from './kpis.ts'
+import { liveBoard } from './live-board.ts'
 import type {
   AlarmRow,
   ChartsAnswer,
@@ -18,6 +19,7 @@ import type {
   WorklistPage,
 } from './stats.ts'
 import { exportableTable } from './table.ts'
+import { type VisitSummary, visitSection } from './visits.ts'
 import { w } from './words.ts'
 import { PAGE, worklist } from './worklist.ts'
 
@@ -45,6 +47,7 @@ byId('app').append(
       h('button', { type: 'submit', class: 'primary' }, t('apply')),
       crumbs,
     ),
+    liveBoard(),
     content,
   ),
 )
@@ -88,9 +91,9 @@ function listPage<T>(list: WorklistName, scope: string) {
 
 async function load(): Promise<void> {
   charts.destroy()
-  let stats: StatsAnswer
+  let stats: StatsAnswer & { visits?: VisitSummary }
   try {
-    stats = await api<StatsAnswer>('GET', `/stats?${query()}`)
+    stats = await api<StatsAnswer & { visits?: VisitSummary }>('GET', `/stats?${query()}`)
   } catch (error) {
     const missing = error instanceof ApiFailure && (error.status === 404 || error.status >= 500)
     content.replaceChildren(
@@ -176,7 +179,12 @@ function chartCard(title: string, canvas: HTMLCanvasElement, total: string, tota
   )
 }
 
-function render(stats: StatsAnswer, data: ChartsAnswer | undefined, first: FirstPages, scope: string): void {
+function render(
+  stats: StatsAnswer & { visits?: VisitSummary },
+  data: ChartsAnswer | undefined,
+  first: FirstPages,
+  scope: string,
+): void {
   const alarmHead = [
     'ID',
     t('raisedAt'),
@@ -240,6 +248,11 @@ function render(stats: StatsAnswer, data: ChartsAnswer | undefined, first: First
           { class: 'unavailable', id: 'charts-unavailable', role: 'status' },
           `⚠ ${w('chartsUnavailable')}`,
         ),
+    visitSection(stats.visits, {
+      fromDay: isoDay(stats.from),
+      toDay: isoDay(stats.to - 1),
+      grid: stats.grid,
+    }),
     h('h2', { class: 'section-title' }, t('worklists')),
     h(
       'div',

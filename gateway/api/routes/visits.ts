@@ -23,7 +23,11 @@ import { page } from '../schemas/registry.ts'
 import { carerVisit, photoRef, visit, visitPlan } from '../schemas/visits.ts'
 import { idParams, inScope, listQuery, scope } from './registry.ts'
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD')
+/** A day, or `today`: the gateway's own day in its zone (a page need not know the gateway's clock). */
+const day = z.union([
+  z.literal('today'),
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD or today'),
+])
 const commaOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
@@ -88,6 +92,13 @@ export function visitRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return v.stationId === undefined || v.stationId === station
   }
 
+  /** `today` as the gateway's day. */
+  const days = <Q extends { from?: string | undefined; to?: string | undefined }>(q: Q): Q => ({
+    ...q,
+    from: q.from === 'today' ? visits.today() : q.from,
+    to: q.to === 'today' ? visits.today() : q.to,
+  })
+
   const api = app.withTypeProvider<ZodSchemas>()
   api.get(
     '/visits',
@@ -102,7 +113,7 @@ export function visitRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { grid, ...q } = request.query
-      return visits.list({ ...q, grid: gridKey(scope(request.caller?.grid, grid)) || undefined })
+      return visits.list({ ...days(q), grid: gridKey(scope(request.caller?.grid, grid)) || undefined })
     },
   )
   api.get(
@@ -113,7 +124,7 @@ export function visitRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { grid, ...q } = request.query
-      const filter = { ...q, grid: gridKey(scope(request.caller?.grid, grid)) || undefined }
+      const filter = { ...days(q), grid: gridKey(scope(request.caller?.grid, grid)) || undefined }
       const rows: string[][] = [[...ledgerColumns]]
       let cursor: string | undefined
       do {

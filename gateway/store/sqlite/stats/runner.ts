@@ -9,8 +9,8 @@ import type {
   WorklistName,
   WorklistPage,
 } from '../../../stats/ports.ts'
-import type { Store } from '../../db.ts'
 import type { VisitSummary } from '../../../visits/figures.ts'
+import type { Store } from '../../db.ts'
 import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
 import type { VisitWindow } from './visits.ts'
 import type { StatsJob, StatsReply } from './worker.ts'

@@ -1,8 +1,8 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { ChartRows, Day, ReportRows, Window, WorklistName, WorklistPage } from '../../../stats/ports.ts'
+import type { VisitSummary } from '../../../visits/figures.ts'
 import { ChartQueries } from './charts.ts'
 import { WorklistQueries } from './lists.ts'
-import type { VisitSummary } from '../../../visits/figures.ts'
 import { ReportQueries } from './queries.ts'
 import { type VisitWindow, visitSummary } from './visits.ts'
 
