@@ -156,7 +156,7 @@ export class Visits {
   }
 
   /** Who visits and on which weekdays; the visit ahead follows at once (unless moved by hand). */
-  putPlan(elderId: string, body: VisitPlanBody): Promise<StoredPlan> {
+  async putPlan(elderId: string, body: VisitPlanBody): Promise<StoredPlan> {
     const elder = this.#elder(elderId)
     return this.#queue.run(elderId, async () => {
       await this.#checkAssignees(body.carerId, body.stationId)
@@ -339,7 +339,7 @@ export class Visits {
   }
 
   /** A report outside the plan (掌上汇报): a call, a hospital escort, something noticed in passing. */
-  report(carerId: string, body: ReportBody): Promise<Visit> {
+  async report(carerId: string, body: ReportBody): Promise<Visit> {
     const elder = this.#elder(body.elderId)
     if (!this.#d.carer(carerId)) throw new VisitError('UNKNOWN_CARER', `no carer ${carerId}`)
     return this.#queue.run(elder.id, async () => {

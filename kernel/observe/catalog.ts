@@ -42,6 +42,24 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
   care_replies_refused_total: { help: 'Carer replies refused, by error code', labels: ['code'] },
   care_reminders_total: { help: 'Reminders sent to carers past their ETA' },
   care_tasks_resent_total: { help: 'Open tasks sent again to a carer phone that subscribed' },
+  care_visits_signed_in_total: {
+    help: 'Visits checked in at the door, by whether the check-in was flagged (far, no fix, no photo, late)',
+    labels: ['flagged'],
+  },
+  care_visits_done_total: {
+    help: 'Visits checked out with a report, by whether done late',
+    labels: ['late'],
+  },
+  care_visits_missed_total: {
+    help: 'Visits not checked in by the end of their due day plus the grace, by risk grade and whether escalated',
+    labels: ['risk', 'urgent'],
+  },
+  care_visit_reports_total: { help: 'Carers\u2019 reports outside the plan, by kind', labels: ['kind'] },
+  care_visit_photos_total: { help: 'Visit photos stored, by image type', labels: ['type'] },
+  care_visit_photos_refused_total: {
+    help: 'Visit photos refused: too_large, not_an_image, image_damaged',
+    labels: ['reason'],
+  },
   care_arrivals_flagged_total: {
     help: 'Arrivals checked in too far from the elder (flagged for supervision)',
   },

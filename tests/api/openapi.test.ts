@@ -54,7 +54,11 @@ function withParams(route: RouteInfo, value: string): string {
 
 function inject(route: RouteInfo, url: string, payload: unknown, type = 'application/json') {
   const headers: Record<string, string> = payload !== undefined ? { 'content-type': type } : {}
-  if (route.roles !== 'public') headers.authorization = `Bearer ${ADMIN}`
+  // the admin where admitted; else the first role the route admits (a carer's own routes)
+  if (route.roles !== 'public') {
+    const as = route.roles.includes('admin') ? 'admin' : route.roles[0]
+    headers.authorization = `Bearer ${as === 'admin' || !as ? ADMIN : w.tokens[as]}`
+  }
   return world.app.surface.inject({
     method: route.method as 'GET',
     url,

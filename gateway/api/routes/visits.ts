@@ -120,7 +120,11 @@ export function visitRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/visits.csv',
     {
       preHandler: readers,
-      schema: { summary: 'The ledger as CSV, every row the filters select', querystring: csvQuery },
+      schema: {
+        summary: 'The ledger as CSV, every row the filters select',
+        querystring: csvQuery,
+        response: { 200: z.string().meta({ contentMediaType: 'text/csv; charset=utf-8' }) },
+      },
     },
     async (request, reply) => {
       const { grid, ...q } = request.query
@@ -339,6 +343,10 @@ export function visitRoutes(app: FastifyInstance, ctx: ApiContext): void {
         schema: {
           summary: 'A visit’s photo, to whoever may see the visit',
           params: photoParams,
+          // the image's bytes as they were stored (a Buffer here; a string of them to a client's parser)
+          response: {
+            200: z.union([z.string(), z.instanceof(Buffer)]).meta({ contentMediaType: 'image/*' }),
+          },
           errors: ['VISIT_NOT_FOUND', 'PHOTO_NOT_FOUND'],
         },
       },

@@ -105,6 +105,10 @@ export const elderExport = z.strictObject({
       received_at: int,
     }),
   ),
+  /** Visits and reports about the elder, as the ledger holds them (photos by reference). */
+  visits: z.array(z.record(z.string(), z.unknown())),
+  /** Who visits them and on which weekdays, if a plan was set. */
+  visitPlan: z.record(z.string(), z.unknown()).nullable(),
 })
 
 /** `DELETE /elders/{id}`: what the erasure removed and kept. */

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse as Response } from 'fastify'
 import type { RouteInfo } from '../../../gateway/api/route-table.ts'
 import { HOME, startWorld, type World } from '../../support/world.ts'
+import { jpegWithGps } from '../../visits/support/images.ts'
 
 /**
  * A world with something behind every route, and a valid request for each route in the route table:
@@ -21,6 +22,10 @@ export interface RouteWorld {
   closedAlarm: string
   /** A finished import job, to read. */
   importJob: string
+  /** E01's planned visit, given to C01, with `photo` uploaded to it; E02's, to check in and out. */
+  visit: string
+  photo: string
+  visitAtDoor: string
 }
 
 export async function startRouteWorld(): Promise<RouteWorld> {
@@ -84,7 +89,25 @@ export async function startRouteWorld(): Promise<RouteWorld> {
     if (view.body.state !== 'running') break
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  return { world, tokens, openAlarm, closedAlarm, importJob }
+  // visits: E01's and E02's planned visits given to C01, a photo on E01's
+  const visitOf = async (elderId: string) => {
+    await world.api('PUT', `/api/v1/elders/${elderId}/visit-plan`, { carerId: 'C01' })
+    const list = await world.api<{ items: { id: string }[] }>(
+      'GET',
+      `/api/v1/visits?elderId=${elderId}&status=due`,
+    )
+    return list.body.items[0]?.id as string
+  }
+  const visit = await visitOf('E01')
+  const visitAtDoor = await visitOf('E02')
+  const uploaded = await world.app.surface.inject({
+    method: 'POST',
+    url: `/api/v1/visits/${visit}/photos`,
+    headers: { authorization: `Bearer ${tokens.carer}`, 'content-type': 'image/jpeg' },
+    payload: jpegWithGps('route-world'),
+  })
+  const photo = (uploaded.json() as { id: string }).id
+  return { world, tokens, openAlarm, closedAlarm, importJob, visit, photo, visitAtDoor }
 }
 
 /** Every HTTP route the server registered (WebSocket upgrades are covered by their own tests). */
@@ -236,6 +259,48 @@ const requests: Record<string, (caller: Caller, w: RouteWorld) => Call> = {
     ok: [202],
   }),
   'GET /api/v1/import/jobs/:id': (_caller, w) => ({ url: `/api/v1/import/jobs/${w.importJob}`, ok: [200] }),
+  'GET /api/v1/visits': () => ({ url: '/api/v1/visits?status=due,done&from=2026-01-01&to=today', ok: [200] }),
+  'GET /api/v1/visits.csv': () => ({ url: '/api/v1/visits.csv?elderId=E01', ok: [200] }),
+  'GET /api/v1/visits/:id': (_caller, w) => ({ url: `/api/v1/visits/${w.visit}`, ok: [200] }),
+  'PATCH /api/v1/visits/:id': (_caller, w) => ({
+    url: `/api/v1/visits/${w.visit}`,
+    body: { dueDay: '2026-02-01', carerId: 'C01' },
+    ok: [200],
+  }),
+  'GET /api/v1/elders/:id/visit-plan': () => ({ url: '/api/v1/elders/E01/visit-plan', ok: [200] }),
+  'PUT /api/v1/elders/:id/visit-plan': () => ({
+    url: '/api/v1/elders/E01/visit-plan',
+    body: { carerId: 'C01', weekdays: [1, 2, 3, 4, 5] },
+    ok: [200],
+  }),
+  'GET /api/v1/carers/:id/visits': () => ({ url: '/api/v1/carers/C01/visits', ok: [200] }),
+  'POST /api/v1/visits': () => ({
+    url: '/api/v1/visits',
+    body: { elderId: 'E01', kind: 'call', report: { condition: 'well' } },
+    ok: [201],
+  }),
+  // the same picture again is the same photo: stored once, answered again
+  'POST /api/v1/visits/:id/photos': (_caller, w) => ({
+    url: `/api/v1/visits/${w.visit}/photos`,
+    body: jpegWithGps('route-world'),
+    type: 'image/jpeg',
+    ok: [201],
+  }),
+  'GET /api/v1/visits/:id/photos/:photoId': (_caller, w) => ({
+    url: `/api/v1/visits/${w.visit}/photos/${w.photo}`,
+    ok: [200],
+  }),
+  // called again (by another test of the matrix), the visit is already checked in or out: its own 409
+  'POST /api/v1/visits/:id/sign-in': (_caller, w) => ({
+    url: `/api/v1/visits/${w.visitAtDoor}/sign-in`,
+    body: { ...HOME, acc: 10 },
+    ok: [200, 409],
+  }),
+  'POST /api/v1/visits/:id/sign-out': (_caller, w) => ({
+    url: `/api/v1/visits/${w.visitAtDoor}/sign-out`,
+    body: { report: { condition: 'well' } },
+    ok: [200, 409],
+  }),
   'GET /api/v1/import/jobs/:id/report': (_caller, w) => ({
     url: `/api/v1/import/jobs/${w.importJob}/report`,
     ok: [200],
