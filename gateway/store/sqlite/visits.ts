@@ -62,7 +62,8 @@ export class SqliteVisits implements VisitRepository {
 
   async list(f: VisitFilter): Promise<Page<Visit>> {
     const where = new Where()
-    if (f.grid) where.add('substr(grid, 1, ?) = ?', f.grid.length, f.grid)
+    // a grid key ends in its separator (U+001F): the keys under it sort between it and the next code point
+    if (f.grid) where.add('grid >= ? AND grid < ?', f.grid, `${f.grid.slice(0, -1)}\u0020`)
     if (f.elderId) where.add('elder_id = ?', f.elderId)
     if (f.carerId) where.add('carer_id = ?', f.carerId)
     if (f.stationId) where.add('station_id = ?', f.stationId)

@@ -146,6 +146,8 @@ export class SqliteStats implements StatsQueries {
 
   async #end(thread: Thread): Promise<void> {
     clearTimeout(thread.idle)
+    // an idle thread is unref'd: held again, so a stop that waits for it keeps the process up until it exits
+    thread.worker.ref()
     thread.worker.postMessage('stop')
     await thread.exited
   }
