@@ -230,13 +230,12 @@ async function main(): Promise<void> {
       ms: times[Math.floor(times.length / 2)],
       loopMaxMs: loopMax,
     })
-    console.log('| step | ms | event loop max (ms) |')
-    console.log('|---|---:|---:|')
-    console.log(`| seed ${VISITS} visits into the store | ${seeded.ms} | — |`)
-    for (const r of rows) console.log(`| ${r.step} | ${r.ms} | ${r.loopMaxMs} |`)
-    console.log(
-      JSON.stringify({ bench: 'visits-ledger', visits: VISITS, elders: ELDERS, seedMs: seeded.ms, rows }),
-    )
+    const out = (line: string) => process.stdout.write(`${line}\n`)
+    out('| step | ms | event loop max (ms) |')
+    out('|---|---:|---:|')
+    out(`| seed ${VISITS} visits into the store | ${seeded.ms} | — |`)
+    for (const r of rows) out(`| ${r.step} | ${r.ms} | ${r.loopMaxMs} |`)
+    out(JSON.stringify({ bench: 'visits-ledger', visits: VISITS, elders: ELDERS, seedMs: seeded.ms, rows }))
   } finally {
     await world.stop()
     rmSync(dataDir, { recursive: true, force: true })
