@@ -9,6 +9,7 @@ import type { Config } from './config.ts'
 import { type DispatchRules, defaultRules } from './dispatch/types.ts'
 import type { HistoryTuning } from './history/setup.ts'
 import type { Surface } from './surface.ts'
+import { perGrade } from './visits/plan.ts'
 import { type Parts, wire } from './wire.ts'
 
 export interface AppOptions {
@@ -56,6 +57,7 @@ export class App {
       ...defaultRules,
       offerTimeoutMs: options.config.offerTimeoutS * 1000,
       offerTimeoutLowMs: options.config.offerTimeoutLowS * 1000,
+      responseMin: perGrade(options.config.responseMin),
       ...options.rules,
     }
   }

@@ -109,6 +109,12 @@ const shape = {
     .max(64)
     .refine((zone) => isTimeZone(zone), 'must be a time zone name such as Asia/Shanghai')
     .optional(),
+  /** Minutes from raised by which someone should be at the elder's side, for high, medium, low, safe. */
+  responseMin: z
+    .string()
+    .regex(/^\d{1,3},\d{1,3},\d{1,3},\d{1,3}$/, 'must be four minute counts: high,medium,low,safe')
+    .refine((v) => v.split(',').every((n) => Number(n) >= 1), 'each must be at least 1 minute')
+    .default('10,15,20,30'),
   /** Days between visits for risk grades high, medium, low, safe (docs/visits.md). */
   visitCadenceDays: z
     .string()

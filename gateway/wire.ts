@@ -55,7 +55,7 @@ import { DeviceStates } from './telemetry/devices.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
 import { FilePhotoStore } from './visits/photos/store.ts'
-import { cadenceOf } from './visits/plan.ts'
+import { perGrade } from './visits/plan.ts'
 import { defaultVisitSettings, Visits } from './visits/visits.ts'
 
 export interface WireOptions {
@@ -275,7 +275,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     settings: {
       ...defaultVisitSettings,
       timeZone: config.timeZone ?? localZone(),
-      cadence: cadenceOf(config.visitCadenceDays),
+      cadence: perGrade(config.visitCadenceDays),
       graceMs: config.visitGraceS * 1000,
       photoMaxBytes: config.photoMaxBytes,
     },
@@ -348,6 +348,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     clock,
     live,
     visits,
+    responseMin: o.rules.responseMin,
     health: o.health,
     // board commands go to a watch connected to the watch listener; other devices take none
     commands: { send: (deviceId, command) => watches?.send(deviceId, command) ?? false },

@@ -302,9 +302,16 @@ export class AlarmLifecycle {
   }
 }
 
-/** The scheduler's key of an alarm's deadline: one expiry and one reminder per alarm at most. */
+/** The scheduler's key of an alarm's deadline: one expiry, one reminder and one response deadline per alarm at most. */
 export function deadlineKey(kind: Deadline['kind'], alarmId: string): string {
-  return kind === 'expiry' ? `offer:${alarmId}` : `remind:${alarmId}`
+  switch (kind) {
+    case 'expiry':
+      return `offer:${alarmId}`
+    case 'reminder':
+      return `remind:${alarmId}`
+    case 'response':
+      return `respond:${alarmId}`
+  }
 }
 
 export type { OfferRecord, OpenTask }

@@ -44,6 +44,8 @@ export const timelineTypes = [
   'reassigned',
   // a call-back or the elder's family rated the service; additive to the contract's list
   'rated',
+  // nobody arrived by the elder's graded response deadline (docs/visits.md); additive
+  'overdue',
 ] as const
 export type TimelineType = (typeof timelineTypes)[number]
 
@@ -75,6 +77,8 @@ export interface Alarm {
   arrivalDistanceM?: number
   /** Arrival checked in more than the flag distance from the elder (contract: > 200 m). */
   arrivalFlagged?: boolean
+  /** When nobody had arrived by the elder's graded response deadline (docs/visits.md). */
+  overdueAt?: number
   /** Where help is needed: the device's fix, else the elder's home. */
   lat: number
   lon: number

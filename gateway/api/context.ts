@@ -46,6 +46,8 @@ export interface ApiContext {
   health: () => Promise<Health>
   /** Visits, carers' reports and the service ledger (docs/visits.md). */
   visits: Visits
+  /** The graded response deadlines, minutes per risk grade (CARE_RESPONSE_MIN). */
+  responseMin: Readonly<Record<'high' | 'medium' | 'low' | 'safe', number>>
   /** Commands down to devices connected over a vendor protocol (POST /devices/{id}/commands). */
   commands: DeviceCommands
 }

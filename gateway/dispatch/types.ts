@@ -53,6 +53,11 @@ export interface DispatchRules {
   maxRounds: number
   /** Arrival farther than this from the elder is flagged (contract: 200 m). */
   arrivalFlagM: number
+  /**
+   * Graded response deadlines (docs/visits.md): minutes from raised by which someone should be at the
+   * elder's side, by risk grade; an alarm nobody has arrived at by then is marked `overdue` for the centre.
+   */
+  responseMin: Readonly<Record<Risk, number>>
 }
 
 export const defaultRules: DispatchRules = {
@@ -69,6 +74,7 @@ export const defaultRules: DispatchRules = {
   highRiskTimeoutFactor: 0.5,
   maxRounds: 3,
   arrivalFlagM: 200,
+  responseMin: { high: 10, medium: 15, low: 20, safe: 30 },
 }
 
 /** A carer who may be offered the alarm, with how far and how long. */

@@ -1,6 +1,7 @@
 import type { Outcome } from '../../kernel/contract/payloads.ts'
 import type { AlarmKind, AlarmState, Priority } from '../alarms/model.ts'
 import type { VisitSummary } from '../visits/figures.ts'
+import type { RiskGrade } from '../visits/plan.ts'
 import type { Day } from './days.ts'
 
 export type { Day }
@@ -139,4 +140,16 @@ export interface StatsQueries {
   worklist(list: WorklistName, w: Window, limit: number, cursor: string | undefined): Promise<WorklistPage>
   /** The service ledger summarised: planned visits due from `fromDay` to `toDay`, reports filed in the window. */
   visits(w: Window & { fromDay: string; toDay: string }): Promise<VisitSummary>
+  /** The window's alarms per risk grade, against each grade's response deadline (ms). */
+  grades(w: Window & { responseMs: Readonly<Record<RiskGrade, number>> }): Promise<GradeFigures[]>
+}
+
+/** Graded response (docs/visits.md): one risk grade's alarms of the window. */
+export interface GradeFigures {
+  risk: RiskGrade
+  alarms: number
+  responded: number
+  arrived: number
+  withinDeadline: number
+  overdue: number
 }

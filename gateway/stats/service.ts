@@ -1,9 +1,10 @@
 import { dayAt } from '../visits/days.ts'
 import type { VisitSummary } from '../visits/figures.ts'
+import { type RiskGrade, riskGrades } from '../visits/plan.ts'
 import { acceptEdgesMs, type ChartsReport, chartsOf } from './charts.ts'
 import type { Day } from './days.ts'
 import { type Worklist, worklistOf } from './lists.ts'
-import type { StatsQueries, Window, WorklistName } from './ports.ts'
+import type { GradeFigures, StatsQueries, Window, WorklistName } from './ports.ts'
 import { hasChildren, reportOf, type StatsReport } from './stats.ts'
 
 /**
@@ -18,24 +19,33 @@ export class StatsService {
     this.#q = queries
   }
 
-  /** The KPIs; with a time zone, the service ledger's figures too (visits due on the window's days there). */
+  /**
+   * The KPIs; with the visits' zone and the graded response deadlines, also the service ledger's
+   * figures (visits due on the window's days there) and the alarms per risk grade.
+   */
   async report(
     grid: string[],
     w: Window,
-    visitZone?: string,
-  ): Promise<StatsReport & { visits?: VisitSummary }> {
-    const [rows, visits] = await Promise.all([
+    graded?: { zone: string; responseMin: Readonly<Record<RiskGrade, number>> },
+  ): Promise<
+    StatsReport & {
+      visits?: VisitSummary
+      byRisk?: Record<RiskGrade, GradeFigures & { deadlineMin: number }>
+    }
+  > {
+    const [rows, visits, grades] = await Promise.all([
       this.#q.report(w, hasChildren(grid)),
-      visitZone === undefined
-        ? undefined
-        : this.#q.visits({
-            ...w,
-            fromDay: dayAt(w.from, visitZone),
-            toDay: dayAt(Math.max(w.from, w.to - 1), visitZone),
-          }),
+      graded &&
+        this.#q.visits({
+          ...w,
+          fromDay: dayAt(w.from, graded.zone),
+          toDay: dayAt(Math.max(w.from, w.to - 1), graded.zone),
+        }),
+      graded && this.#q.grades({ ...w, responseMs: minutesToMs(graded.responseMin) }),
     ])
     const report = reportOf(grid, w, rows)
-    return visits ? { ...report, visits } : report
+    if (!visits || !grades) return report
+    return { ...report, visits, byRisk: byRiskOf(grades, graded?.responseMin) }
   }
 
   async charts(grid: string[], w: Window, tz: string, days: Day[]): Promise<ChartsReport> {
@@ -51,4 +61,29 @@ export class StatsService {
   ): Promise<Worklist> {
     return worklistOf(list, grid, w, await this.#q.worklist(list, w, limit, cursor))
   }
+}
+
+function minutesToMs(m: Readonly<Record<RiskGrade, number>>): Record<RiskGrade, number> {
+  return { high: m.high * 60_000, medium: m.medium * 60_000, low: m.low * 60_000, safe: m.safe * 60_000 }
+}
+
+/** Every grade, with its deadline, zeros where the window had none of its alarms. */
+function byRiskOf(
+  rows: readonly GradeFigures[],
+  responseMin: Readonly<Record<RiskGrade, number>> | undefined,
+): Record<RiskGrade, GradeFigures & { deadlineMin: number }> {
+  const out = {} as Record<RiskGrade, GradeFigures & { deadlineMin: number }>
+  for (const risk of riskGrades) {
+    const row = rows.find((r) => r.risk === risk)
+    out[risk] = {
+      risk,
+      alarms: row?.alarms ?? 0,
+      responded: row?.responded ?? 0,
+      arrived: row?.arrived ?? 0,
+      withinDeadline: row?.withinDeadline ?? 0,
+      overdue: row?.overdue ?? 0,
+      deadlineMin: responseMin?.[risk] ?? 0,
+    }
+  }
+  return out
 }

@@ -294,4 +294,8 @@ export const migrations: readonly string[] = [
   CREATE INDEX visit_photos_photo ON visit_photos(photo_id);
   CREATE INDEX visit_photos_at ON visit_photos(at);
   `,
+  // 9: when an alarm passed its elder's graded response deadline with nobody there (docs/visits.md)
+  `
+  ALTER TABLE alarms ADD COLUMN overdue_at INTEGER;
+  `,
 ]

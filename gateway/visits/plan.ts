@@ -17,8 +17,11 @@ export type Cadence = Readonly<Record<RiskGrade, number>>
 /** 高风险每周、中风险每两周、低风险每月、基本安全每两月 (settings may change them). */
 export const defaultCadence: Cadence = { high: 7, medium: 14, low: 30, safe: 60 }
 
-/** `"7,14,30,60"` (CARE_VISIT_CADENCE_DAYS): days between visits for high, medium, low, safe. */
-export function cadenceOf(setting: string): Cadence {
+/**
+ * A setting with one figure per risk grade, high first (`"7,14,30,60"`, CARE_VISIT_CADENCE_DAYS;
+ * `"10,15,20,30"`, CARE_RESPONSE_MIN).
+ */
+export function perGrade(setting: string): Cadence {
   const [high, medium, low, safe] = setting.split(',').map(Number)
   const days = { high, medium, low, safe }
   for (const [grade, n] of Object.entries(days)) {

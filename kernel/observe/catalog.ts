@@ -41,6 +41,10 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
   care_offers_expired_total: { help: 'Offers that lapsed unanswered' },
   care_replies_refused_total: { help: 'Carer replies refused, by error code', labels: ['code'] },
   care_reminders_total: { help: 'Reminders sent to carers past their ETA' },
+  care_alarms_overdue_total: {
+    help: 'Alarms nobody had arrived at by the elder\u2019s graded response deadline, by risk grade',
+    labels: ['risk'],
+  },
   care_tasks_resent_total: { help: 'Open tasks sent again to a carer phone that subscribed' },
   care_visits_signed_in_total: {
     help: 'Visits checked in at the door, by whether the check-in was flagged (far, no fix, no photo, late)',

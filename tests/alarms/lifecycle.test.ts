@@ -277,9 +277,18 @@ describe('the alarm shell', () => {
     expect(await second.lifecycle.restore()).toEqual({ open: 2, armed: 2 })
     expect(second.scheduler.dueAt('remind:A0001')).toBeDefined()
     expect(second.scheduler.dueAt('offer:A0002')).toBe(T0 + 60_000)
+    // the elder's graded response deadline (medium: 15 min) for both, nobody having arrived
+    expect(second.scheduler.dueAt('respond:A0001')).toBe(T0 + 15 * 60_000)
+    expect(second.scheduler.dueAt('respond:A0002')).toBe(T0 + 15 * 60_000)
     await second.scheduler.advance(3 * 3_600_000)
     const reminders = second.sent.filter((s) => 'task' in s && s.task.action === 'reminder')
     expect(reminders).toHaveLength(1)
+    for (const id of ['A0001', 'A0002']) {
+      expect(
+        (second.repo.timelines.get(id) ?? []).filter((e) => e.type === 'overdue'),
+        id,
+      ).toHaveLength(1)
+    }
     // C1 holds A0001: A0002's lapsed round leaves no one, and it goes to the centre
     const after = second.repo.timelines.get('A0002') ?? []
     expect(after.filter((e) => e.type === 'offer_expired').map((e) => e.carerId)).toEqual(['C2', 'C3'])
@@ -300,6 +309,7 @@ describe('what the shell does with a decision', () => {
     await p.lifecycle.raise(sos())
     expect(p.journal).toEqual([
       'store',
+      'arm respond:A0001',
       'arm offer:A0001',
       'notify D1 received',
       'task C1 offer',

@@ -61,6 +61,7 @@ export class QueueTable {
       data-id=${a.id}
       data-priority=${a.priority}
       data-state=${a.state}
+      data-overdue=${a.overdueAt !== undefined && a.arrivedAt === undefined ? 'true' : 'false'}
       aria-selected=${selected ? 'true' : 'false'}
       @click=${() => this.#open(a.id)}
       @keydown=${keydown}
@@ -71,6 +72,10 @@ export class QueueTable {
       <td>${word('state', a.state)}${
         a.escalated
           ? html`<span class="flag" title=${t('escalatedFlag')}> ⚑ ${t('escalatedFlag')}</span>`
+          : ''
+      }${
+        a.overdueAt !== undefined && a.arrivedAt === undefined
+          ? html`<span class="flag overdue" title=${t('tl_overdue')}> ⏱ ${t('tl_overdue')}</span>`
           : ''
       }</td>
       <td>${carer}</td>

@@ -175,6 +175,7 @@ export const en: Record<keyof typeof zh, string> = {
   tl_cancelled: 'Cancelled',
   tl_note: 'Note',
   tl_reassigned: 'Reassigned',
+  tl_overdue: 'Response deadline passed',
   tl_rated: 'Rated',
   myVisits: 'Visits today',
   noVisits: 'No visits due today',

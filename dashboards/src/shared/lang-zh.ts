@@ -171,6 +171,7 @@ export const zh = {
   tl_cancelled: '撤销',
   tl_note: '备注',
   tl_reassigned: '改派',
+  tl_overdue: '超过响应时限',
   tl_rated: '服务评价',
   myVisits: '今日巡访',
   noVisits: '今日没有待办的巡访',

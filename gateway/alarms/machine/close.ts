@@ -30,6 +30,7 @@ export function close(d: Draft, how: Closing): void {
   d.add(how.state, { actor: how.actor, carerId: how.byCarer, note: how.note, data: how.data })
   d.cancelDeadline('expiry')
   d.cancelDeadline('reminder')
+  d.cancelDeadline('response')
   for (const o of withdrawn) d.task('withdrawn', o.carerId, o)
   // closed by the centre or the device, not by the holder's own `resolve`: their phone must drop it
   if (holder && holder !== how.byCarer && !withdrawn.some((o) => o.carerId === holder)) {

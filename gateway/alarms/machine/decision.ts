@@ -8,6 +8,7 @@ import type { AlarmChange } from '../ports.ts'
 export type Deadline =
   | { kind: 'expiry'; alarmId: string; at: number; round: number }
   | { kind: 'reminder'; alarmId: string; at: number; carerId: string }
+  | { kind: 'response'; alarmId: string; at: number }
 
 export type DeadlineKind = Deadline['kind']
 

@@ -156,6 +156,11 @@ export class Draft {
     this.decision.deadlines.arm.push({ kind: 'reminder', alarmId: this.alarm.id, at, carerId })
   }
 
+  /** The graded response deadline: when nobody has arrived by then, the alarm is overdue. */
+  armResponse(at: number): void {
+    this.decision.deadlines.arm.push({ kind: 'response', alarmId: this.alarm.id, at })
+  }
+
   cancelDeadline(kind: DeadlineKind): void {
     this.decision.deadlines.cancel.push({ alarmId: this.alarm.id, kind })
   }

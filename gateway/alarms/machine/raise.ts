@@ -7,6 +7,7 @@ import { ok, type Result, refuse } from '../result.ts'
 import { emptyDecision, type Outcome } from './decision.ts'
 import { Draft, type Facts } from './draft.ts'
 import { nextRound } from './rounds.ts'
+import { responseMs } from './timers.ts'
 
 /** An alarm being raised, from whatever edge it came. */
 export interface RaiseInput {
@@ -108,6 +109,8 @@ export function raise(input: RaiseInput, ctx: RaiseContext, facts: Facts): Outco
   const m = record(alarm.id)
   if (m) d.remember(m)
   d.count('care_alarms_raised_total', { kind: alarm.kind, priority: String(alarm.priority) })
+  // graded response deadline: held alarms (priority 4) wait for the centre and have none
+  if (alarm.priority < 4) d.armResponse(now + responseMs(facts.rules, elder.risk))
   if (input.forCentre) {
     d.alarm.escalated = true
     d.add('escalated', { actor: 'system', data: { reason: 'for_centre' } })

@@ -93,6 +93,7 @@ function arrive(d: Draft, carerId: string, r: ReplyPayload): Result<null> {
     data: { distanceM: check.distanceM ?? null, flagged: check.flagged },
   })
   d.cancelDeadline('reminder')
+  d.cancelDeadline('response')
   if (check.flagged) d.count('care_arrivals_flagged_total')
   d.span('care_accept_arrive_seconds', a.acceptedAt)
   d.notify('arrived')

@@ -79,7 +79,10 @@ export function statsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { grid, window } = windowOf(ctx, request, request.query)
-      return ctx.stats.report(grid, window, ctx.visits.settings.timeZone)
+      return ctx.stats.report(grid, window, {
+        zone: ctx.visits.settings.timeZone,
+        responseMin: ctx.responseMin,
+      })
     },
   )
 

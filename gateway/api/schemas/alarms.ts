@@ -26,6 +26,8 @@ export const alarm = z.strictObject({
   outcome: z.enum(outcomes).optional(),
   arrivalDistanceM: z.number().optional(),
   arrivalFlagged: z.boolean().optional(),
+  /** Nobody was at the elder's side by their risk grade's response deadline (docs/visits.md). */
+  overdueAt: ms.optional(),
   round: z.number().int(),
   seq: z.number().int(),
   updatedAt: ms,

@@ -63,6 +63,21 @@ export const statsReport = z.strictObject({
       byRisk: z.record(z.enum(['high', 'medium', 'low', 'safe']), visitFigures),
     })
     .optional(),
+  /** The window's alarms per risk grade against the grade's response deadline (docs/visits.md). */
+  byRisk: z
+    .record(
+      z.enum(['high', 'medium', 'low', 'safe']),
+      z.strictObject({
+        risk: z.enum(['high', 'medium', 'low', 'safe']),
+        deadlineMin: count,
+        alarms: count,
+        responded: count,
+        arrived: count,
+        withinDeadline: count,
+        overdue: count,
+      }),
+    )
+    .optional(),
 })
 
 export const chartsReport = z.strictObject({

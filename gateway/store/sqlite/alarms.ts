@@ -202,7 +202,7 @@ export class SqliteAlarms implements AlarmRepository {
       .get(
         `UPDATE alarms SET state = ?, escalated = ?, carer_id = ?, accepted_at = ?, arrived_at = ?,
            resolved_at = ?, outcome = ?, arrival_distance_m = ?, arrival_flagged = ?, round = ?, seq = ?,
-           priority = ?, updated_at = ?
+           priority = ?, updated_at = ?, overdue_at = ?
          WHERE id = ?`,
       )
       .run(
@@ -219,6 +219,7 @@ export class SqliteAlarms implements AlarmRepository {
         alarm.seq,
         alarm.priority,
         alarm.updatedAt,
+        alarm.overdueAt ?? null,
         alarm.id,
       )
   }
@@ -316,6 +317,8 @@ function alarmOf(r: Dict): Alarm {
   if (distance !== undefined) alarm.arrivalDistanceM = distance
   if (r.arrival_flagged !== null && r.arrival_flagged !== undefined)
     alarm.arrivalFlagged = r.arrival_flagged === 1
+  const overdueAt = num(r.overdue_at)
+  if (overdueAt !== undefined) alarm.overdueAt = overdueAt
   return alarm
 }
 

@@ -248,6 +248,7 @@ describe('resolve and cancel by the centre', () => {
       cancel: [
         { alarmId: 'A0001', kind: 'expiry' },
         { alarmId: 'A0001', kind: 'reminder' },
+        { alarmId: 'A0001', kind: 'response' },
       ],
     })
   })

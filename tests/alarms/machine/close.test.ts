@@ -94,6 +94,7 @@ describe('close', () => {
           cancel: [
             { alarmId: 'A0001', kind: 'expiry' },
             { alarmId: 'A0001', kind: 'reminder' },
+            { alarmId: 'A0001', kind: 'response' },
           ],
         })
       })

@@ -45,6 +45,7 @@ describe('a cancel from the elder’s device', () => {
       cancel: [
         { alarmId: 'A0001', kind: 'expiry' },
         { alarmId: 'A0001', kind: 'reminder' },
+        { alarmId: 'A0001', kind: 'response' },
       ],
     })
   })

@@ -89,7 +89,13 @@ describe('raise: a new alarm', () => {
         message: { deviceId: 'D1', msgId: 'm1', topic: 'care/v1/dev/D1/sos', at: T0, alarmId: 'A0001' },
       },
       emitted: expect.any(Array),
-      deadlines: { arm: [{ kind: 'expiry', alarmId: 'A0001', at: expiresAt, round: 1 }], cancel: [] },
+      deadlines: {
+        arm: [
+          { kind: 'response', alarmId: 'A0001', at: T0 + 15 * 60_000 },
+          { kind: 'expiry', alarmId: 'A0001', at: expiresAt, round: 1 },
+        ],
+        cancel: [],
+      },
       sends: [
         {
           to: 'device',
@@ -195,7 +201,10 @@ describe('raise: a new alarm', () => {
     expect(decision.change).not.toHaveProperty('message')
     expect(decision.sends.map((s) => (s.to === 'carer' ? s.carerId : s.deviceId))).toEqual(['C1'])
     // priority 2: one carer at a time, for 120 s
-    expect(decision.deadlines.arm).toEqual([{ kind: 'expiry', alarmId: 'A0001', at: T0 + 120_000, round: 1 }])
+    expect(decision.deadlines.arm).toEqual([
+      { kind: 'response', alarmId: 'A0001', at: T0 + 15 * 60_000 },
+      { kind: 'expiry', alarmId: 'A0001', at: T0 + 120_000, round: 1 },
+    ])
     expect(decision.counters[0]).toEqual({
       name: 'care_alarms_raised_total',
       labels: { kind: 'manual', priority: '2' },
@@ -231,7 +240,8 @@ describe('raise: a new alarm', () => {
       { name: 'care_alarms_escalated_total', labels: { reason: 'no_candidate' } },
     ])
     expect(decision.spans).toEqual([])
-    expect(decision.deadlines.arm).toEqual([])
+    // with the centre: no offer round, only the elder's response deadline (medium: 15 min)
+    expect(decision.deadlines.arm).toEqual([{ kind: 'response', alarmId: 'A0001', at: T0 + 15 * 60_000 }])
   })
 })
 

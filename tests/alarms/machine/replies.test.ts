@@ -215,7 +215,13 @@ describe('arrive', () => {
         offers: { insert: [], status: [] },
       },
       emitted: decision.emitted,
-      deadlines: { arm: [], cancel: [{ alarmId: 'A0001', kind: 'reminder' }] },
+      deadlines: {
+        arm: [],
+        cancel: [
+          { alarmId: 'A0001', kind: 'reminder' },
+          { alarmId: 'A0001', kind: 'response' },
+        ],
+      },
       sends: [
         {
           to: 'device',
@@ -314,6 +320,7 @@ describe('resolve by the carer', () => {
         cancel: [
           { alarmId: 'A0001', kind: 'expiry' },
           { alarmId: 'A0001', kind: 'reminder' },
+          { alarmId: 'A0001', kind: 'response' },
         ],
       },
       sends: [

@@ -6,6 +6,7 @@ import {
   aDraft,
   aFacts,
   anAlarm,
+  anElder,
   anOffer,
   aTask,
   firstRound,
@@ -15,7 +16,7 @@ import {
   T0,
 } from './world.ts'
 
-/** contract: deadlines — a round's expiry, the holder's reminder — and their rebuilding after a restart. */
+/** contract: deadlines — a round's expiry, the holder's reminder, the graded response deadline — and their rebuilding after a restart. */
 
 const ACCEPTED = T0 + 10_000
 const MIN = 60_000
@@ -56,6 +57,43 @@ describe('a deadline comes', () => {
     ])
   })
 
+  it('the response deadline marks an alarm nobody reached overdue, for the centre; nothing is sent', () => {
+    const at = T0 + 15 * MIN
+    const d = aDraft(acceptedAlarm(), acceptedOffers(), aFacts({ now: at }))
+    deadline(d, { kind: 'response', alarmId: 'A0001', at })
+    const decision = d.done()
+    expect(decision.change.alarm?.value.overdueAt).toBe(at)
+    expect(decision.change.entries).toEqual([
+      { seq: 7, type: 'overdue', at, actor: 'system', data: { deadlineMin: 15, state: 'accepted' } },
+    ])
+    expect(decision.sends).toEqual([])
+    expect(decision.counters).toEqual([{ name: 'care_alarms_overdue_total', labels: { risk: 'medium' } }])
+    // the deadline of a high-risk elder is theirs (10 min)
+    const high = aDraft(
+      offeredAlarm(),
+      firstRound(),
+      aFacts({ now: T0 + 10 * MIN, elder: anElder({ risk: 'high' }) }),
+    )
+    deadline(high, { kind: 'response', alarmId: 'A0001', at: T0 + 10 * MIN })
+    const offered = high.done()
+    expect(offered.change.entries.map((e) => [e.type, e.data])).toEqual([
+      ['overdue', { deadlineMin: 10, state: 'offered' }],
+    ])
+    expect(offered.sends).toEqual([])
+  })
+
+  it('no overdue mark once someone arrived, the alarm closed, or it was marked already', () => {
+    for (const alarm of [
+      acceptedAlarm({ state: 'arrived' }),
+      acceptedAlarm({ state: 'resolved' }),
+      acceptedAlarm({ overdueAt: T0 + 15 * MIN }),
+    ]) {
+      const d = aDraft(alarm, acceptedOffers(), aFacts({ now: T0 + 16 * MIN }))
+      deadline(d, { kind: 'response', alarmId: 'A0001', at: T0 + 16 * MIN })
+      expect(d.done()).toEqual(nothing())
+    }
+  })
+
   it('no reminder once the holder arrived, nor to a carer who no longer holds the alarm', () => {
     const arrived = aDraft(
       acceptedAlarm({ state: 'arrived' }),
@@ -76,6 +114,8 @@ describe('a deadline comes', () => {
 
 describe('restore after a restart', () => {
   const LATER = T0 + 20 * MIN
+  /** The elder's graded response deadline (medium risk: 15 min), armed for every alarm nobody reached. */
+  const RESPONSE = { kind: 'response', alarmId: 'A0001', at: T0 + 15 * MIN } as const
 
   it('re-arms a held alarm’s reminder from when it was accepted, past the offer’s ETA', () => {
     const d = aDraft(acceptedAlarm(), acceptedOffers(), aFacts({ now: LATER }))
@@ -84,6 +124,7 @@ describe('restore after a restart', () => {
       ...nothing(),
       deadlines: {
         arm: [
+          RESPONSE,
           {
             kind: 'reminder',
             alarmId: 'A0001',
@@ -100,6 +141,7 @@ describe('restore after a restart', () => {
     const d = aDraft(acceptedAlarm({ carerId: 'C3' }), [], aFacts({ now: LATER }))
     expect(restore(d)).toBe(true)
     expect(d.done().deadlines.arm).toEqual([
+      RESPONSE,
       { kind: 'reminder', alarmId: 'A0001', carerId: 'C3', at: ACCEPTED + 15 * MIN },
     ])
   })
@@ -109,7 +151,10 @@ describe('restore after a restart', () => {
     expect(restore(d)).toBe(true)
     expect(d.done()).toEqual({
       ...nothing(),
-      deadlines: { arm: [{ kind: 'expiry', alarmId: 'A0001', at: T0 + MIN, round: 1 }], cancel: [] },
+      deadlines: {
+        arm: [RESPONSE, { kind: 'expiry', alarmId: 'A0001', at: T0 + MIN, round: 1 }],
+        cancel: [],
+      },
     })
   })
 
@@ -117,7 +162,10 @@ describe('restore after a restart', () => {
     const offers = [anOffer('C1', 300), anOffer('C2', 500, { expiresAt: T0 + 90_000 })]
     const d = aDraft(offeredAlarm(), offers, aFacts({ now: T0 + 30_000 }))
     restore(d)
-    expect(d.done().deadlines.arm).toEqual([{ kind: 'expiry', alarmId: 'A0001', at: T0 + 90_000, round: 1 }])
+    expect(d.done().deadlines.arm).toEqual([
+      RESPONSE,
+      { kind: 'expiry', alarmId: 'A0001', at: T0 + 90_000, round: 1 },
+    ])
     // at that deadline both offers lapse together (at the earlier one, C2 would be left with none armed)
     const due = aDraft(offeredAlarm(), offers, aFacts({ now: T0 + 90_000 }))
     deadline(due, { kind: 'expiry', alarmId: 'A0001', at: T0 + 90_000, round: 1 })
@@ -133,7 +181,10 @@ describe('restore after a restart', () => {
     expect(restore(d)).toBe(true)
     const decision = d.done()
     expect(decision.change.offers.insert.map((o) => [o.carerId, o.round])).toEqual([['C3', 2]])
-    expect(decision.deadlines.arm).toEqual([{ kind: 'expiry', alarmId: 'A0001', at: LATER + MIN, round: 2 }])
+    expect(decision.deadlines.arm).toEqual([
+      RESPONSE,
+      { kind: 'expiry', alarmId: 'A0001', at: LATER + MIN, round: 2 },
+    ])
   })
 
   it('gives a raised alarm never offered its first round', () => {
@@ -142,10 +193,22 @@ describe('restore after a restart', () => {
     expect(d.done().change.offers.insert.map((o) => o.carerId)).toEqual(['C1', 'C2'])
   })
 
-  it('sets nothing for an alarm with the centre, one the carer reached, or a closed one', () => {
+  it('gives an alarm with the centre only its response deadline, none once overdue', () => {
     for (const [alarm, offers] of [
       [anAlarm({ escalated: true }), []],
       [offeredAlarm({ escalated: true }), [anOffer('C1', 300, { status: 'expired' })]],
+    ] as const) {
+      const d = aDraft(alarm, offers, aFacts({ now: LATER }))
+      expect(restore(d)).toBe(false)
+      expect(d.done()).toEqual({ ...nothing(), deadlines: { arm: [RESPONSE], cancel: [] } })
+    }
+    const overdue = aDraft(anAlarm({ escalated: true, overdueAt: T0 + 15 * MIN }), [], aFacts({ now: LATER }))
+    expect(restore(overdue)).toBe(false)
+    expect(overdue.done()).toEqual(nothing())
+  })
+
+  it('sets nothing for an alarm the carer reached, or a closed one', () => {
+    for (const [alarm, offers] of [
       [acceptedAlarm({ state: 'arrived' }), acceptedOffers()],
       [acceptedAlarm({ state: 'resolved' }), acceptedOffers()],
       [anAlarm({ state: 'cancelled' }), []],

@@ -12,7 +12,7 @@ import type {
 import type { VisitSummary } from '../../../visits/figures.ts'
 import type { Store } from '../../db.ts'
 import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
-import type { VisitWindow } from './visits.ts'
+import type { GradeRow, GradeWindow, VisitWindow } from './visits.ts'
 import type { StatsJob, StatsReply } from './worker.ts'
 
 /** docs/stats.md: a worker left idle this long is stopped; the next task starts one again. */
@@ -67,6 +67,10 @@ export class SqliteStats implements StatsQueries {
 
   visits(window: VisitWindow): Promise<VisitSummary> {
     return this.run({ type: 'visits', window })
+  }
+
+  grades(window: GradeWindow): Promise<GradeRow[]> {
+    return this.run({ type: 'grades', window })
   }
 
   async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {

@@ -4,7 +4,7 @@ import type { VisitSummary } from '../../../visits/figures.ts'
 import { ChartQueries } from './charts.ts'
 import { WorklistQueries } from './lists.ts'
 import { ReportQueries } from './queries.ts'
-import { type VisitWindow, visitSummary } from './visits.ts'
+import { type GradeRow, type GradeWindow, gradeRows, type VisitWindow, visitSummary } from './visits.ts'
 
 /** What a stats worker is asked: each of StatsQueries' questions (docs/stats.md). */
 export type StatsTask =
@@ -12,12 +12,14 @@ export type StatsTask =
   | { type: 'charts'; window: Window; days: readonly Day[]; edgesMs: readonly number[] }
   | { type: 'list'; list: WorklistName; window: Window; limit: number; cursor?: string | undefined }
   | { type: 'visits'; window: VisitWindow }
+  | { type: 'grades'; window: GradeWindow }
 
 export interface StatsAnswers {
   report: ReportRows
   charts: ChartRows
   list: WorklistPage
   visits: VisitSummary
+  grades: GradeRow[]
 }
 
 /** The answer to a task, over any connection to the store. */
@@ -36,5 +38,7 @@ export function answer<T extends StatsTask>(db: DatabaseSync, task: T): StatsAns
       ) as StatsAnswers[T['type']]
     case 'visits':
       return visitSummary(db, task.window) as StatsAnswers[T['type']]
+    case 'grades':
+      return gradeRows(db, task.window) as StatsAnswers[T['type']]
   }
 }

@@ -10,6 +10,50 @@ export interface VisitWindow extends Window {
   toDay: string
 }
 
+/** The window's alarms by the elder's risk grade, with each grade's response deadline (ms). */
+export interface GradeWindow extends Window {
+  responseMs: Readonly<Record<RiskGrade, number>>
+}
+
+export interface GradeRow {
+  risk: RiskGrade
+  alarms: number
+  /** Not held for the centre (priority 1–3): the alarms a response deadline applies to. */
+  responded: number
+  arrived: number
+  withinDeadline: number
+  overdue: number
+}
+
+/**
+ * Graded response (docs/visits.md): per risk grade (the elder's grade now; an erased elder's alarms
+ * have none and are left out), the alarms, those reached, those reached within the grade's deadline,
+ * and those marked overdue.
+ */
+export function gradeRows(db: DatabaseSync, w: GradeWindow): GradeRow[] {
+  const rows = db
+    .prepare(
+      `SELECT json_extract(e.doc, '$.risk') AS risk, count(*) AS alarms,
+         sum(a.priority < 4) AS responded,
+         sum(a.arrived_at IS NOT NULL) AS arrived,
+         sum(a.arrived_at IS NOT NULL AND a.arrived_at - a.raised_at <= CASE json_extract(e.doc, '$.risk')
+           WHEN 'high' THEN :high WHEN 'medium' THEN :medium WHEN 'low' THEN :low ELSE :safe END) AS within,
+         sum(a.overdue_at IS NOT NULL) AS overdue
+       FROM alarms a JOIN elders e ON e.id = a.elder_id
+       WHERE substr(a.grid, 1, length(:prefix)) = :prefix AND a.raised_at >= :from AND a.raised_at < :to
+       GROUP BY risk`,
+    )
+    .all({ prefix: w.prefix, from: w.from, to: w.to, ...w.responseMs }) as Row[]
+  return rows.map((r) => ({
+    risk: String(r.risk) as RiskGrade,
+    alarms: Number(r.alarms),
+    responded: Number(r.responded ?? 0),
+    arrived: Number(r.arrived ?? 0),
+    withinDeadline: Number(r.within ?? 0),
+    overdue: Number(r.overdue ?? 0),
+  }))
+}
+
 type Row = Record<string, unknown>
 
 const FLAGGED = new Set(['far', 'no_fix', 'no_photo'])
