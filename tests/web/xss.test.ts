@@ -104,9 +104,11 @@ describe.skipIf(!haveChromium && !mustRun)('text from the registry is shown as t
     // the detail panel lies over part of the map: out of the way
     await board.keyboard.press('Escape')
     await board.waitForSelector('#detail.hidden', { state: 'attached' })
-    await expect.poll(() => hover(offset(HOME, -400, 0))).toContain(attack.carer)
+    // a loaded machine may take a while to paint and hit-test the canvas: give the hover time
+    const slow = { timeout: 15_000 }
+    await expect.poll(() => hover(offset(HOME, -400, 0)), slow).toContain(attack.carer)
     // homes show from street level in, which opening the alarm brought the map to
-    await expect.poll(() => hover(offset(HOME, 300, 0))).toContain(attack.second)
+    await expect.poll(() => hover(offset(HOME, 300, 0)), slow).toContain(attack.second)
     expect(await board.locator('.leaflet-tooltip').last().textContent()).toContain(attack.address)
     expect(await board.locator('.leaflet-tooltip img, .leaflet-tooltip script').count()).toBe(0)
     expect(await pwned(board)).toBeUndefined()

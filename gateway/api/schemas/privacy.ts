@@ -67,6 +67,7 @@ export const elderExport = z.strictObject({
       outcome: z.string().nullable(),
       arrival_distance_m: z.number().nullable(),
       arrival_flagged: int.nullable(),
+      overdue_at: int.nullable(),
       lat: z.number(),
       lon: z.number(),
       round: int,
