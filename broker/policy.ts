@@ -22,6 +22,7 @@ export function mayPublish(principal: Principal, topic: string): PublishVerdict 
       return { ok: false, reason: 'not_own_topic' }
     case 'device-notify':
     case 'carer-task':
+    case 'carer-track':
     case 'events':
       return { ok: false, reason: 'downlink_topic' }
   }

@@ -52,6 +52,7 @@ import { SqliteStats } from './store/sqlite/stats/runner.ts'
 import { ThreadedTelemetry } from './store/sqlite/telemetry-thread.ts'
 import { SqliteVisits } from './store/sqlite/visits.ts'
 import { DeviceStates } from './telemetry/devices.ts'
+import { Follow } from './telemetry/follow.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
 import { FilePhotoStore } from './visits/photos/store.ts'
@@ -176,6 +177,16 @@ export async function wire(o: WireOptions): Promise<Parts> {
   feed.subscribe('live', (alarm, entry) =>
     live.alarm(alarm, entry, registry.getElder(alarm.elderId)?.grid ?? []),
   )
+  // 防走失: a wandering elder's fixes go on to the board and the holder while the fence_exit is open
+  const follow = new Follow({
+    live: (fix, grid, carerId) => live.track(fix, grid, carerId),
+    carer: (carerId, fix) => {
+      broker.publish(topics.carerTrack(carerId), fix, { qos: 0 }).catch((error: unknown) => {
+        log.warn({ err: error, carerId }, 'track fix not published')
+      })
+    },
+  })
+  feed.subscribe('follow', (alarm) => follow.alarm(alarm))
   feed.subscribe('integration-events', (alarm, entry) => {
     broker
       .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
@@ -238,6 +249,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     locale: config.locale,
     log: log.child({ part: 'ingest' }),
     metrics,
+    follow,
     onStatus: (deviceId, status) => {
       const device = registry.getDevice(deviceId)
       if (!device) return
@@ -283,6 +295,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
 
   // contract: open alarms and every pending deadline are rebuilt from the store at start
   const restored = await alarms.restore()
+  for (const alarm of await alarmRepo.open()) follow.alarm(alarm)
   await visits.start()
   armPhotoRetention(visits, scheduler, clock, config.photoRetentionDays, log)
   for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)

@@ -21,6 +21,7 @@ import type { Registry } from '../registry/registry.ts'
 import type { Device, Elder } from '../registry/schemas.ts'
 import type { DeviceStates } from '../telemetry/devices.ts'
 import { fenceStep } from '../telemetry/fence.ts'
+import type { Follow } from '../telemetry/follow.ts'
 import type { Stored, TelemetryWriter } from '../telemetry/positions.ts'
 import type { SilenceWatch } from '../telemetry/silence.ts'
 import { checkVitals } from '../telemetry/vitals.ts'
@@ -43,6 +44,8 @@ export interface DeviceIngestDeps {
   metrics: Metrics
   /** Told of a device's status change (the live board). */
   onStatus?: (deviceId: string, status: StatusPayload) => void
+  /** A wandering elder's fixes, sent on while their `fence_exit` alarm is open. */
+  follow?: Follow | undefined
 }
 
 /**
@@ -212,10 +215,15 @@ export class DeviceIngest {
       src: loc.src,
       receivedAt: now,
     })
+    // a fix sent late (a watch's backlog after an outage) is history: it never moves the fence state,
+    // raises an alarm or leads a search now (docs/decisions.md, "A late fix is history")
+    const late = now - loc.ts > STALE_FIX_MS
+    if (!late) {
+      const fix = { deviceId, lat: loc.lat, lon: loc.lon, ts: loc.ts, receivedAt: now }
+      this.#d.follow?.fix(elder.id, elder.grid ?? [], loc.acc === undefined ? fix : { ...fix, acc: loc.acc })
+    }
     if (!elder.fence) return { stored }
-    // a fix sent late (a watch's backlog after an outage) is history: it never moves the fence state
-    // nor raises an alarm now (docs/decisions.md, "A late fix is history")
-    if (now - loc.ts > STALE_FIX_MS) {
+    if (late) {
       this.#d.metrics.inc('care_fixes_late_total')
       return { stored }
     }

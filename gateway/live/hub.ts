@@ -1,3 +1,4 @@
+import type { TrackMessage } from '../../kernel/contract/payloads.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Alarm, TimelineEntry } from '../alarms/model.ts'
 import type { CarerProfile } from '../carers/book.ts'
@@ -8,6 +9,7 @@ export type LiveEvent =
   | { seq: number; at: number; type: 'alarm'; grid: string[]; alarm: Alarm; entry: TimelineEntry }
   | { seq: number; at: number; type: 'carer'; carer: LiveCarer }
   | { seq: number; at: number; type: 'device'; grid: string[]; device: LiveDevice }
+  | { seq: number; at: number; type: 'track'; grid: string[]; carerId?: string; track: TrackMessage }
 
 /** What a viewer gets first on `GET /live`: the state now, from which the events go on. */
 export interface LiveSnapshot {
@@ -112,6 +114,12 @@ export class LiveHub {
     this.#publish({ type: 'device', grid: [...grid], device: { ...device } })
   }
 
+  /** A followed elder's new fix (docs/visits.md, "Following a wandering elder"). */
+  track(track: TrackMessage, grid: readonly string[], carerId: string | undefined): void {
+    const event = { type: 'track' as const, grid: [...grid], track: { ...track } }
+    this.#publish(carerId === undefined ? event : { ...event, carerId })
+  }
+
   /**
    * Events after `since` that the viewer may see, or undefined when they are
    * no longer in the ring (the client must start again from a snapshot).
@@ -155,6 +163,9 @@ export function visible(event: LiveEvent, viewer: LiveViewer): boolean {
       return viewer.role !== 'carer' && underGrid(event.grid, viewer.grid)
     case 'carer':
       return seesCarer(viewer, event.carer.id)
+    case 'track':
+      if (viewer.role === 'carer') return event.carerId !== undefined && event.carerId === viewer.carerId
+      return underGrid(event.grid, viewer.grid)
   }
 }
 

@@ -137,6 +137,22 @@ export interface NotifyMessage {
 }
 
 /** Downlink to a carer: `care/v1/carer/{carerId}/task`. */
+/**
+ * Carer downlink `care/v1/carer/{carerId}/track` (QoS 0), and the live stream's `track` event: a new
+ * fix of an elder whose `fence_exit` alarm is open (防走失), so navigation follows the latest one.
+ */
+export interface TrackMessage {
+  alarmId: string
+  elderId: string
+  deviceId: string
+  lat: number
+  lon: number
+  acc?: number
+  /** The device's time of the fix, and the gateway's when it arrived. */
+  ts: number
+  receivedAt: number
+}
+
 export interface TaskMessage {
   alarmId: string
   action: 'offer' | 'assigned' | 'withdrawn' | 'reminder'

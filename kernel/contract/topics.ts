@@ -41,6 +41,8 @@ export const topics = {
   deviceNotify: (deviceId: string) => `${TOPIC_ROOT}/dev/${deviceId}/notify`,
   carerUplink: (carerId: string, leaf: CarerUplink) => `${TOPIC_ROOT}/carer/${carerId}/${leaf}`,
   carerTask: (carerId: string) => `${TOPIC_ROOT}/carer/${carerId}/task`,
+  /** While the carer holds a `fence_exit` alarm: the wandering elder's every new fix (QoS 0). */
+  carerTrack: (carerId: string) => `${TOPIC_ROOT}/carer/${carerId}/track`,
   alarmEvents: `${TOPIC_ROOT}/events/alarm`,
   eventsFilter: `${TOPIC_ROOT}/events/#`,
 } as const
@@ -53,6 +55,7 @@ export type ParsedTopic =
   | { kind: 'device-notify'; id: string }
   | { kind: 'carer'; id: string; leaf: CarerUplink }
   | { kind: 'carer-task'; id: string }
+  | { kind: 'carer-track'; id: string }
   | { kind: 'events'; rest: string }
 
 export const PRINCIPAL_ID = /^[A-Za-z0-9_-]{3,64}$/
@@ -79,6 +82,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   }
   if (scope === 'carer') {
     if (leaf === 'task') return { kind: 'carer-task', id }
+    if (leaf === 'track') return { kind: 'carer-track', id }
     if (isCarerUplink(leaf)) return { kind: 'carer', id, leaf }
   }
   return undefined

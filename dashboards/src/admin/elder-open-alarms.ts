@@ -33,6 +33,7 @@ export class OpenAlarms {
         return this.#merge(message.alarm, this.#events)
       case 'carer':
       case 'device':
+      case 'track':
         return false
     }
   }

@@ -7,6 +7,7 @@ import { t } from '../shared/i18n.ts'
 import type { Alarm, Device, Elder, LiveCarer, TimelineEntry } from '../shared/model.ts'
 import { outcomes } from '../shared/model.ts'
 import { rankCandidates } from './candidates.ts'
+import type { TrackFix } from './state.ts'
 
 export interface DetailContext {
   carers: () => Iterable<LiveCarer>
@@ -14,6 +15,9 @@ export interface DetailContext {
   now: () => number
   onElder: (elder: Elder) => void
   onError: (message: string) => void
+  /** A followed elder's fixes (open `fence_exit`), oldest first, and a way to seed them from history. */
+  track: (alarmId: string) => readonly TrackFix[] | undefined
+  seedTrack: (alarmId: string, fixes: TrackFix[]) => void
 }
 
 type Full = Alarm & { timeline: TimelineEntry[] }
@@ -64,6 +68,7 @@ export class AlarmDetail {
       () => undefined,
     )
     if (this.#elder) this.#ctx.onElder(this.#elder)
+    if (alarm.kind === 'fence_exit' && alarm.deviceId) await this.#trackSince(alarm, alarm.deviceId)
     this.render()
     this.#root.querySelector<HTMLElement>('h2')?.focus()
   }
@@ -112,11 +117,38 @@ export class AlarmDetail {
         } · ${clock(this.#ctx.now() - a.raisedAt)}
       </p>
       ${this.#whereFrom(a)}
+      ${a.kind === 'fence_exit' && !closed ? this.#track(a) : nothing}
       ${this.#elderFile()}
       ${closed ? html`<p>${word('state', a.state)}</p>` : this.#actions(a)}
       ${closed ? nothing : this.#candidates(a)}
       ${this.#timeline(a)}
     `
+  }
+
+  /** The fixes since the alarm was raised, read once when it is opened; live ones follow. */
+  async #trackSince(alarm: Alarm, deviceId: string): Promise<void> {
+    const from = alarm.raisedAt - 60_000
+    const past = await api<{ items: { lat: number; lon: number; acc?: number; ts: number }[] }>(
+      'GET',
+      `/devices/${encodeURIComponent(deviceId)}/track?from=${from}`,
+    ).catch(() => undefined)
+    if (past)
+      this.#ctx.seedTrack(
+        alarm.id,
+        past.items.map((f) => ({ ...f, receivedAt: f.ts })),
+      )
+  }
+
+  /** 防走失: where the wandering elder is now — the latest fix, its age and accuracy, and how many there are. */
+  #track(a: Full): TemplateResult {
+    const fixes = this.#ctx.track(a.id) ?? []
+    const last = fixes.at(-1)
+    if (!last) return html`<p class="track" id="track-info" data-fixes="0">${t('trackNone')}</p>`
+    const ageS = Math.max(0, Math.round((this.#ctx.now() - last.receivedAt) / 1000))
+    return html`<p class="track" id="track-info" data-fixes=${fixes.length}>
+      ${t('trackInfo', { n: fixes.length, age: clock(ageS * 1000), acc: last.acc === undefined ? '—' : Math.round(last.acc) })}
+      · <a href="geo:${last.lat},${last.lon}" id="track-latest">${last.lat.toFixed(5)}, ${last.lon.toFixed(5)}</a>
+    </p>`
   }
 
   /**

@@ -91,6 +91,14 @@ const detail = new AlarmDetail(detailRoot, {
     scheduleRender()
   },
   onError: showError,
+  track: (id) => state.tracks.get(id),
+  seedTrack: (id, fixes) => {
+    // history first, then whatever came live meanwhile (newer than the last fix read)
+    const newest = fixes.at(-1)?.ts ?? 0
+    const live = (state.tracks.get(id) ?? []).filter((f) => f.ts > newest)
+    state.tracks.set(id, [...fixes, ...live])
+    map.setTrack(id, state.tracks.get(id) ?? [])
+  },
 })
 const dialog = manualAlarmDialog((alarm) => void openAlarm(alarm.id))
 document.body.append(dialog)
@@ -224,6 +232,11 @@ function onMessage(message: LiveMessage): void {
   if (change.entry) {
     const alarm = message.type === 'alarm' ? message.alarm : undefined
     if (alarm) detail.update(alarm, change.entry.entry)
+    if (alarm && !state.tracks.has(alarm.id)) map.setTrack(alarm.id, [])
+  }
+  if (change.track) {
+    map.setTrack(change.track, state.tracks.get(change.track) ?? [])
+    if (detail.alarmId === change.track) detail.render()
   }
   if (change.rang || message.type === 'snapshot' || change.entry) updateRinging()
   if (change.alarms) fetchNames()

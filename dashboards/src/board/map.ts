@@ -37,6 +37,7 @@ export class BoardMap {
   readonly #renderer = L.canvas({ padding: 0.2 })
   readonly #alarms = new Map<string, { marker: L.Marker; html: string; lat: number; lon: number }>()
   readonly #carers = new Map<string, L.CircleMarker>()
+  readonly #tracks = new Map<string, L.LayerGroup>()
   #shift: (p: LatLon) => LatLon = (p) => p
   readonly #now: () => number
   #fitted = false
@@ -182,6 +183,40 @@ export class BoardMap {
     }
     this.#map.on('zoomend', () => void update())
     void update()
+  }
+
+  /**
+   * A wandering elder's track: the line of their fixes since the alarm, the latest as a dot with its
+   * accuracy circle. None: the track is taken off (the alarm closed).
+   */
+  setTrack(alarmId: string, fixes: readonly { lat: number; lon: number; acc?: number }[]): void {
+    this.#tracks.get(alarmId)?.remove()
+    this.#tracks.delete(alarmId)
+    const last = fixes.at(-1)
+    if (!last) return
+    const group = L.layerGroup([
+      L.polyline(
+        fixes.map((f) => this.#ll(f)),
+        { color: '#6a1b9a', weight: 3, opacity: 0.8, renderer: this.#renderer },
+      ),
+      L.circle(this.#ll(last), {
+        radius: last.acc ?? 0,
+        color: '#6a1b9a',
+        weight: 1,
+        fillOpacity: 0.1,
+        renderer: this.#renderer,
+      }),
+      L.circleMarker(this.#ll(last), {
+        radius: 7,
+        color: '#fff',
+        weight: 2,
+        fillColor: '#6a1b9a',
+        fillOpacity: 1,
+        renderer: this.#renderer,
+      }).bindTooltip(textTip(t('trackLatest'))),
+    ])
+    group.addTo(this.#map)
+    this.#tracks.set(alarmId, group)
   }
 
   /** The first time there is something to show, frame it. */

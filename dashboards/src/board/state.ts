@@ -7,7 +7,21 @@ export interface Change {
   /** A P1 alarm just raised: ring until someone opens it. */
   rang?: string
   entry?: { alarmId: string; entry: TimelineEntry }
+  /** A followed elder's new fix, for this alarm. */
+  track?: string
 }
+
+/** A wandering elder's fix as the board keeps it (docs/visits.md, "Following a wandering elder"). */
+export interface TrackFix {
+  lat: number
+  lon: number
+  acc?: number
+  ts: number
+  receivedAt: number
+}
+
+/** The fixes kept per followed alarm: hours of a watch's fixes, not days. */
+const TRACK_KEPT = 720
 
 /** What the board knows: the open alarms and the carers, kept from the snapshot and the events. */
 export class BoardState {
@@ -15,6 +29,8 @@ export class BoardState {
   readonly carers = new Map<string, LiveCarer>()
   /** P1 alarms raised while we watched and nobody has opened yet. */
   readonly unseen = new Set<string>()
+  /** Fixes of the elders of open `fence_exit` alarms, oldest first. */
+  readonly tracks = new Map<string, TrackFix[]>()
   #snapshots = 0
 
   apply(message: LiveMessage): Change {
@@ -45,6 +61,7 @@ export class BoardState {
         else {
           this.alarms.delete(alarm.id)
           this.unseen.delete(alarm.id)
+          this.tracks.delete(alarm.id)
         }
         if (entry.type === 'raised' && alarm.priority === 1 && openStates.has(alarm.state)) {
           this.unseen.add(alarm.id)
@@ -57,6 +74,14 @@ export class BoardState {
         return { alarms: false, carers: [message.carer.id] }
       case 'device':
         return { alarms: false, carers: [] }
+      case 'track': {
+        const { alarmId, lat, lon, acc, ts, receivedAt } = message.track
+        const fixes = this.tracks.get(alarmId) ?? []
+        fixes.push(acc === undefined ? { lat, lon, ts, receivedAt } : { lat, lon, acc, ts, receivedAt })
+        if (fixes.length > TRACK_KEPT) fixes.splice(0, fixes.length - TRACK_KEPT)
+        this.tracks.set(alarmId, fixes)
+        return { alarms: false, carers: [], track: alarmId }
+      }
     }
   }
 

@@ -1,6 +1,13 @@
 import type { MqttClient } from 'mqtt'
-import { carerTaskTopic, connackCode, loadMqtt, mqttUrl, refusedFilter } from '../shared/mqtt.ts'
-import type { TaskMessage } from './tasks.ts'
+import {
+  carerTaskTopic,
+  carerTrackTopic,
+  connackCode,
+  loadMqtt,
+  mqttUrl,
+  refusedFilter,
+} from '../shared/mqtt.ts'
+import type { TaskMessage, TrackMessage } from './tasks.ts'
 
 export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'refused' | 'elsewhere'
 
@@ -20,6 +27,7 @@ export class CarerLink {
   readonly #token: string
   readonly #onTask: (m: TaskMessage) => void
   readonly #onStatus: (s: LinkStatus) => void
+  readonly #onTrack: (m: TrackMessage) => void
   #client: MqttClient | undefined
   #status: LinkStatus = 'connecting'
 
@@ -27,11 +35,13 @@ export class CarerLink {
     credentials: { carerId: string; token: string },
     onTask: (m: TaskMessage) => void,
     onStatus: (s: LinkStatus) => void,
+    onTrack: (m: TrackMessage) => void = () => undefined,
   ) {
     this.carerId = credentials.carerId
     this.#token = credentials.token
     this.#onTask = onTask
     this.#onStatus = onStatus
+    this.#onTrack = onTrack
   }
 
   get status(): LinkStatus {
@@ -103,7 +113,11 @@ export class CarerLink {
     this.#setStatus('connecting')
     client.on('connect', () => {
       // the session keeps the subscription; asking again costs nothing and covers a broker restart
-      client.subscribe(carerTaskTopic(this.carerId), { qos: 1 }, (error) => {
+      const wanted = {
+        [carerTaskTopic(this.carerId)]: { qos: 1 as const },
+        [carerTrackTopic(this.carerId)]: { qos: 0 as const },
+      }
+      client.subscribe(wanted, (error) => {
         if (error && refusedFilter(error)) {
           this.#setStatus('refused')
           client.end(true)
@@ -127,9 +141,11 @@ export class CarerLink {
         setTimeout(() => client.reconnect(), BUSY_RETRY_MS)
       }
     })
-    client.on('message', (_topic, payload) => {
+    client.on('message', (topic, payload) => {
       try {
-        this.#onTask(JSON.parse(new TextDecoder().decode(payload)) as TaskMessage)
+        const message: unknown = JSON.parse(new TextDecoder().decode(payload))
+        if (topic === carerTrackTopic(this.carerId)) this.#onTrack(message as TrackMessage)
+        else this.#onTask(message as TaskMessage)
       } catch (error) {
         console.warn('task message not understood', error)
       }

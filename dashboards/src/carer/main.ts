@@ -4,7 +4,7 @@ import { html, render as litRender, nothing, type TemplateResult } from 'lit-htm
 import { repeat } from 'lit-html/directives/repeat.js'
 import { api } from '../shared/api.ts'
 import { byId, h } from '../shared/dom.ts'
-import { meters, minutes, word } from '../shared/format.ts'
+import { clock, meters, minutes, word } from '../shared/format.ts'
 import { type Key, t, translate } from '../shared/i18n.ts'
 import { LiveStream } from '../shared/live.ts'
 import type { LiveCarer, LiveMessage } from '../shared/model.ts'
@@ -18,6 +18,7 @@ import {
   amapLink,
   applyReply,
   applyTaskMessage,
+  applyTrack,
   dropLapsed,
   geoLink,
   type ReplyAction,
@@ -82,6 +83,9 @@ function httpMode(): Mode {
       renderDuty()
     } else if (message.type === 'alarm') {
       void refresh()
+    } else if (message.type === 'track') {
+      tasks = applyTrack(tasks, message.track)
+      render()
     }
   }
 
@@ -131,7 +135,7 @@ function mqttMode(credentials: { carerId: string; token: string }): Mode {
   let said = localStorage.getItem(dutyKey) as 'on' | 'off' | null
   tasks = sortTasks(readTasks(tasksKey))
 
-  const link = new CarerLink(credentials, onTask, showStatus)
+  const link = new CarerLink(credentials, onTask, showStatus, (m) => setTasks(applyTrack(tasks, m)))
   const positions = new PositionReporter((fix) => {
     if (!link.connected) return false
     link.publish('loc', fix, 0).catch(() => undefined)
@@ -336,6 +340,7 @@ function card(task: Task): TemplateResult {
     ${task.reminded ? html`<p class="reminder">${t('reminder')}</p>` : nothing}
     <p class="elder-name">${elder.name} · ${meters(task.distanceM)} · ${minutes(task.etaMin)}</p>
     <p>${elder.address}</p>
+    ${task.latest ? latestFix(task.latest) : nothing}
     ${elder.notes ? html`<p class="muted">${elder.notes}</p>` : nothing}
     <div class="links">
       ${elder.phone ? html`<a class="button" href="tel:${elder.phone}">☎ ${t('call')}</a>` : nothing}
@@ -348,6 +353,14 @@ function card(task: Task): TemplateResult {
     </div>
     ${isOffer ? offerButtons(task) : progressButtons(task)}
   </article>`
+}
+
+/** 防走失: where the elder was last seen, how long ago and how precisely; navigation goes there. */
+function latestFix(latest: NonNullable<Task['latest']>): TemplateResult {
+  const ageS = Math.max(0, Math.round((mode.now() - latest.receivedAt) / 1000))
+  return html`<p class="latest" data-lat=${latest.lat} data-lon=${latest.lon}>
+    📍 ${t('trackLatest')} · ${clock(ageS * 1000)} · ±${latest.acc === undefined ? '—' : Math.round(latest.acc)} m
+  </p>`
 }
 
 function waiting(task: Task): TemplateResult | typeof nothing {
@@ -456,7 +469,7 @@ async function reply(
 
 setInterval(() => {
   // the countdowns move on; nothing else changes, and focus and fields are left alone
-  if (tasks.some((task) => task.action === 'offer')) draw()
+  if (tasks.some((task) => task.action === 'offer' || task.latest)) draw()
   if (ringer.ringing && offers().length === 0) alert()
 }, 1000)
 

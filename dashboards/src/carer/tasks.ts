@@ -1,7 +1,7 @@
-import type { TaskMessage } from '../../../kernel/contract/payloads.ts'
+import type { TaskMessage, TrackMessage } from '../../../kernel/contract/payloads.ts'
 
 /** A carer's task downlink (`care/v1/carer/{id}/task`, docs/contract.md): all a carer needs to set out. */
-export type { TaskMessage }
+export type { TaskMessage, TrackMessage }
 
 /**
  * A task on the phone: the MQTT `task` shape plus the alarm's state. Over HTTP it is what
@@ -11,6 +11,21 @@ export interface Task extends TaskMessage {
   state?: string
   /** MQTT mode: a `reminder` came for this alarm. */
   reminded?: boolean
+  /** A wandering elder's latest fix (an open `fence_exit`): navigation goes there, not to the home. */
+  latest?: { lat: number; lon: number; acc?: number; receivedAt: number }
+}
+
+/** The list after a followed elder's new fix: their task's `latest` moves; nothing else changes. */
+export function applyTrack(tasks: readonly Task[], m: TrackMessage): Task[] {
+  if (!tasks.some((t) => t.alarmId === m.alarmId)) return [...tasks]
+  const latest: NonNullable<Task['latest']> = { lat: m.lat, lon: m.lon, receivedAt: m.receivedAt }
+  if (m.acc !== undefined) latest.acc = m.acc
+  return tasks.map((t) => (t.alarmId === m.alarmId ? { ...t, latest } : t))
+}
+
+/** Where to go: the followed elder's latest fix, else where the alarm said. */
+function target(t: Task): { lat: number; lon: number } {
+  return t.latest ?? t.elder
 }
 
 /** Held alarms first (accepted, arrived), then the open offers, the one running out first on top. */
@@ -82,10 +97,12 @@ export function skewFrom(m: TaskMessage, localNow: number, current: number): num
 
 /** Navigation links: the phone's own map app (geo: URI), or AMap's web link that opens the AMap app. */
 export function geoLink(t: Task): string {
-  return `geo:${t.elder.lat},${t.elder.lon}?q=${t.elder.lat},${t.elder.lon}(${encodeURIComponent(t.elder.name)})`
+  const { lat, lon } = target(t)
+  return `geo:${lat},${lon}?q=${lat},${lon}(${encodeURIComponent(t.elder.name)})`
 }
 
 export function amapLink(t: Task): string {
-  const to = `${t.elder.lon},${t.elder.lat},${encodeURIComponent(t.elder.name)}`
+  const { lat, lon } = target(t)
+  const to = `${lon},${lat},${encodeURIComponent(t.elder.name)}`
   return `https://uri.amap.com/navigation?to=${to}&mode=ride&coordinate=wgs84&callnative=1`
 }

@@ -219,4 +219,7 @@ export const en: Record<keyof typeof zh, string> = {
   visitStatus_on_site: 'On site',
   visitStatus_done: 'Done',
   visitStatus_missed: 'Missed',
+  trackLatest: 'Latest position',
+  trackNone: 'Following: no new fix yet',
+  trackInfo: 'Following: {n} fixes · latest {age} ago · ±{acc} m',
 }

@@ -215,4 +215,7 @@ export const zh = {
   visitStatus_on_site: '在户中',
   visitStatus_done: '已完成',
   visitStatus_missed: '漏访',
+  trackLatest: '最新位置',
+  trackNone: '走失跟踪：暂无新的定位',
+  trackInfo: '走失跟踪：{n} 个定位点 · 最新 {age} 前 · 精度 ±{acc} 米',
 }

@@ -9,6 +9,8 @@ export async function loadMqtt(): Promise<typeof import('mqtt').default> {
 }
 
 export const carerTaskTopic = (carerId: string): string => `care/v1/carer/${carerId}/task`
+/** A wandering elder's fixes while the carer holds their `fence_exit` alarm (QoS 0). */
+export const carerTrackTopic = (carerId: string): string => `care/v1/carer/${carerId}/track`
 
 /** The MQTT 3.1.1 return code a refused CONNECT came back with, if that is what failed. */
 export function connackCode(error: unknown): number | undefined {
