@@ -23,6 +23,8 @@ const gateway = await spawnGateway({
   CARE_MQTT_PORT: process.env.CARE_MQTT_PORT ?? '0',
   // the district's watches speak the "3G" protocol, as the watches a bureau hands out do
   CARE_WATCH_PORT: process.env.CARE_WATCH_PORT ?? '0',
+  // the simulated district's carers each sign their phone in, all from this one machine
+  CARE_LOGINS_PER_MINUTE: process.env.CARE_LOGINS_PER_MINUTE ?? '1000',
 })
 const sim = await simulate([
   '--http',

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util'
+import { seededRandom } from '../bench/lib/prng.ts'
 import { type District, generateDistrict } from './district.ts'
 import { runDistrict } from './live.ts'
 import { type ProvisionReport, provision } from './provision.ts'
+import { VisitRounds } from './visits.ts'
 
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -14,6 +16,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`)
 export interface Simulation {
   district: District
   provisioned: ProvisionReport
+  visits: VisitRounds
   stop(): Promise<void>
 }
 
@@ -49,12 +52,40 @@ export async function simulate(argv: string[]): Promise<Simulation> {
     speed: Number(values.speed),
     log: (line) => say(`  ${new Date().toISOString().slice(11, 19)} ${line}`),
   })
-  const report = setInterval(() => say(`  stats ${JSON.stringify(live.stats)}`), 30_000)
+  // care between emergencies: plans, and rounds of visits every half hour of simulated time
+  const rounds = new VisitRounds({
+    district,
+    httpUrl: values.http,
+    token: values.token,
+    random: seededRandom(district.seed ^ 0x7151),
+    log: (line) => say(`  ${new Date().toISOString().slice(11, 19)} ${line}`),
+  })
+  const planned = await rounds.setup()
+  say(`visits: ${planned.stations} stations, ${planned.plans} elders planned`)
+  const speed = Number(values.speed)
+  const simStart = Date.now()
+  let running: Promise<unknown> = Promise.resolve()
+  const visitTimer = setInterval(
+    () => {
+      const hour = new Date(simStart + (Date.now() - simStart) * speed).getHours()
+      running = running
+        .then(() => rounds.round(hour))
+        .catch((error: unknown) => say(`  visits: ${String(error)}`))
+    },
+    Math.max(1_000, (30 * 60_000) / speed),
+  )
+  const report = setInterval(
+    () => say(`  stats ${JSON.stringify({ ...live.stats, visits: rounds.stats })}`),
+    30_000,
+  )
   return {
     district,
     provisioned: p,
+    visits: rounds,
     async stop() {
       clearInterval(report)
+      clearInterval(visitTimer)
+      await running
       await live.stop()
     },
   }

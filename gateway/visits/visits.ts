@@ -91,6 +91,9 @@ export class Visits {
   readonly #d: VisitsDeps
   readonly #queue = new KeyedQueue()
   readonly #newId: (at: number) => string
+  /** Elders changed and not yet re-planned (`elderChanged`), in the order they came. */
+  readonly #changed: { elder: Elder; resolve: () => void; reject: (error: unknown) => void }[] = []
+  #draining = false
 
   constructor(deps: VisitsDeps) {
     this.#d = deps
@@ -116,31 +119,60 @@ export class Visits {
     for (const visit of due) this.#arm(visit)
     const planned = await repo.eldersPlanned()
     let made = 0
-    for (const elder of this.#d.elders()) {
+    let turn = performance.now()
+    for (const elder of [...this.#d.elders()]) {
       if (planned.has(elder.id)) continue
       await this.#queue.run(elder.id, () => this.#planNext(elder))
-      // thousands of elders at a first start: let the broker breathe between them
-      if (++made % 200 === 0) await new Promise((r) => setImmediate(r))
+      made++
+      // thousands of elders at a first start: the broker and the alarms run between turns
+      if (performance.now() - turn > TURN_BUDGET_MS) {
+        await new Promise((r) => setImmediate(r))
+        turn = performance.now()
+      }
     }
     return { armed: due.length, planned: made, dropped: orphans.visits }
   }
 
   /** An elder created or changed: a new elder gets a visit; a new risk grade re-plans the one ahead. */
   elderChanged(elder: Elder): Promise<void> {
-    return this.#queue.run(elder.id, async () => {
-      const ahead = await this.#ahead(elder.id)
-      if (!ahead) {
-        await this.#planNext(elder)
+    return new Promise((resolve, reject) => {
+      this.#changed.push({ elder, resolve, reject })
+      if (this.#draining) return
+      this.#draining = true
+      queueMicrotask(() => void this.#drain())
+    })
+  }
+
+  /**
+   * The elders changed, one after another, within a budget of the event loop's time per turn: an
+   * import of ten thousand elders plans their visits between the alarms, not in one long stall.
+   */
+  async #drain(): Promise<void> {
+    const until = performance.now() + TURN_BUDGET_MS
+    for (let next = this.#changed.shift(); next; next = this.#changed.shift()) {
+      const { elder, resolve, reject } = next
+      await this.#queue.run(elder.id, () => this.#replan(elder)).then(resolve, reject)
+      if (performance.now() > until && this.#changed.length > 0) {
+        setImmediate(() => void this.#drain())
         return
       }
-      const riskChanged = ahead.risk !== elder.risk
-      if (ahead.status !== 'due' || (!riskChanged && sameGrid(ahead.grid, elder.grid))) return
-      ahead.grid = elder.grid ?? []
-      ahead.risk = elder.risk
-      if (riskChanged && !ahead.moved) ahead.dueDay = await this.#dueDay(elder, ahead)
-      await this.#save(ahead)
-      this.#arm(ahead)
-    })
+    }
+    this.#draining = false
+  }
+
+  async #replan(elder: Elder): Promise<void> {
+    const ahead = await this.#ahead(elder.id)
+    if (!ahead) {
+      await this.#planNext(elder)
+      return
+    }
+    const riskChanged = ahead.risk !== elder.risk
+    if (ahead.status !== 'due' || (!riskChanged && sameGrid(ahead.grid, elder.grid))) return
+    ahead.grid = elder.grid ?? []
+    ahead.risk = elder.risk
+    if (riskChanged && !ahead.moved) ahead.dueDay = await this.#dueDay(elder, ahead)
+    await this.#save(ahead)
+    this.#arm(ahead)
   }
 
   /** The elder was erased: their visits went in the erasure's transaction, their photos go now. */
@@ -612,15 +644,21 @@ export class Visits {
   }
 }
 
+/** Event-loop time the visits take in one turn when planning many elders at once (an import, a first start). */
+const TURN_BUDGET_MS = 8
+
 export function deadlineKey(visitId: string): string {
   return `visit:${visitId}`
 }
 
-/** `V` + yyyymmdd-hhmmss (UTC) + 6 random characters: sorts by time, reads on a call. */
+/**
+ * `V` + yyyymmdd-hhmmss (UTC) + 12 random hex characters: sorts by time. An import plans thousands of
+ * visits in one second, so the random part must make a repeat unthinkable (48 bits), not just rare.
+ */
 function visitId(at: number): string {
   const d = new Date(at).toISOString()
   const stamp = `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}-${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`
-  return `V${stamp}-${randomBytes(4).toString('hex').slice(0, 6)}`
+  return `V${stamp}-${randomBytes(6).toString('hex')}`
 }
 
 /** A day offset in [0, cadence) from the elder's id: the same elder always lands on the same offset. */

@@ -203,6 +203,10 @@ describe('embedded Node-RED', () => {
   }, 20_000)
 
   it('posts yesterday’s KPIs per street and writes them as CSV when the report is run', async () => {
+    // a visit due today too, so that the report's visit figures have one to count
+    const ahead = await world.api<{ items: { id: string }[] }>('GET', '/api/v1/visits?elderId=E01&status=due')
+    const today = new Date(world.clock.now()).toLocaleDateString('sv')
+    await world.api('PATCH', `/api/v1/visits/${ahead.body.items[0]?.id}`, { dueDay: today })
     // yesterday (by the gateway's clock) holds the two alarms above; move to the next morning
     world.clock.set(world.clock.now() + 24 * 3_600_000)
     const before = recorder.at('/report').length
@@ -212,15 +216,28 @@ describe('embedded Node-RED', () => {
     const report = recorder.at('/report')[before]?.json as {
       day: string
       streets: { street: string; alarms: number; completedRate: number | null; escalated: number }[]
-      total: { alarms: number }
+      total: { alarms: number; visitsDue: number; visitsDone: number; visitsMissed: number }
+      stations: unknown[]
     }
-    const stats = await world.api<{ totals: { alarms: number } }>(
+    const stats = await world.api<{
+      totals: { alarms: number }
+      visits: { totals: { due: number; onTime: number; late: number; missed: number } }
+    }>(
       'GET',
       `/api/v1/stats?from=${startOfDay(world.clock.now()) - 86_400_000}&to=${startOfDay(world.clock.now())}`,
     )
     // three alarms yesterday: one resolved, two escalated (nobody within reach of E02 and E03)
     expect(stats.body.totals.alarms).toBe(3)
     expect(report.total.alarms).toBe(3)
+    // and the day's visits, as GET /stats counts them for the same day (docs/visits.md)
+    const v = stats.body.visits.totals
+    expect(v.due).toBeGreaterThan(0)
+    expect(report.total).toMatchObject({
+      visitsDue: v.due,
+      visitsDone: v.onTime + v.late,
+      visitsMissed: v.missed,
+    })
+    expect(report.stations).toEqual([])
     expect(report.streets).toEqual([
       expect.objectContaining({ street: 'Haifeng St', alarms: 3, completedRate: 0.333, escalated: 2 }),
     ])
@@ -228,7 +245,8 @@ describe('embedded Node-RED', () => {
     await eventually(() => exists(csvFile), 5_000, 'CSV written')
     const csv = readFileSync(csvFile, 'utf8').trim().split('\n')
     expect(csv[0]).toBe(
-      'street,alarms,acceptMedianS,arriveMedianS,onTimeRate,completedRate,escalated,devices,onlineRate',
+      'street,alarms,acceptMedianS,arriveMedianS,onTimeRate,completedRate,escalated,devices,onlineRate,' +
+        'visitsDue,visitsDone,visitsMissed,visitsFlagged,needsRaised,helpNeeded',
     )
     expect(csv[1]).toMatch(/^Haifeng St,3,/)
   }, 20_000)
