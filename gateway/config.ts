@@ -135,6 +135,11 @@ const shape = {
     .min(64 * 1024)
     .max(20 * 1024 * 1024)
     .default(2 * 1024 * 1024),
+  /** Visit photos in an S3-compatible bucket instead of the data directory: `http(s)://host[:port]/bucket`. */
+  photoS3Url: z.url().optional(),
+  photoS3AccessKey: optionalText,
+  photoS3SecretKey: optionalText,
+  photoS3Region: z.string().min(1).default('us-east-1'),
   /** Days visit photos are kept; the ledger rows stay, noting the photos removed. */
   photoRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
 } as const
@@ -191,6 +196,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if (parsed.data.tilesUrl !== undefined && parsed.data.tilesFile !== undefined) {
     throw new ConfigError('CARE_TILES_URL and CARE_TILES_FILE: give one base map, not both')
+  }
+  const s3 = parsed.data
+  if (
+    s3.photoS3Url !== undefined &&
+    (s3.photoS3AccessKey === undefined || s3.photoS3SecretKey === undefined)
+  ) {
+    throw new ConfigError('CARE_PHOTO_S3_URL needs CARE_PHOTO_S3_ACCESS_KEY and CARE_PHOTO_S3_SECRET_KEY')
   }
   return Object.freeze(parsed.data)
 }

@@ -55,7 +55,8 @@ import { DeviceStates } from './telemetry/devices.ts'
 import { Follow } from './telemetry/follow.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
 import { SilenceWatch } from './telemetry/silence.ts'
-import { FilePhotoStore } from './visits/photos/store.ts'
+import { S3PhotoStore } from './visits/photos/s3.ts'
+import { FilePhotoStore, type PhotoStore } from './visits/photos/store.ts'
 import { perGrade } from './visits/plan.ts'
 import { defaultVisitSettings, Visits } from './visits/visits.ts'
 
@@ -271,7 +272,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
   // care between emergencies: planned visits, their deadlines, carers' reports and photos
   const visits = new Visits({
     repo: new SqliteVisits(store),
-    photos: new FilePhotoStore(join(config.dataDir, 'photos')),
+    photos: photoStore(config),
     elder: (id) => registry.getElder(id),
     elders: () => registry.allElders(),
     carer: (id) => registry.getCarer(id),
@@ -481,6 +482,18 @@ function openTiles(file: string, log: Logger): TileSource | undefined {
     log.error({ err: error, file }, 'CARE_TILES_FILE cannot be read; no base map')
     return undefined
   }
+}
+
+/** Visit photos under the data directory, or in the S3-compatible bucket CARE_PHOTO_S3_URL names. */
+function photoStore(config: Config): PhotoStore {
+  if (!config.photoS3Url) return new FilePhotoStore(join(config.dataDir, 'photos'))
+  // loadConfig checked the keys come with the URL
+  return new S3PhotoStore({
+    url: config.photoS3Url,
+    accessKey: config.photoS3AccessKey ?? '',
+    secretKey: config.photoS3SecretKey ?? '',
+    region: config.photoS3Region,
+  })
 }
 
 /** Visit photos past their retention go, a batch at a time, every six hours (docs/visits.md). */
