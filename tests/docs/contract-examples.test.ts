@@ -19,6 +19,7 @@ import {
   type Step,
   section,
   tableRows,
+  VISIT_ID,
   type Walkthrough,
   walkthroughs,
 } from '../support/doc-examples.ts'
@@ -184,6 +185,7 @@ class Replay {
       case 'GET':
       case 'PUT':
       case 'POST':
+      case 'PATCH':
         return this.#http(step, where)
       default:
         throw new Error(`unknown verb ${step.verb}`)
@@ -251,7 +253,7 @@ class Replay {
     if (step.actor !== 'anyone' && !token) throw new Error(`${step.actor} has not logged in`)
     this.#markAll()
     const res = await this.#world.app.surface.inject({
-      method: step.verb as 'GET' | 'PUT' | 'POST',
+      method: step.verb as 'GET' | 'PUT' | 'POST' | 'PATCH',
       url: this.bindings.apply(path),
       headers: token ? { authorization: `Bearer ${token}` } : {},
       ...(body ? { payload: body } : {}),
@@ -261,6 +263,10 @@ class Replay {
     if (responseName) expectLike(answer, example(responseName), this.bindings, where)
     if (path.endsWith('/auth/login') && body && typeof answer.token === 'string') {
       this.#tokens.set(String(body.username), answer.token)
+    }
+    // a carer's phone session: the carer id acts with it from then on
+    if (path.endsWith('/auth/carer') && body && typeof answer.token === 'string') {
+      this.#tokens.set(String(body.carerId), answer.token)
     }
   }
 
@@ -319,9 +325,16 @@ describe('the walkthroughs, replayed against a gateway', () => {
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(served))
   })
 
-  it('shows alarm ids as the gateway makes them, from the time raised', async () => {
+  it('shows alarm and visit ids as the gateway makes them, from the time raised or made', async () => {
     expect(replay.bindings.ids.size).toBeGreaterThan(0)
     for (const [shown, actual] of replay.bindings.ids) {
+      if (shown.startsWith('V')) {
+        const res = await world.api<{ createdAt: number }>('GET', `/api/v1/visits/${actual}`)
+        expect(shown.slice(0, 16), shown).toBe(actual.slice(0, 16))
+        expect(shown).toMatch(VISIT_ID)
+        expect(res.status).toBe(200)
+        continue
+      }
       const res = await world.api<{ raisedAt: number }>('GET', `/api/v1/alarms/${actual}`)
       expect(shown.slice(0, 16), shown).toBe(randomIds.alarmId(res.body.raisedAt).slice(0, 16))
     }

@@ -129,6 +129,11 @@ export function tableRows(text: string): string[][] {
 
 /** Alarm ids as the gateway makes them: `A`, the UTC date and time raised, 6 random characters. */
 export const ALARM_ID = /^A\d{8}-\d{6}-[a-z2-9]{6}$/
+/** Visit ids: `V`, the UTC date and time made, 12 random hex digits. */
+export const VISIT_ID = /^V\d{8}-\d{6}-[0-9a-f]{12}$/
+/** An id the gateway made, which a document can only show as an example. */
+const MADE_ID = (s: string) => ALARM_ID.test(s) || VISIT_ID.test(s)
+const MADE_IDS = /A\d{8}-\d{6}-[a-z2-9]{6}|V\d{8}-\d{6}-[0-9a-f]{12}/g
 
 /**
  * Fields compared by type only: a random token, the count of internal timers, the store's schema
@@ -147,14 +152,12 @@ export class Bindings {
 
   /** A documented value with every bound id replaced (also inside strings such as URLs). */
   apply<T>(documented: T): T {
-    return JSON.parse(
-      JSON.stringify(documented).replace(/A\d{8}-\d{6}-[a-z2-9]{6}/g, (id) => this.ids.get(id) ?? id),
-    ) as T
+    return JSON.parse(JSON.stringify(documented).replace(MADE_IDS, (id) => this.ids.get(id) ?? id)) as T
   }
 
   /** Bind the documented ids found where `actual` has a string. */
   learn(documented: unknown, actual: unknown): void {
-    if (typeof documented === 'string' && ALARM_ID.test(documented) && typeof actual === 'string') {
+    if (typeof documented === 'string' && MADE_ID(documented) && typeof actual === 'string') {
       const bound = this.ids.get(documented)
       if (bound === undefined && ![...this.ids.values()].includes(actual)) this.ids.set(documented, actual)
       return
@@ -170,7 +173,7 @@ export class Bindings {
 
   /** Whether `actual` may be what the documented id stands for. */
   admits(documented: unknown, actual: unknown): boolean {
-    if (typeof documented !== 'string' || !ALARM_ID.test(documented)) return documented === actual
+    if (typeof documented !== 'string' || !MADE_ID(documented)) return documented === actual
     const bound = this.ids.get(documented)
     return bound === undefined ? ![...this.ids.values()].includes(String(actual)) : bound === actual
   }
