@@ -402,6 +402,23 @@ export class Visits {
     })
   }
 
+  /** The elder's photos themselves, for their export (PIPL access): each with its visit, base64. */
+  async photosOf(elderId: string): Promise<(PhotoRef & { visitId: string; data: string })[]> {
+    const out: (PhotoRef & { visitId: string; data: string })[] = []
+    let cursor: string | undefined
+    do {
+      const page = await this.#d.repo.list({ elderId, limit: 500, cursor })
+      for (const visit of page.items) {
+        for (const ref of visit.photos) {
+          const found = await this.#d.photos.get(ref.id)
+          if (found) out.push({ ...ref, visitId: visit.id, data: found.bytes.toString('base64') })
+        }
+      }
+      cursor = page.next
+    } while (cursor)
+    return out
+  }
+
   // ---- retention -----------------------------------------------------------------------------------
 
   /** Photos older than the retention: removed from the store, their references from the visits. */

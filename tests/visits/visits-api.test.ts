@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alarm, TimelineEntry } from '../../gateway/alarms/model.ts'
@@ -445,5 +445,34 @@ describe('who sees what, and erasure', () => {
     expect(w.db().prepare('SELECT count(*) AS n FROM visit_photos WHERE photo_id = ?').get(id)).toEqual({
       n: 0,
     })
+  })
+})
+
+describe('photo retention', () => {
+  let w: World
+  beforeAll(async () => {
+    w = await startWorld({ env: { CARE_TIME_ZONE: ZONE, CARE_PHOTO_RETENTION_DAYS: '1' } })
+    await w.carer('CR1', offset(HOME, 50, 0))
+  })
+  afterAll(async () => {
+    await w.stop()
+  })
+
+  it('removes a photo past the retention; the visit stays and counts the photo removed', async () => {
+    await w.elder('EOLD')
+    await w.api('PUT', '/api/v1/elders/EOLD/visit-plan', { carerId: 'CR1' })
+    const v = await ahead(w, 'EOLD')
+    const up = await upload(w, v.id, await carerToken(w, 'CR1'), distinctPng(2), 'image/png')
+    const id = up.body.id as string
+    const file = join(w.dataDir, 'photos', id.slice(0, 2), `${id}.png`)
+    expect(existsSync(file)).toBe(true)
+    // a day on, the photo is still within its day of retention
+    await w.scheduler.advance(DAY_MS - 60_000)
+    expect(existsSync(file)).toBe(true)
+    // the retention task runs every six hours: by then the photo is past its day
+    await w.scheduler.advance(7 * 3_600_000)
+    expect(existsSync(file)).toBe(false)
+    const kept = (await w.api<Visit>('GET', `/api/v1/visits/${v.id}`)).body
+    expect(kept).toMatchObject({ id: v.id, photos: [], photosPurged: 1 })
   })
 })

@@ -28,6 +28,8 @@ export function privacyRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // stored rows as they are: tests/api/openapi.test.ts holds them to the schema, column for column
       const data = (await ctx.registry.exportElder(id)) as z.input<typeof elderExport> | undefined
       if (!data) throw new ApiError('ELDER_NOT_FOUND', `no elder ${id}`)
+      // the visits' photos themselves, not only their references
+      data.photos = await ctx.visits.photosOf(id)
       ctx.audit.record({
         actor: request.caller?.username,
         action: 'elder.export',

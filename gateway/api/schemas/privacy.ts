@@ -110,6 +110,17 @@ export const elderExport = z.strictObject({
   visits: z.array(z.record(z.string(), z.unknown())),
   /** Who visits them and on which weekdays, if a plan was set. */
   visitPlan: z.record(z.string(), z.unknown()).nullable(),
+  /** The photos of their visits, each with its visit, the bytes in base64. */
+  photos: z.array(
+    z.strictObject({
+      visitId: z.string(),
+      id: z.string(),
+      type: z.enum(['jpeg', 'png', 'webp']),
+      size: int,
+      at: int,
+      data: z.string(),
+    }),
+  ),
 })
 
 /** `DELETE /elders/{id}`: what the erasure removed and kept. */
