@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alarm } from '../../gateway/alarms/model.ts'
-import { startWorld, type World } from '../support/world.ts'
-import { ahead, DAY_MS, ZONE } from '../visits/support/visits.ts'
+import type { Visit } from '../../gateway/visits/model.ts'
+import { HOME, offset, startWorld, type World } from '../support/world.ts'
+import { ahead, DAY_MS, shanghaiDay, ZONE } from '../visits/support/visits.ts'
 import { type Browsing, haveChromium, launch, login, mustRun, screenshot, user } from './support/browser.ts'
 
 /**
@@ -68,7 +69,49 @@ describe.skipIf(!haveChromium && !mustRun)('visits on the supervision page, scop
     expect(ledger).toContain('EIN')
     expect(ledger).not.toContain('EOUT')
     expect(await page.locator('#visit-kpis [data-kpi=missed] .kpi-value').textContent()).toBe('1')
+    await page.locator('#visits').scrollIntoViewIfNeeded()
     await screenshot(page, 'supervision-visits-zh', true)
+  })
+
+  it('gives the supervisor no hand on a visit: the board is read-only', async () => {
+    expect(await page.locator('form.visit-change').count()).toBe(0)
+  })
+
+  it('lets a dispatcher move a visit due today to another day and give a missed one to another carer', async () => {
+    await world.carer('CR9', offset(HOME, 100, 0))
+    await world.elder('ETODAY', { name: '吴秀珍', grid: G03 })
+    const today = shanghaiDay(world.clock.now())
+    const due = await ahead(world, 'ETODAY')
+    await world.api('PATCH', `/api/v1/visits/${due.id}`, { dueDay: today })
+    await user(world, 'disp1', { role: 'dispatcher' })
+    const desk = await browsing.browser.newContext({
+      viewport: { width: 1366, height: 900 },
+      locale: 'zh-CN',
+    })
+    const board = await login(desk, world, 'disp1')
+    await board.goto(`http://127.0.0.1:${world.app.httpPort}/supervision`)
+    const row = board.locator(`#live-visits tr[data-visit="${due.id}"]`)
+    await row.waitFor()
+    const tomorrow = shanghaiDay(world.clock.now() + DAY_MS)
+    await board.fill(`#move-${due.id}`, tomorrow)
+    await board.click(`#change-${due.id}`)
+    // moved out of today: the list read again no longer holds it
+    await row.waitFor({ state: 'detached' })
+    expect((await world.api<Visit>('GET', `/api/v1/visits/${due.id}`)).body).toMatchObject({
+      dueDay: tomorrow,
+      moved: true,
+    })
+
+    const missed = (await world.api<{ items: Visit[] }>('GET', '/api/v1/visits?elderId=EIN&status=missed'))
+      .body.items[0] as Visit
+    await board.fill(`#give-${missed.id}`, 'CR9')
+    await board.click(`#change-${missed.id}`)
+    await board.locator(`#live-visits tr[data-visit="${missed.id}"]`, { hasText: 'CR9' }).waitFor()
+    expect((await world.api<Visit>('GET', `/api/v1/visits/${missed.id}`)).body.carerId).toBe('CR9')
+    // a day for a missed visit is refused, and the page says why
+    await board.fill(`#move-${missed.id}`, tomorrow)
+    await board.click(`#change-${missed.id}`)
+    await board.locator(`#changed-${missed.id}`, { hasText: 'VISIT_CLOSED' }).waitFor()
   })
 
   it('sees a newly raised alarm of their grid arrive on the live board without reloading', async () => {

@@ -12,7 +12,7 @@ export class ApiFailure extends Error {
 
 /** One call to the gateway's HTTP API with the session's token; errors become ApiFailure. */
 export async function api<T>(
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {

@@ -1,4 +1,4 @@
-import { api } from '../shared/api.ts'
+import { ApiFailure, api } from '../shared/api.ts'
 import { h } from '../shared/dom.ts'
 import { dateTime, word } from '../shared/format.ts'
 import { lang, t } from '../shared/i18n.ts'
@@ -18,6 +18,10 @@ const zh = {
   dueVisits: '今日应访与逾期',
   none: '无',
   escalated: '已升级',
+  change: '调整',
+  moveTo: '改到',
+  giveTo: '改派护理员',
+  changed: '已调整',
 }
 const en: typeof zh = {
   live: 'Live supervision',
@@ -25,6 +29,10 @@ const en: typeof zh = {
   dueVisits: 'Visits due today and overdue',
   none: 'None',
   escalated: 'escalated',
+  change: 'Change',
+  moveTo: 'Move to',
+  giveTo: 'Give to carer',
+  changed: 'Changed',
 }
 const lw = (k: keyof typeof zh) => (lang() === 'en' ? en : zh)[k]
 
@@ -40,7 +48,48 @@ interface OpenAlarm {
 
 const closed = new Set(['resolved', 'cancelled'])
 
-export function liveBoard(): HTMLElement {
+/**
+ * The centre's hand on a visit (admin, dispatcher): move it to another day, give it to another carer
+ * (`PATCH /visits/{id}`). A supervisor only reads.
+ */
+function changeForm(v: LedgerVisit, done: () => void): HTMLElement {
+  const day = h('input', { type: 'date', name: 'dueDay', 'aria-label': lw('moveTo'), id: `move-${v.id}` })
+  const carer = h('input', {
+    name: 'carerId',
+    placeholder: lw('giveTo'),
+    'aria-label': lw('giveTo'),
+    maxlength: 64,
+    size: 8,
+    id: `give-${v.id}`,
+  })
+  const said = h('span', { class: 'muted', role: 'status', id: `changed-${v.id}` })
+  const form = h(
+    'form',
+    { class: 'visit-change', dataset: { visit: v.id } },
+    day,
+    carer,
+    h('button', { type: 'submit', id: `change-${v.id}` }, lw('change')),
+    said,
+  )
+  form.addEventListener('submit', (e) => {
+    e.preventDefault()
+    const body: Record<string, string> = {}
+    if (day.value) body.dueDay = day.value
+    if (carer.value.trim()) body.carerId = carer.value.trim()
+    if (Object.keys(body).length === 0) return
+    api('PATCH', `/visits/${encodeURIComponent(v.id)}`, body)
+      .then(() => {
+        said.textContent = lw('changed')
+        done()
+      })
+      .catch((error: unknown) => {
+        said.textContent = error instanceof ApiFailure ? `${error.code}: ${error.message}` : String(error)
+      })
+  })
+  return form
+}
+
+export function liveBoard(mayChange = false): HTMLElement {
   const alarms = new Map<string, OpenAlarm>()
   const alarmBody = h('tbody', { id: 'live-alarms' })
   const visitBody = h('tbody', { id: 'live-visits' })
@@ -85,6 +134,15 @@ export function liveBoard(): HTMLElement {
                 h('td', {}, v.elderId),
                 h('td', {}, v.carerId ?? v.stationId ?? '—'),
                 h('td', {}, word('visitStatus', v.status)),
+                ...(mayChange && v.status !== 'on_site'
+                  ? [
+                      h(
+                        'td',
+                        {},
+                        changeForm(v, () => void readVisits()),
+                      ),
+                    ]
+                  : []),
               ),
             )),
       )

@@ -47,7 +47,7 @@ byId('app').append(
       h('button', { type: 'submit', class: 'primary' }, t('apply')),
       crumbs,
     ),
-    liveBoard(),
+    liveBoard(session.role !== 'supervisor'),
     content,
   ),
 )
