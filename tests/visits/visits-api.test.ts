@@ -431,12 +431,20 @@ describe('who sees what, and erasure', () => {
     const id = up.body.id as string
     const file = join(w.dataDir, 'photos', id.slice(0, 2), `${id}.png`)
     expect(existsSync(file)).toBe(true)
-    const exported = await w.api<{ visits: Visit[]; visitPlan: { weekdays: number[] } }>(
-      'GET',
-      '/api/v1/elders/EGONE/export',
-    )
+    const exported = await w.api<{
+      visits: Visit[]
+      visitPlan: { weekdays: number[] }
+      photos: { visitId: string; id: string; data: string }[]
+    }>('GET', '/api/v1/elders/EGONE/export')
     expect(exported.body.visits.map((x) => x.id)).toEqual([v.id])
     expect(exported.body.visitPlan.weekdays).toEqual([1, 3])
+    // the photo itself, as stored (its location text removed)
+    const [photo, ...others] = exported.body.photos
+    expect(others).toEqual([])
+    expect(photo).toMatchObject({ visitId: v.id, id })
+    const bytes = Buffer.from(photo?.data ?? '', 'base64')
+    expect(bytes.equals(readFileSync(file))).toBe(true)
+    expect(bytes.includes('Location')).toBe(false)
     const erased = await w.api('DELETE', '/api/v1/elders/EGONE')
     expect(erased).toMatchObject({ status: 200, body: { visits: 1, photos: 1 } })
     await w.settled()
