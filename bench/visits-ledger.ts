@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gridKey } from '../gateway/registry/schemas.ts'
 import { Store } from '../gateway/store/db.ts'
+import { SqliteVisits } from '../gateway/store/sqlite/visits.ts'
 import { addDays, dayNumber } from '../gateway/visits/days.ts'
 import type { Visit, VisitFlag } from '../gateway/visits/model.ts'
 import { ADMIN_TOKEN, HOME, startWorld, type World } from '../tests/support/world.ts'
@@ -37,10 +37,7 @@ function elderCsv(): string {
 function seed(dataDir: string, start: string): void {
   const store = new Store(join(dataDir, 'care.db'))
   store.open()
-  const insert = store.db.prepare(
-    `INSERT INTO visits (id, elder_id, kind, status, due_day, day_n, carer_id, station_id, grid, risk,
-       signed_in_at, on_site_s, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+  const repo = new SqliteVisits(store)
   const base = Date.parse(`${start}T00:00:00+08:00`)
   for (let from = 0; from < VISITS; from += 10_000) {
     store.tx(() => {
@@ -77,23 +74,8 @@ function seed(dataDir: string, start: string): void {
           if (onSite !== undefined) v.onSiteS = onSite
           v.report = { condition: random() < 0.9 ? 'well' : 'unwell', needs: random() < 0.1 ? ['meals'] : [] }
         }
-        insert.run(
-          v.id,
-          v.elderId,
-          v.kind,
-          v.status,
-          v.dueDay,
-          dayNumber(v.dueDay),
-          v.carerId ?? null,
-          v.stationId ?? null,
-          gridKey(grid),
-          v.risk,
-          v.signIn?.at ?? null,
-          v.onSiteS ?? null,
-          JSON.stringify(v),
-          at,
-          at,
-        )
+        // one transaction per 10,000: each save joins the batch's (node:sqlite runs it at once)
+        void repo.save(v)
       }
     })
   }

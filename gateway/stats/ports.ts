@@ -148,6 +148,7 @@ export interface StatsQueries {
 export interface GradeFigures {
   risk: RiskGrade
   alarms: number
+  /** Not held for the centre (priority 1–3): the alarms a response deadline applies to. */
   responded: number
   arrived: number
   withinDeadline: number

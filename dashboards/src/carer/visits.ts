@@ -1,5 +1,6 @@
 import { html, render as litRender, nothing, type TemplateResult } from 'lit-html'
 import { repeat } from 'lit-html/directives/repeat.js'
+import type { CarerVisit } from '../../../gateway/visits/visits.ts'
 import { ApiFailure, api, upload } from '../shared/api.ts'
 import { h } from '../shared/dom.ts'
 import { meters, word } from '../shared/format.ts'
@@ -12,24 +13,8 @@ import { t } from '../shared/i18n.ts'
  * photo is far larger than an MQTT message may be); the page's token serves both.
  */
 
-interface Presence {
-  at: number
-  distanceM?: number
-}
-
-export interface CarerVisit {
-  id: string
-  kind: string
-  status: 'due' | 'on_site' | 'done' | 'missed'
-  dueDay: string
-  risk: string
-  overdue: boolean
-  distanceM?: number
-  flags: string[]
-  photos: { id: string; size: number }[]
-  signIn?: Presence
-  elder: { id: string; name: string; phone?: string; address?: string; lat: number; lon: number }
-}
+/** A visit on the carer's list, as `GET /carers/{id}/visits` answers it. */
+export type { CarerVisit }
 
 const conditions = ['well', 'unwell', 'needs_help'] as const
 const needs = ['meals', 'medicine', 'repairs', 'money', 'loneliness'] as const

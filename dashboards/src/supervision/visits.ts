@@ -1,3 +1,5 @@
+import type { VisitFigures, VisitSummary } from '../../../gateway/visits/figures.ts'
+import type { Visit } from '../../../gateway/visits/model.ts'
 import { ApiFailure, api } from '../shared/api.ts'
 import { download } from '../shared/csv.ts'
 import { h } from '../shared/dom.ts'
@@ -11,39 +13,10 @@ import { exportableTable } from './table.ts'
  * /stats → `visits`), per grid and per station, and the ledger itself, paged and exported as CSV.
  */
 
-export interface VisitFigures {
-  due: number
-  onTime: number
-  late: number
-  missed: number
-  pending: number
-  doneRate: number | null
-  reports: number
-  flagged: number
-  onSiteMin: { n: number; median: number | null; p90: number | null }
-  needs: { raised: number; followedUp: number }
-  helpNeeded: number
-}
+export type { VisitFigures, VisitSummary }
 
-export interface VisitSummary {
-  totals: VisitFigures
-  byGrid: ({ name: string } & VisitFigures)[]
-  byStation: ({ stationId: string } & VisitFigures)[]
-}
-
-export interface LedgerVisit {
-  id: string
-  kind: string
-  status: string
-  elderId: string
-  carerId?: string
-  stationId?: string
-  dueDay: string
-  signIn?: { at: number; distanceM?: number }
-  onSiteS?: number
-  flags: string[]
-  report?: { condition: string; needs: string[]; note?: string }
-}
+/** A ledger row: the visit as the API answers it. */
+export type LedgerVisit = Visit
 
 const zh = {
   visitsTitle: '巡访与服务台账',

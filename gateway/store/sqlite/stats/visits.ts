@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { Window } from '../../../stats/ports.ts'
+import type { GradeFigures, Window } from '../../../stats/ports.ts'
 import { dayNumber } from '../../../visits/days.ts'
 import { summarise, type VisitFact, type VisitSummary } from '../../../visits/figures.ts'
 import type { RiskGrade } from '../../../visits/plan.ts'
@@ -15,15 +15,7 @@ export interface GradeWindow extends Window {
   responseMs: Readonly<Record<RiskGrade, number>>
 }
 
-export interface GradeRow {
-  risk: RiskGrade
-  alarms: number
-  /** Not held for the centre (priority 1–3): the alarms a response deadline applies to. */
-  responded: number
-  arrived: number
-  withinDeadline: number
-  overdue: number
-}
+export type GradeRow = GradeFigures
 
 /**
  * Graded response (docs/visits.md): per risk grade (the elder's grade now; an erased elder's alarms
