@@ -99,7 +99,8 @@ describe.skipIf(!haveChromium && !mustRun)('text from the registry is shown as t
       // apart from the last try's, so that every try is a move the page hears
       jiggle = 1 - jiggle
       await board.mouse.move(at.x + jiggle, at.y)
-      return board.locator('.leaflet-tooltip').last().textContent()
+      // every tooltip open now (one left open by an earlier hover may still be closing)
+      return (await board.locator('.leaflet-tooltip').allTextContents()).join(' | ')
     }
     // the detail panel lies over part of the map: out of the way
     await board.keyboard.press('Escape')
