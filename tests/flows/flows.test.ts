@@ -242,7 +242,8 @@ describe('embedded Node-RED', () => {
       expect.objectContaining({ street: 'Haifeng St', alarms: 3, completedRate: 0.333, escalated: 2 }),
     ])
     const csvFile = join(world.dataDir, 'reports', `daily-${report.day}.csv`)
-    await eventually(() => exists(csvFile), 5_000, 'CSV written')
+    // the flow's file node creates the file, then writes it: wait for the whole of it
+    await eventually(() => written(csvFile), 5_000, 'CSV written')
     const csv = readFileSync(csvFile, 'utf8').trim().split('\n')
     expect(csv[0]).toBe(
       'street,alarms,acceptMedianS,arriveMedianS,onTimeRate,completedRate,escalated,devices,onlineRate,' +
@@ -305,10 +306,9 @@ function startOfDay(at: number): number {
   return d.getTime()
 }
 
-function exists(file: string): boolean {
+function written(file: string): boolean {
   try {
-    readFileSync(file)
-    return true
+    return readFileSync(file, 'utf8').endsWith('\n')
   } catch {
     return false
   }
