@@ -218,9 +218,10 @@ export class DeviceIngest {
     // a fix sent late (a watch's backlog after an outage) is history: it never moves the fence state,
     // raises an alarm or leads a search now (docs/decisions.md, "A late fix is history")
     const late = now - loc.ts > STALE_FIX_MS
-    if (!late) {
+    // an elder not being searched for costs one look-up here, nothing more
+    if (!late && this.#d.follow?.following(elder.id) !== undefined) {
       const fix = { deviceId, lat: loc.lat, lon: loc.lon, ts: loc.ts, receivedAt: now }
-      this.#d.follow?.fix(elder.id, elder.grid ?? [], loc.acc === undefined ? fix : { ...fix, acc: loc.acc })
+      this.#d.follow.fix(elder.id, elder.grid ?? [], loc.acc === undefined ? fix : { ...fix, acc: loc.acc })
     }
     if (!elder.fence) return { stored }
     if (late) {
