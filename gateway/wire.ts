@@ -297,8 +297,6 @@ export async function wire(o: WireOptions): Promise<Parts> {
   // contract: open alarms and every pending deadline are rebuilt from the store at start
   const restored = await alarms.restore()
   for (const alarm of await alarmRepo.open()) follow.alarm(alarm)
-  await visits.start()
-  armPhotoRetention(visits, scheduler, clock, config.photoRetentionDays, log)
   for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
   telemetry.start()
   await history.start()
@@ -420,6 +418,10 @@ export async function wire(o: WireOptions): Promise<Parts> {
   })
   await watches?.start(watchGate)
   await http.listen({ host: config.host, port: config.httpPort })
+  // the visits after the broker and the API: planning thousands of elders at a first start never
+  // keeps a device from connecting; their deadlines (a missed visit fires at once) follow
+  await visits.start()
+  armPhotoRetention(visits, scheduler, clock, config.photoRetentionDays, log)
   // Node-RED starts after the broker and dispatch, and the start does not wait for it
   const flowsReady = flows.start(flowsEndpoints(config, http, broker))
 

@@ -122,7 +122,8 @@ export class Visits {
     let turn = performance.now()
     for (const elder of [...this.#d.elders()]) {
       if (planned.has(elder.id)) continue
-      await this.#queue.run(elder.id, () => this.#planNext(elder))
+      // re-checked in the elder's queue: an elder changed meanwhile (a PUT) may have been planned already
+      await this.#queue.run(elder.id, () => this.#replan(elder))
       made++
       // thousands of elders at a first start: the broker and the alarms run between turns
       if (performance.now() - turn > TURN_BUDGET_MS) {

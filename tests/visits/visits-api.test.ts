@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alarm, TimelineEntry } from '../../gateway/alarms/model.ts'
@@ -482,5 +482,38 @@ describe('photo retention', () => {
     expect(existsSync(file)).toBe(false)
     const kept = (await w.api<Visit>('GET', `/api/v1/visits/${v.id}`)).body
     expect(kept).toMatchObject({ id: v.id, photos: [], photosPurged: 1 })
+  })
+})
+
+describe('a restart', () => {
+  it('arms the deadline of each visit due again; one whose day ended while the gateway was down is missed at once, once', async () => {
+    const env = { CARE_TIME_ZONE: ZONE, CARE_VISIT_GRACE_S: String(GRACE_S) }
+    const first = await startWorld({ env, keepData: true })
+    await first.elder('ERST', { risk: 'high' })
+    const due = await ahead(first, 'ERST')
+    await first.stop()
+    // back two hours after the visit counted as missed: nothing was there to see it happen
+    const second = await startWorld({
+      env,
+      dataDir: first.dataDir,
+      keepData: true,
+      clockAt: missedAt(due.dueDay) + 2 * 3_600_000,
+      idPrefix: 'B',
+    })
+    try {
+      await second.scheduler.advance(0)
+      const [alarm, ...more] = await alarmsOf(second, 'ERST', 'visit_missed')
+      expect(more).toEqual([])
+      expect(alarm).toMatchObject({ priority: 4 })
+      expect((await second.api<Visit>('GET', `/api/v1/visits/${due.id}`)).body.status).toBe('missed')
+      // and the next visit ahead has its deadline armed in turn
+      const next = await ahead(second, 'ERST')
+      expect(second.scheduler.dueAt(`visit:${next.id}`)).toBe(missedAt(next.dueDay))
+      await second.scheduler.advance(3_600_000)
+      expect(await alarmsOf(second, 'ERST', 'visit_missed')).toHaveLength(1)
+    } finally {
+      await second.stop()
+      rmSync(first.dataDir, { recursive: true, force: true })
+    }
   })
 })
