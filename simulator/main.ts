@@ -60,8 +60,9 @@ export async function simulate(argv: string[]): Promise<Simulation> {
     random: seededRandom(district.seed ^ 0x7151),
     log: (line) => say(`  ${new Date().toISOString().slice(11, 19)} ${line}`),
   })
-  const planned = await rounds.setup()
-  say(`visits: ${planned.stations} stations, ${planned.plans} elders planned`)
+  // a quarter of the elders' visits ahead brought to today: the rounds have work from the first hour
+  const planned = await rounds.setup(0.25)
+  say(`visits: ${planned.stations} stations, ${planned.plans} elders planned, ${planned.today} due today`)
   const speed = Number(values.speed)
   const simStart = Date.now()
   let running: Promise<unknown> = Promise.resolve()

@@ -95,8 +95,11 @@ export class VisitRounds {
     this.#log = o.log ?? (() => undefined)
   }
 
-  /** Stations registered, carers linked to theirs, each elder's visits given to the carer nearest their home. */
-  async setup(): Promise<{ stations: number; plans: number }> {
+  /**
+   * Stations registered, carers linked to theirs, each elder's visits given to the carer nearest their
+   * home, and some of the visits ahead brought to today (`todayShare`) so the rounds have work at once.
+   */
+  async setup(todayShare = 0): Promise<{ stations: number; plans: number; today: number }> {
     const stations = new Map<string, string>()
     for (const street of this.#d.streets) {
       const id = `ST-${stations.size + 1}`
@@ -119,7 +122,30 @@ export class VisitRounds {
         carerId: this.#nearest(e.home).id,
       })
     }
-    return { stations: stations.size, plans: this.#d.elders.length }
+    const today = await this.#bringToToday(todayShare)
+    return { stations: stations.size, plans: this.#d.elders.length, today }
+  }
+
+  /** As a dispatcher arranging the day: every (1 / share)-th elder's visit ahead brought to today. */
+  async #bringToToday(share: number): Promise<number> {
+    const carer = this.#d.carers[0]
+    if (share <= 0 || !carer) return 0
+    const day = (await this.#call<{ today: string }>('GET', `/carers/${carer.id}/visits`, this.#admin))?.today
+    if (!day) return 0
+    const every = Math.max(1, Math.round(1 / share))
+    let moved = 0
+    for (const [i, e] of this.#d.elders.entries()) {
+      if (i % every !== 0) continue
+      const ahead = await this.#call<{ items: { id: string; dueDay: string }[] }>(
+        'GET',
+        `/visits?elderId=${e.id}&kind=planned&status=due`,
+        this.#admin,
+      )
+      const v = ahead?.items[0]
+      if (!v || v.dueDay === day) continue
+      if (await this.#call('PATCH', `/visits/${v.id}`, this.#admin, { dueDay: day })) moved++
+    }
+    return moved
   }
 
   /** The carers on shift at `hour` do what is due for them; some of it they leave. */

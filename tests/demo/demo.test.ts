@@ -76,5 +76,18 @@ describe('npm run demo', () => {
       resolved = ((await res.json()) as { items: unknown[] }).items.length
     }
     expect(resolved).toBeGreaterThan(0)
-  }, 150_000)
+
+    // and its carers do their rounds of visits: the ledger fills (docs/visits.md, "The demo")
+    const visitsBy = Date.now() + 60_000
+    let done = 0
+    while (done === 0) {
+      if (Date.now() > visitsBy) throw new Error(`no visit done within a minute: ${out.slice(-2000)}`)
+      await new Promise((r) => setTimeout(r, 500))
+      const res = await fetch(`${httpUrl}/api/v1/visits?status=done&kind=planned`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+      done = ((await res.json()) as { items: unknown[] }).items.length
+    }
+    expect(out).toMatch(/visits: \d+ stations, 40 elders planned, \d+ due today/)
+  }, 210_000)
 })

@@ -31,7 +31,7 @@ describe('the simulated district’s visits', () => {
     (await world.api<{ items: Visit[] }>('GET', `/api/v1/visits?limit=500&${query}`)).body.items
 
   it('registers the stations, links the carers and gives every elder a carer', async () => {
-    expect(await rounds.setup()).toEqual({ stations: district.streets.length, plans: 20 })
+    expect(await rounds.setup()).toEqual({ stations: district.streets.length, plans: 20, today: 0 })
     for (const c of district.carers) {
       const carer = (await world.api<{ stationId?: string }>('GET', `/api/v1/carers/${c.id}`)).body
       expect(carer.stationId, c.id).toMatch(/^ST-\d+$/)
