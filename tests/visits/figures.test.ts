@@ -34,10 +34,12 @@ describe('visit figures', () => {
     const s = summarise([
       fact({ planned: false, needs: true, followedUp: true }),
       fact({ flagged: true, needs: true, helpNeeded: true }),
+      // a visit after which the elder was seen again, but that noted no need: nothing to follow up
+      fact({ planned: false, needs: false, followedUp: true, onSiteS: null }),
     ])
     expect(s.totals).toMatchObject({
       due: 1,
-      reports: 1,
+      reports: 2,
       flagged: 1,
       needs: { raised: 2, followedUp: 1 },
       helpNeeded: 1,
@@ -45,11 +47,13 @@ describe('visit figures', () => {
   })
 
   it('takes time on site from visits done only, as nearest-rank median and p90 in minutes', () => {
-    const minutes = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    // in no order: the percentiles sort them
+    const minutes = [70, 10, 100, 40, 90, 20, 60, 30, 80, 50]
     const s = summarise([
       ...minutes.map((m) => fact({ onSiteS: m * 60 })),
-      // an on-site visit has no time yet; a missed one none at all
+      // an on-site visit has no time yet; a report done without a check-out has none at all
       fact({ status: 'on_site', onSiteS: 999 }),
+      fact({ planned: false, onSiteS: null }),
     ])
     expect(s.totals.onSiteMin).toEqual({ n: 10, median: 50, p90: 90 })
     expect(summarise([]).totals).toMatchObject({
@@ -63,21 +67,22 @@ describe('visit figures', () => {
       fact({ k: 'G2', stationId: null, risk: 'high' }),
       fact({ k: '', stationId: 'S2', risk: 'high' }),
       fact({ k: 'G1', stationId: 'S1', risk: 'safe', status: 'missed' }),
+      fact({ k: 'G2', stationId: 'S2', risk: 'medium' }),
     ])
     expect(s.byGrid.map((g) => [g.name, g.due])).toEqual([
       ['G1', 1],
-      ['G2', 1],
+      ['G2', 2],
     ])
     expect(s.byStation.map((g) => [g.stationId, g.due, g.missed])).toEqual([
       ['S1', 1, 1],
-      ['S2', 1, 0],
+      ['S2', 2, 0],
     ])
     expect(Object.fromEntries(Object.entries(s.byRisk).map(([r, f]) => [r, f.due]))).toEqual({
       high: 2,
-      medium: 0,
+      medium: 1,
       low: 0,
       safe: 1,
     })
-    expect(s.totals.due).toBe(3)
+    expect(s.totals.due).toBe(4)
   })
 })

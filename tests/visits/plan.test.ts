@@ -7,6 +7,7 @@ import {
   missedAt,
   nextDue,
   overdue,
+  perGrade,
   riskGrades,
   type VisitPlan,
 } from '../../gateway/visits/plan.ts'
@@ -19,6 +20,12 @@ const plan = (over: Partial<VisitPlan> = {}): VisitPlan => ({
 })
 
 describe('civil days', () => {
+  it('are written YYYY-MM-DD and nothing else', () => {
+    for (const bad of [' 2026-01-05', '2026-01-05x', '2026-1-5', '2026-02-30']) {
+      expect(() => dayNumber(bad), bad).toThrow(/not a day/)
+    }
+  })
+
   it('count, name and step over months, years and leap days', () => {
     expect(dayNumber('1970-01-01')).toBe(0)
     expect(dayOfNumber(dayNumber('2028-02-28') + 1)).toBe('2028-02-29')
@@ -82,6 +89,16 @@ describe('visit plans', () => {
     ])
     expect(dueDays(plan({ risk: 'low' }), '2026-11-30', '2026-12-01', '2026-12-31')).toEqual(['2026-12-30'])
     expect(dueDays(plan(), undefined, '2026-11-01', '2026-11-29')).toEqual([])
+    // both ends of the window are in it
+    expect(dueDays(plan(), '2026-11-30', '2026-12-07', '2026-12-14')).toEqual(['2026-12-07', '2026-12-14'])
+  })
+
+  it('read one figure per grade from a setting, high first, and refuse anything but whole days from 1', () => {
+    expect(perGrade('7,14,30,60')).toEqual(defaultCadence)
+    expect(perGrade('10,15,20,30')).toEqual({ high: 10, medium: 15, low: 20, safe: 30 })
+    for (const bad of ['7,14,30', '7,14,x,60', '7,0,30,60', '7,1.5,30,60', '']) {
+      expect(() => perGrade(bad), bad).toThrow(/cadence of (high|medium|low|safe)/)
+    }
   })
 
   it('any plan: due days rise, fall on allowed weekdays, a cadence apart — to within the week the weekdays allow', () => {
