@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process'
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
 import { eventually } from '../support/mqtt.ts'
 import { startWorld } from '../support/world.ts'
+import { distinctPng } from '../visits/support/images.ts'
+import { ahead, carerToken, upload } from '../visits/support/visits.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -30,6 +32,12 @@ describe('backup and restore', () => {
     try {
       await world.elder('E01')
       const device = await world.device('D01', 'E01')
+      // a visit photo, which the backup carries beside the store
+      await world.carer('CR1', { lat: 37.3835, lon: 117.9707 })
+      await world.api('PUT', '/api/v1/elders/E01/visit-plan', { carerId: 'CR1' })
+      const visit = await ahead(world, 'E01')
+      const photo = await upload(world, visit.id, await carerToken(world, 'CR1'), distinctPng(3), 'image/png')
+      const photoId = photo.body.id as string
       // `npm run backup` is a process of its own: the gateway keeps taking traffic while it copies
       const target = join(backups, 'care.db')
       const backup = spawn(process.execPath, [join(root, 'scripts', 'backup.ts'), target], {
@@ -58,6 +66,13 @@ describe('backup and restore', () => {
       }
       expect(code, output).toBe(0)
       expect(output).toMatch(/backup written/)
+      expect(output).toMatch(/photos: 1 copied/)
+      const kept = join(backups, 'care-photos', photoId.slice(0, 2), `${photoId}.png`)
+      expect(
+        readFileSync(kept).equals(
+          readFileSync(join(world.dataDir, 'photos', photoId.slice(0, 2), `${photoId}.png`)),
+        ),
+      ).toBe(true)
       // nothing the gateway acknowledged during the copy was lost from the live store
       await eventually(() => livePositions(world.dataDir) === sent, 5_000, 'every position stored')
       expect(world.app.surface.metrics.total('care_mqtt_throttled_total')).toBe(0)
