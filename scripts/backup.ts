@@ -84,7 +84,7 @@ if (import.meta.main) {
   process.stdout.write(`backup written: ${target} (${result.bytes} bytes in ${result.ms} ms)\n`)
   // photos in a bucket (CARE_PHOTO_S3_URL) are the bucket's to keep
   if (!config.photoS3Url) {
-    const into = target.replace(/\.db$/, '') + '-photos'
+    const into = `${target.replace(/\.db$/, '')}-photos`
     const photos = backupPhotos(target, join(resolve(config.dataDir), 'photos'), into)
     process.stdout.write(
       `photos: ${photos.copied} copied to ${into}${photos.missing ? `, ${photos.missing} gone since` : ''}\n`,

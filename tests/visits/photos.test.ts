@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto'
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { cleanImage, contentType, type ImageType, sniff } from '../../gateway/visits/photos/image.ts'
 import { FilePhotoStore } from '../../gateway/visits/photos/store.ts'
 import {
+  ANIM,
+  anmf,
   exifSegment,
   gpsTiff,
   JFIF,
@@ -16,8 +18,10 @@ import {
   png,
   pngChunk,
   pngWithText,
+  VP8,
   VP8L,
   VP8X_ALPHA,
+  VP8X_ANIMATION,
   VP8X_EXIF,
   vp8x,
   webp,
@@ -58,6 +62,7 @@ describe('sniffing the type', () => {
     expect(sniff(pngWithText(MARKER))).toBe('png')
     expect(sniff(webpWithExif(MARKER))).toBe('webp')
     expect(sniff(new Uint8Array(jpegWithGps(MARKER)))).toBe('jpeg') // a plain Uint8Array too
+    expect(sniff(latin1('RIFF\x04\x00\x00\x00WEBP'))).toBe('webp') // twelve bytes are enough to tell
   })
 
   it('refuses text, a GIF, an empty buffer and other RIFF files', () => {
@@ -65,8 +70,22 @@ describe('sniffing the type', () => {
     expect(sniff(latin1('GIF89a\x01\x00\x01\x00\x00\x00\x00;'))).toBeUndefined()
     expect(sniff(Buffer.alloc(0))).toBeUndefined()
     expect(sniff(latin1('RIFF\x04\x00\x00\x00WAVE'))).toBeUndefined()
-    expect(sniff(latin1('RIFF\x04\x00\x00\x00WEB'))).toBeUndefined()
-    expect(refusal(latin1('GIF89a'))).toBe('NOT_AN_IMAGE')
+    expect(sniff(latin1('RIFF\x04\x00\x00\x00WEB'))).toBeUndefined() // eleven bytes
+    expect(sniff(latin1('RIFF\x04\x00\x00\x00WEBX'))).toBeUndefined()
+    expect(sniff(latin1('RIFX\x04\x00\x00\x00WEBP'))).toBeUndefined() // big-endian RIFF
+  })
+
+  it('needs every magic byte, not just the first', () => {
+    expect(sniff(Buffer.from([0xff, 0xd8, 0x00, 0xe0]))).toBeUndefined()
+    expect(sniff(latin1('\x89PNG\n\x1a\n\x00\x00\x00\x0dIHDR'))).toBeUndefined() // its CR LF turned into LF
+  })
+
+  it('refuses what it does not know, saying which types it takes', () => {
+    expect(cleanImage(latin1('GIF89a'))).toEqual({
+      ok: false,
+      code: 'NOT_AN_IMAGE',
+      message: 'not a JPEG, PNG or WebP image',
+    })
   })
 
   it('names the content type', () => {
@@ -110,6 +129,27 @@ describe('cleaning a JPEG', () => {
     expect(out.bytes).toEqual(jpeg(JFIF, icc, adobe))
   })
 
+  it('takes only FFE0 to FFEF as APPn, and keeps an ICC profile in APP2 alone', () => {
+    const belowApp0 = jpegSegment(0xdf, Buffer.from([0x11])) // EXP
+    const aboveApp15 = jpegSegment(0xf0, latin1('JPG0'))
+    const icc = jpegSegment(0xe2, latin1('ICC_PROFILE\0\x01\x01profile'))
+    const input = jpeg(
+      JFIF,
+      belowApp0,
+      jpegSegment(0xef, latin1(`${MARKER}\0`)),
+      aboveApp15,
+      jpegSegment(0xe3, latin1(`ICC_PROFILE\0${MARKER}`)),
+      icc,
+      jpegSegment(0xe2, latin1(`${MARKER}\0`)),
+      jpegSegment(0xe1, latin1(`http://ns.adobe.com/xmp/extension/\0${MARKER}`)),
+      jpegSegment(0xe1, Buffer.alloc(0)), // empty, so without a name
+      jpegSegment(0xe4, latin1(`constructor\0${MARKER}`)), // a name no object's prototype may answer for
+    )
+    const out = cleaned(input)
+    expect(out.removed).toEqual(['APP15', 'APP3', 'APP2', 'APP1 XMP', 'APP1', 'APP4'])
+    expect(out.bytes).toEqual(jpeg(JFIF, belowApp0, aboveApp15, icc))
+  })
+
   it('copies the scans verbatim, past stuffed bytes, restarts and segments between scans, up to EOI', () => {
     const head = jpeg(JFIF).subarray(0, -2) // without EOI
     const between = jpegSegment(0xc4, Buffer.from([0x10, 0xff, 0xd9, 0x00])) // holds FF D9, not an EOI
@@ -131,22 +171,62 @@ describe('cleaning a JPEG', () => {
     expect(out.bytes).toEqual(jpeg(JFIF))
   })
 
-  it('refuses every truncation as damaged, and a JPEG without a scan', () => {
+  it('refuses every truncation as damaged', () => {
     expect(everyTruncation(jpegWithGps(MARKER), 3)).toEqual([])
-    expect(refusal(Buffer.concat([latin1('\xff\xd8'), JFIF, latin1('\xff\xd9')]))).toBe('IMAGE_DAMAGED')
-    expect(refusal(Buffer.concat([latin1('\xff\xd8'), JFIF, latin1('junk')]))).toBe('IMAGE_DAMAGED')
-    expect(
-      refusal(Buffer.concat([latin1('\xff\xd8'), jpegSegment(0xe0, Buffer.alloc(0)).subarray(0, 3)])),
-    ).toBe('IMAGE_DAMAGED')
   })
 
-  it('says what is damaged', () => {
-    const result = cleanImage(jpegWithGps(MARKER).subarray(0, 30))
-    expect(result).toEqual({
+  const SOI = latin1('\xff\xd8')
+  const scan = jpeg(JFIF).subarray(0, -2) // up to the end of the scan, without EOI
+
+  it.each([
+    ['a byte where a marker should be', Buffer.concat([SOI, JFIF, latin1('junk')]), 'no marker at byte 20'],
+    ['a file that ends before the scan', Buffer.concat([SOI, JFIF]), 'no marker at byte 20'],
+    ['fill bytes that no marker follows', Buffer.concat([SOI, JFIF, latin1('\xff\xff')]), 'no scan (SOS)'],
+    ['a segment length cut short', latin1('\xff\xd8\xff\xe0\x00'), 'truncated segment at byte 4'],
+    [
+      'a segment longer than the file',
+      latin1('\xff\xd8\xff\xe0\x00\x10'),
+      'segment at byte 4 runs past the end',
+    ],
+    ['a segment length of 0', jpeg(latin1('\xff\xe1\x00\x00')), 'segment at byte 4 runs past the end'],
+    ['a segment length of 1', jpeg(latin1('\xff\xe1\x00\x01')), 'segment at byte 4 runs past the end'],
+    ['a scan without EOI', scan, 'no end of image (EOI) after the scan'],
+    ['a scan that ends on FF', jpeg(JFIF).subarray(0, -1), 'no end of image (EOI) after the scan'],
+    [
+      'a segment between scans longer than the file',
+      Buffer.concat([scan, latin1('\xff\xc4\x00\x40')]),
+      `segment at byte ${scan.length + 2} runs past the end`,
+    ],
+  ])('refuses %s, saying so', (_, input, reason) => {
+    expect(cleanImage(input)).toEqual({
       ok: false,
       code: 'IMAGE_DAMAGED',
-      message: expect.stringMatching(/^damaged jpeg: /),
+      message: `damaged jpeg: ${reason}`,
     })
+  })
+
+  it.each(['00', '01', 'D0', 'D7', 'D8', 'D9'])(
+    'refuses FF%s, a marker without a length, before the scan',
+    (code) => {
+      const input = jpeg(JFIF, Buffer.from([0xff, Number.parseInt(code, 16)]))
+      expect(cleanImage(input)).toEqual({
+        ok: false,
+        code: 'IMAGE_DAMAGED',
+        message: `damaged jpeg: unexpected marker FF${code} before the scan`,
+      })
+    },
+  )
+
+  it('lets a fault of its own through instead of calling the photo damaged', () => {
+    const photo = jpegWithGps(MARKER)
+    const concat = vi.spyOn(Buffer, 'concat').mockImplementation(() => {
+      throw new RangeError('Array buffer allocation failed')
+    })
+    try {
+      expect(() => cleanImage(photo)).toThrow(RangeError)
+    } finally {
+      concat.mockRestore()
+    }
   })
 })
 
@@ -181,16 +261,29 @@ describe('cleaning a PNG', () => {
     expect(out.bytes).toEqual(png([]))
   })
 
-  it('refuses every truncation, a PNG without IEND, without IHDR first, without IDAT, or with a chunk too long', () => {
+  it('refuses every truncation as damaged', () => {
     expect(everyTruncation(pngWithText(MARKER), 8)).toEqual([])
-    expect(refusal(png([], Buffer.alloc(0)))).toBe('IMAGE_DAMAGED')
-    const signature = png([]).subarray(0, 8)
-    const idat = png([]).subarray(8 + 25, -12)
-    expect(refusal(Buffer.concat([signature, idat, PNG_END]))).toBe('IMAGE_DAMAGED')
-    expect(refusal(Buffer.concat([png([]).subarray(0, 8 + 25), PNG_END]))).toBe('IMAGE_DAMAGED')
-    const tooLong = Buffer.from(pngChunk('tEXt', latin1('a\0b')))
-    tooLong.writeUInt32BE(1000, 0)
-    expect(refusal(png([tooLong]))).toBe('IMAGE_DAMAGED')
+  })
+
+  const signature = png([]).subarray(0, 8)
+  const afterIhdr = 8 + 25
+  const idat = png([]).subarray(afterIhdr, -12)
+  const tooLong = Buffer.from(pngChunk('tEXt', latin1('a\0b')))
+  tooLong.writeUInt32BE(1000, 0)
+
+  it.each([
+    ['a PNG without IEND', png([], Buffer.alloc(0)), 'no IEND chunk'],
+    ['a chunk head cut short', png([]).subarray(0, afterIhdr + 11), `truncated chunk at byte ${afterIhdr}`],
+    ['a chunk type that is not four letters', png([pngChunk('gA1A')]), `no chunk type at byte ${afterIhdr}`],
+    [
+      'a PNG that does not open with IHDR',
+      Buffer.concat([signature, idat, PNG_END]),
+      'IHDR is not the first chunk',
+    ],
+    ['a chunk longer than the file', png([tooLong]), 'tEXt chunk runs past the end'],
+    ['a PNG without IDAT', Buffer.concat([png([]).subarray(0, afterIhdr), PNG_END]), 'no IDAT chunk'],
+  ])('refuses %s, saying so', (_, input, reason) => {
+    expect(cleanImage(input)).toEqual({ ok: false, code: 'IMAGE_DAMAGED', message: `damaged png: ${reason}` })
   })
 })
 
@@ -220,17 +313,65 @@ describe('cleaning a WebP', () => {
     expect(out).toMatchObject({ bytes: webp(VP8L), removed: ['trailing data'] })
   })
 
-  it('refuses every truncation, bad sizes and a WebP without image data', () => {
+  it('keeps a simple lossy WebP whole, down to an empty chunk that ends the RIFF', () => {
+    const input = webp(VP8, webpChunk('ABCD', Buffer.alloc(0)))
+    expect(cleaned(input)).toEqual({ ok: true, type: 'webp', bytes: input, removed: [] })
+  })
+
+  it('cleans an animated WebP, whose frames are its image data', () => {
+    const frames = [anmf(VP8L), anmf(VP8)]
+    const input = webp(vp8x(VP8X_ANIMATION | VP8X_EXIF), ANIM, ...frames, webpChunk('EXIF', gpsTiff(MARKER)))
+    const out = cleaned(input)
+    expect(out.removed).toEqual(['EXIF'])
+    expect(out.bytes).toEqual(webp(vp8x(VP8X_ANIMATION), ANIM, ...frames))
+  })
+
+  it('refuses every truncation as damaged', () => {
     expect(everyTruncation(webpWithExif(MARKER), 12)).toEqual([])
-    const tooLong = Buffer.from(webp(VP8L))
-    tooLong.writeUInt32LE(1000, 16)
-    expect(refusal(tooLong)).toBe('IMAGE_DAMAGED')
-    const noPad = webp(VP8L).subarray(0, -1) // the VP8L chunk is odd: the RIFF then ends inside its pad
-    noPad.writeUInt32LE(noPad.length - 8, 4)
-    expect(refusal(noPad)).toBe('IMAGE_DAMAGED')
-    expect(refusal(webp(vp8x(0)))).toBe('IMAGE_DAMAGED')
-    expect(refusal(webp(webpChunk('VP8X', Buffer.alloc(4)), VP8L))).toBe('IMAGE_DAMAGED')
-    expect(refusal(webp(webpChunk('EXIF', gpsTiff(MARKER)), VP8L))).toBe('IMAGE_DAMAGED')
+  })
+
+  /** A copy whose RIFF header claims `size` bytes after the size field. */
+  const withRiffSize = (bytes: Buffer, size: number) => {
+    const copy = Buffer.from(bytes)
+    copy.writeUInt32LE(size, 4)
+    return copy
+  }
+  const tooLong = Buffer.from(webp(VP8L))
+  tooLong.writeUInt32LE(1000, 16)
+  const noPad = webp(VP8L).subarray(0, -1) // the VP8L chunk is odd: the RIFF then ends inside its pad
+
+  it.each([
+    [
+      'a RIFF size past the end of the file',
+      withRiffSize(webp(VP8L), 1000),
+      'RIFF size does not match the file',
+    ],
+    ['a RIFF size too small for WEBP', withRiffSize(webp(VP8L), 0), 'RIFF size does not match the file'],
+    ['a RIFF without chunks', webp(), 'no VP8, VP8L or VP8X chunk first'],
+    ['a chunk head cut short', webp(VP8L, latin1('VP8X')), `truncated chunk at byte ${12 + VP8L.length}`],
+    ['a chunk longer than the RIFF', tooLong, 'VP8L chunk runs past the end'],
+    [
+      'a RIFF that ends inside a pad byte',
+      withRiffSize(noPad, noPad.length - 8),
+      'VP8L chunk runs past the end',
+    ],
+    [
+      'metadata before the image header',
+      webp(webpChunk('EXIF', gpsTiff(MARKER)), VP8L),
+      'no VP8, VP8L or VP8X chunk first',
+    ],
+    ['a VP8X without image data', webp(vp8x(0)), 'no image data chunk'],
+    [
+      'a VP8X too short for its flags',
+      webp(webpChunk('VP8X', Buffer.alloc(4)), VP8L),
+      'VP8X chunk too short',
+    ],
+  ])('refuses %s, saying so', (_, input, reason) => {
+    expect(cleanImage(input)).toEqual({
+      ok: false,
+      code: 'IMAGE_DAMAGED',
+      message: `damaged webp: ${reason}`,
+    })
   })
 })
 

@@ -89,13 +89,15 @@ describe('visit plans', () => {
     ])
     expect(dueDays(plan({ risk: 'low' }), '2026-11-30', '2026-12-01', '2026-12-31')).toEqual(['2026-12-30'])
     expect(dueDays(plan(), undefined, '2026-11-01', '2026-11-29')).toEqual([])
-    // both ends of the window are in it
+    // both ends of the window are in it, and a due day before it is not
     expect(dueDays(plan(), '2026-11-30', '2026-12-07', '2026-12-14')).toEqual(['2026-12-07', '2026-12-14'])
+    expect(dueDays(plan(), undefined, '2026-12-01', '2026-12-08')).toEqual(['2026-12-07'])
   })
 
   it('read one figure per grade from a setting, high first, and refuse anything but whole days from 1', () => {
     expect(perGrade('7,14,30,60')).toEqual(defaultCadence)
     expect(perGrade('10,15,20,30')).toEqual({ high: 10, medium: 15, low: 20, safe: 30 })
+    expect(perGrade('1,1,1,1')).toEqual({ high: 1, medium: 1, low: 1, safe: 1 })
     for (const bad of ['7,14,30', '7,14,x,60', '7,0,30,60', '7,1.5,30,60', '']) {
       expect(() => perGrade(bad), bad).toThrow(/cadence of (high|medium|low|safe)/)
     }

@@ -67,13 +67,13 @@ const SOS = 0xda
 const COM = 0xfe
 
 /** What opens an APPn payload (a NUL-terminated name), as the log names it. */
-const APP_NAMES: Record<string, string> = {
-  Exif: 'Exif',
-  'http://ns.adobe.com/xap/1.0/': 'XMP',
-  'http://ns.adobe.com/xmp/extension/': 'XMP',
-  'Photoshop 3.0': 'Photoshop',
-  MPF: 'MPF',
-}
+const APP_NAMES: ReadonlyMap<string, string> = new Map([
+  ['Exif', 'Exif'],
+  ['http://ns.adobe.com/xap/1.0/', 'XMP'],
+  ['http://ns.adobe.com/xmp/extension/', 'XMP'],
+  ['Photoshop 3.0', 'Photoshop'],
+  ['MPF', 'MPF'],
+])
 
 function cleanJpeg(b: Buffer): Cleaned {
   const parts = [b.subarray(0, 2)]
@@ -115,7 +115,8 @@ function droppedSegment(marker: number, payload: Buffer): string | undefined {
   const n = marker - 0xe0
   const name = payloadName(payload)
   if (n === 0 || n === 14 || (n === 2 && name === 'ICC_PROFILE')) return undefined
-  const label = name === undefined ? undefined : APP_NAMES[name]
+  // a Map: a name such as `constructor` is no label (an object would answer with its prototype's)
+  const label = name === undefined ? undefined : APP_NAMES.get(name)
   return label ? `APP${n} ${label}` : `APP${n}`
 }
 

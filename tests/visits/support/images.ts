@@ -3,8 +3,8 @@ import { crc32, deflateSync } from 'node:zlib'
 /**
  * Small photos built byte by byte, each carrying a marker string in its metadata (where a phone
  * puts the GPS position), for the photo-proof tests. All three are real, decodable images: an 8x8
- * mid-grey baseline JPEG, a 1x1 grey PNG and a 1x1 grey lossless WebP (each checked once by
- * decoding it in Chromium; the tests themselves only walk their structure).
+ * mid-grey baseline JPEG, a 1x1 grey PNG and 1x1 grey WebPs, lossless, lossy and animated (each
+ * checked once by decoding it in Chromium; the tests themselves only walk their structure).
  */
 
 // ---- JPEG ----
@@ -114,6 +114,33 @@ export function vp8x(flags: number): Buffer {
  * "simple" prefix codes (green, red, blue, alpha, distance), which take zero bits per pixel.
  */
 export const VP8L = webpChunk('VP8L', vp8lGreyPixel())
+
+/**
+ * A lossy 1x1 grey key frame. The header is spelled out; the two bool-coded partitions (10 and 4
+ * bytes) are as libwebp wrote them for a grey canvas in Chromium, since writing them by hand means
+ * carrying VP8's 1056 probability-update odds.
+ */
+export const VP8 = webpChunk(
+  'VP8 ',
+  Buffer.concat([
+    Buffer.from([0x50, 0x01, 0x00]), // key frame, version 0, shown, first partition of 10 bytes
+    Buffer.from([0x9d, 0x01, 0x2a]), // start code
+    Buffer.from([0x01, 0x00, 0x01, 0x00]), // 1x1, not scaled
+    Buffer.from('02c04c25a40004740000', 'hex'), // first partition: modes, quantiser, probabilities
+    Buffer.from('e4400000', 'hex'), // the one token partition
+  ]),
+)
+
+export const VP8X_ANIMATION = 0x02
+
+/** ANIM: transparent background, loop for ever. */
+export const ANIM = webpChunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0]))
+
+/** ANMF: one 1x1 frame at the origin, shown for 100 ms, holding `frame` (a VP8L or VP8 chunk). */
+export function anmf(frame: Buffer): Buffer {
+  const head = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0]) // x, y, w-1, h-1, ms, flags
+  return webpChunk('ANMF', Buffer.concat([head, frame]))
+}
 
 export function webpWithExif(marker: string): Buffer {
   const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSMapDatum>${marker}</exif:GPSMapDatum></x:xmpmeta>`
