@@ -1,11 +1,20 @@
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alarm } from '../../gateway/alarms/model.ts'
 import type { Visit } from '../../gateway/visits/model.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
 import { jpegWithGps } from '../visits/support/images.ts'
 import { ahead, shanghaiDay, ZONE } from '../visits/support/visits.ts'
-import { type Browsing, haveChromium, launch, login, mustRun, screenshot, user } from './support/browser.ts'
+import {
+  type Browsing,
+  haveChromium,
+  launch,
+  login,
+  mustRun,
+  phoneAt,
+  screenshot,
+  user,
+} from './support/browser.ts'
 
 /**
  * A carer's visits on the phone page in Chromium (docs/visits.md): the visit due today, a photo
@@ -17,21 +26,6 @@ describe.skipIf(!haveChromium && !mustRun)('visits on the carer page', () => {
   let browsing: Browsing
   let phone: Page
   let board: Page
-
-  async function phoneAt(at: { lat: number; lon: number }, username: string): Promise<Page> {
-    const context: BrowserContext = await browsing.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      locale: 'zh-CN',
-      hasTouch: true,
-      geolocation: { latitude: at.lat, longitude: at.lon, accuracy: 12 },
-      permissions: ['geolocation'],
-    })
-    const page = await login(context, world, username)
-    await page.waitForSelector('#live-status[data-status=live]')
-    return page
-  }
 
   /** The elder's visit ahead, moved to today and given to the carer. */
   async function dueToday(elderId: string, carerId: string): Promise<Visit> {
@@ -70,7 +64,7 @@ describe.skipIf(!haveChromium && !mustRun)('visits on the carer page', () => {
 
   it('photo, sign-in at the door, “needs help now” and sign-out: the visit is done and the centre has the alarm', async () => {
     const v = await dueToday('E01', 'C01')
-    phone = await phoneAt(offset(HOME, 25, 10), 'wangfang')
+    phone = await phoneAt(browsing, world, 'wangfang', offset(HOME, 25, 10))
     const card = phone.locator(`article.visit[data-visit="${v.id}"]`)
     await card.waitFor()
     expect(await card.textContent()).toContain('王秀兰')
@@ -116,7 +110,7 @@ describe.skipIf(!haveChromium && !mustRun)('visits on the carer page', () => {
 
   it('flags a sign-in 800 m from the home, and refuses a file that is not an image', async () => {
     const v = await dueToday('E02', 'C02')
-    const far = await phoneAt(offset(HOME, 0, 0), 'zhaolei')
+    const far = await phoneAt(browsing, world, 'zhaolei', offset(HOME, 0, 0))
     const card = far.locator(`article.visit[data-visit="${v.id}"]`)
     await card.waitFor()
     await far.setInputFiles(`#photo-${v.id}`, {

@@ -2,7 +2,16 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestClient } from '../support/mqtt.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
-import { type Browsing, haveChromium, launch, login, mustRun, screenshot, user } from './support/browser.ts'
+import {
+  type Browsing,
+  haveChromium,
+  launch,
+  login,
+  mustRun,
+  phoneAt,
+  screenshot,
+  user,
+} from './support/browser.ts'
 
 /**
  * Following a wandering elder in Chromium (防走失, docs/visits.md): the board's detail of an open
@@ -36,15 +45,7 @@ describe.skipIf(!haveChromium && !mustRun)('a wandering elder followed on the bo
     })
     board = await login(desk, world, 'disp1')
     await board.waitForSelector('#live-status[data-status=live]')
-    const mobile = await browsing.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      locale: 'zh-CN',
-      geolocation: { latitude: HOME.lat, longitude: HOME.lon, accuracy: 10 },
-      permissions: ['geolocation'],
-    })
-    phone = await login(mobile, world, 'wangfang')
-    await phone.waitForSelector('#live-status[data-status=live]')
+    phone = await phoneAt(browsing, world, 'wangfang', HOME)
   })
 
   afterAll(async () => {

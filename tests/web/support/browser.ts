@@ -189,3 +189,27 @@ export async function login(
   await page.waitForURL((url) => url.pathname !== '/login')
   return page
 }
+
+/**
+ * A carer's phone at a place (its browser's geolocation), signed in with a web login and live: the
+ * carer page as the visits and the following tests use it.
+ */
+export async function phoneAt(
+  browsing: Browsing,
+  world: World,
+  username: string,
+  at: { lat: number; lon: number },
+): Promise<Page> {
+  const context = await browsing.browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    locale: 'zh-CN',
+    hasTouch: true,
+    geolocation: { latitude: at.lat, longitude: at.lon, accuracy: 12 },
+    permissions: ['geolocation'],
+  })
+  const page = await login(context, world, username)
+  await page.waitForSelector('#live-status[data-status=live]')
+  return page
+}
