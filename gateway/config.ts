@@ -121,6 +121,12 @@ const shape = {
     .regex(/^\d{1,3},\d{1,3},\d{1,3},\d{1,3}$/, 'must be four day counts: high,medium,low,safe')
     .refine((v) => v.split(',').every((n) => Number(n) >= 1 && Number(n) <= 366), 'each must be 1-366 days')
     .default('7,14,30,60'),
+  /** Days within which a follow-up visit comes after an alarm or a noted need, for high, medium, low, safe. */
+  followUpDays: z
+    .string()
+    .regex(/^\d{1,3},\d{1,3},\d{1,3},\d{1,3}$/, 'must be four day counts: high,medium,low,safe')
+    .refine((v) => v.split(',').every((n) => Number(n) >= 1), 'each must be at least 1 day')
+    .default('1,3,7,14'),
   /** After the end of its due day, how long before a visit not signed in is missed. */
   visitGraceS: z.coerce
     .number()

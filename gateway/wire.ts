@@ -188,6 +188,12 @@ export async function wire(o: WireOptions): Promise<Parts> {
     },
   })
   feed.subscribe('follow', (alarm) => follow.alarm(alarm))
+  // a graded follow-up visit after an alarm closed for real (visits are made further down)
+  let afterAlarm: ((elderId: string) => void) | undefined
+  feed.subscribe('follow-up-visit', (alarm, entry) => {
+    const real = entry.type === 'resolved' && alarm.outcome !== 'false_alarm'
+    if (real && alarm.kind !== 'visit_missed') afterAlarm?.(alarm.elderId)
+  })
   feed.subscribe('integration-events', (alarm, entry) => {
     broker
       .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
@@ -290,9 +296,16 @@ export async function wire(o: WireOptions): Promise<Parts> {
       timeZone: config.timeZone ?? localZone(),
       cadence: perGrade(config.visitCadenceDays),
       graceMs: config.visitGraceS * 1000,
+      followUpDays: perGrade(config.followUpDays),
       photoMaxBytes: config.photoMaxBytes,
     },
   })
+
+  afterAlarm = (elderId) => {
+    visits
+      .alarmClosed(elderId)
+      .catch((error: unknown) => log.error({ err: error, elderId }, 'follow-up not planned'))
+  }
 
   // contract: open alarms and every pending deadline are rebuilt from the store at start
   const restored = await alarms.restore()

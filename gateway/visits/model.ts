@@ -136,6 +136,8 @@ export interface Visit {
   dueDay: Day
   /** The centre moved it by hand: a new risk grade does not re-plan it. */
   moved?: boolean
+  /** Brought forward as a follow-up: after an alarm, or a need a report noted (docs/visits.md). */
+  followUp?: 'alarm' | 'need'
   signIn?: Presence
   signOut?: Presence
   /** Sign-in to sign-out, in whole seconds. */

@@ -41,9 +41,12 @@ export interface VisitSettings {
   fixMaxAgeMs: number
   photoMaxBytes: number
   maxPhotos: number
+  /** Days within which a follow-up visit comes after an alarm or a noted need, by risk grade. */
+  followUpDays: Cadence
 }
 
 export const defaultVisitSettings: Omit<VisitSettings, 'timeZone' | 'cadence'> = {
+  followUpDays: { high: 1, medium: 3, low: 7, safe: 14 },
   graceMs: 2 * 3_600_000,
   flagDistanceM: 200,
   fixMaxAgeMs: 5 * 60_000,
@@ -171,7 +174,7 @@ export class Visits {
     if (ahead.status !== 'due' || (!riskChanged && sameGrid(ahead.grid, elder.grid))) return
     ahead.grid = elder.grid ?? []
     ahead.risk = elder.risk
-    if (riskChanged && !ahead.moved) ahead.dueDay = await this.#dueDay(elder, ahead)
+    if (riskChanged && !pinned(ahead)) ahead.dueDay = await this.#dueDay(elder, ahead)
     await this.#save(ahead)
     this.#arm(ahead)
   }
@@ -200,7 +203,7 @@ export class Visits {
         Object.assign(ahead, this.#assignees(plan))
         if (!plan.carerId) delete ahead.carerId
         if (!ahead.stationId) delete ahead.stationId
-        if (!ahead.moved) ahead.dueDay = await this.#dueDay(elder, ahead, plan)
+        if (!pinned(ahead)) ahead.dueDay = await this.#dueDay(elder, ahead, plan)
         await this.#save(ahead)
         this.#arm(ahead)
       } else if (!ahead) await this.#planNext(elder)
@@ -367,6 +370,7 @@ export class Visits {
       await this.#save(visit)
       this.#d.metrics.inc('care_visits_done_total', { late: String(visit.flags.includes('late')) })
       await this.#replanAhead(elder)
+      if (needsFollowUp(body.report)) await this.#bringForward(elder, 'need')
       return visit
     })
   }
@@ -399,8 +403,32 @@ export class Visits {
       await this.#help(visit, elder, body.report, carerId)
       await this.#save(visit)
       this.#d.metrics.inc('care_visit_reports_total', { kind: body.kind })
+      if (needsFollowUp(body.report)) await this.#bringForward(elder, 'need')
       return visit
     })
+  }
+
+  /**
+   * Graded follow-up (docs/visits.md): after an alarm the centre closed for real (not a false alarm),
+   * the elder's visit ahead comes within their grade's follow-up days (CARE_FOLLOW_UP_DAYS).
+   */
+  alarmClosed(elderId: string): Promise<void> {
+    const elder = this.#d.elder(elderId)
+    if (!elder) return Promise.resolve()
+    return this.#queue.run(elderId, () => this.#bringForward(elder, 'alarm'))
+  }
+
+  /** The visit ahead, due no later than the grade's follow-up days from today, marked as a follow-up. */
+  async #bringForward(elder: Elder, reason: 'alarm' | 'need'): Promise<void> {
+    const ahead = await this.#ahead(elder.id)
+    if (ahead?.status !== 'due') return
+    const by = addDays(this.today(), this.#d.settings.followUpDays[elder.risk])
+    if (ahead.dueDay <= by && ahead.followUp !== undefined) return
+    if (ahead.dueDay > by) ahead.dueDay = by
+    ahead.followUp = reason
+    await this.#save(ahead)
+    this.#arm(ahead)
+    this.#d.metrics.inc('care_visits_followed_up_total', { reason, risk: elder.risk })
   }
 
   /** The elder's photos themselves, for their export (PIPL access): each with its visit, base64. */
@@ -541,7 +569,7 @@ export class Visits {
       await this.#planNext(elder)
       return
     }
-    if (ahead.status !== 'due' || ahead.moved) return
+    if (ahead.status !== 'due' || pinned(ahead)) return
     const day = await this.#dueDay(elder, ahead)
     if (day === ahead.dueDay) return
     ahead.dueDay = day
@@ -684,6 +712,16 @@ function spread(elderId: string, cadence: number): number {
   let h = 0
   for (let i = 0; i < elderId.length; i++) h = (h * 31 + elderId.charCodeAt(i)) >>> 0
   return h % Math.max(1, cadence)
+}
+
+/** A day set by hand (the centre moved it) or for a follow-up: a re-plan leaves it as it is. */
+function pinned(visit: Visit): boolean {
+  return visit.moved === true || visit.followUp !== undefined
+}
+
+/** A report that asks for another look soon: the elder unwell or needing help, or a need noticed. */
+function needsFollowUp(report: VisitReport): boolean {
+  return report.condition !== 'well' || report.needs.length > 0
 }
 
 function sameGrid(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {

@@ -58,6 +58,10 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
     help: 'Visits not checked in by the end of their due day plus the grace, by risk grade and whether escalated',
     labels: ['risk', 'urgent'],
   },
+  care_visits_followed_up_total: {
+    help: 'Visits ahead brought forward as a follow-up, by reason (alarm, need) and risk grade',
+    labels: ['reason', 'risk'],
+  },
   care_visit_reports_total: { help: 'Carers\u2019 reports outside the plan, by kind', labels: ['kind'] },
   care_visit_photos_total: { help: 'Visit photos stored, by image type', labels: ['type'] },
   care_visit_photos_refused_total: {

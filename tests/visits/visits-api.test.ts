@@ -323,6 +323,46 @@ describe('at the door, and the reports', () => {
     expect(entries[0]).toMatchObject({ actor: 'CR1', note: '咳嗽发烧，家里没药' })
   })
 
+  it('a need noticed brings the visit ahead within the grade’s follow-up days (medium: 3)', async () => {
+    const visit = await assigned('E18', { risk: 'medium' })
+    await w.api('POST', `/api/v1/visits/${visit.id}/sign-in`, { ...HOME }, token)
+    await w.api(
+      'POST',
+      `/api/v1/visits/${visit.id}/sign-out`,
+      { report: { condition: 'well', needs: ['repairs'] } },
+      token,
+    )
+    const next = await ahead(w, 'E18')
+    expect(next.followUp).toBe('need')
+    expect(daysBetween(shanghaiDay(w.clock.now()), next.dueDay)).toBeLessThanOrEqual(3)
+  })
+
+  it('an alarm closed for real brings the visit ahead within the follow-up days; a false alarm does not', async () => {
+    await w.elder('E19', { risk: 'low' })
+    await w.elder('E20', { risk: 'low' })
+    const today = shanghaiDay(w.clock.now())
+    const close = async (elderId: string, outcome: string) => {
+      const alarm = await w.api<{ id: string }>('POST', '/api/v1/alarms', { elderId, priority: 4 })
+      const res = await w.api('POST', `/api/v1/alarms/${alarm.body.id}/actions`, {
+        action: 'resolve',
+        outcome,
+      })
+      expect(res.status).toBe(200)
+    }
+    // their first visits fall anywhere within 30 days: put both well past the follow-up's 7
+    for (const id of ['E19', 'E20']) {
+      const v = await ahead(w, id)
+      await w.api('PATCH', `/api/v1/visits/${v.id}`, { dueDay: shanghaiDay(w.clock.now() + 20 * DAY_MS) })
+    }
+    await close('E19', 'assisted')
+    await close('E20', 'false_alarm')
+    await expect.poll(async () => (await ahead(w, 'E19')).followUp).toBe('alarm')
+    expect(daysBetween(today, (await ahead(w, 'E19')).dueDay)).toBe(7)
+    const untouched = await ahead(w, 'E20')
+    expect(untouched.followUp).toBeUndefined()
+    expect(daysBetween(today, untouched.dueDay)).toBe(20)
+  })
+
   it('a report outside the plan is a done visit of its kind, in the ledger and its CSV', async () => {
     await w.elder('E16')
     const filed = await w.api<Visit>(

@@ -38,6 +38,7 @@ export const visit = z.strictObject({
   stationId: z.string().optional(),
   dueDay: z.string(),
   moved: z.boolean().optional(),
+  followUp: z.enum(['alarm', 'need']).optional(),
   signIn: presence.optional(),
   signOut: presence.optional(),
   onSiteS: z.number().int().optional(),
