@@ -17,9 +17,14 @@ import { type CareGlobals, type NodeRedLog, nodeRedSettings } from './settings.t
 import { flowsUserDir, installShippedFlows } from './shipped.ts'
 
 /** The part of Node-RED's embedding API we use. */
+/** How long "up" waits for the flows to start after the runtime did (a broken flow must not hold it). */
+const FLOWS_START_WAIT_MS = 30_000
+
 interface NodeRed {
   init(server: Server, settings: Record<string, unknown>): void
+  /** Resolves once the runtime is up: the flows are loaded and started after it (`flows:started`). */
   start(): Promise<void>
+  events: { once(name: 'flows:started', listener: () => void): unknown }
   stop(): Promise<void>
   httpAdmin: Handler
   httpNode: Handler
@@ -135,7 +140,13 @@ export class Flows {
       // port reaches them only through the admin gate (`#upgrade`).
       red.init(this.#comms, redSettings)
       this.#red = red
+      // `start` resolves before the flows are: "up" waits for them, so an inject called then finds its node
+      const flowsStarted = new Promise<void>((resolve) => red.events.once('flows:started', () => resolve()))
       await red.start()
+      await Promise.race([
+        flowsStarted,
+        new Promise<void>((resolve) => setTimeout(resolve, FLOWS_START_WAIT_MS).unref()),
+      ])
       this.#admin = red.httpAdmin
       this.#node = red.httpNode
       this.#status = 'up'
