@@ -188,12 +188,6 @@ export async function wire(o: WireOptions): Promise<Parts> {
     },
   })
   feed.subscribe('follow', (alarm) => follow.alarm(alarm))
-  // a graded follow-up visit after an alarm closed for real (visits are made further down)
-  let afterAlarm: ((elderId: string) => void) | undefined
-  feed.subscribe('follow-up-visit', (alarm, entry) => {
-    const real = entry.type === 'resolved' && alarm.outcome !== 'false_alarm'
-    if (real && alarm.kind !== 'visit_missed') afterAlarm?.(alarm.elderId)
-  })
   feed.subscribe('integration-events', (alarm, entry) => {
     broker
       .publish(topics.alarmEvents, integrationEvent(alarm, entry, registry.getElder(alarm.elderId)?.grid))
@@ -301,11 +295,13 @@ export async function wire(o: WireOptions): Promise<Parts> {
     },
   })
 
-  afterAlarm = (elderId) => {
-    visits
-      .alarmClosed(elderId)
-      .catch((error: unknown) => log.error({ err: error, elderId }, 'follow-up not planned'))
-  }
+  // a graded follow-up visit after an alarm closed for real
+  feed.subscribe('follow-up-visit', (alarm, entry) => {
+    if (entry.type !== 'resolved' || alarm.outcome === 'false_alarm' || alarm.kind === 'visit_missed') return
+    visits.alarmClosed(alarm.elderId).catch((error: unknown) => {
+      log.error({ err: error, elderId: alarm.elderId }, 'follow-up not planned')
+    })
+  })
 
   // contract: open alarms and every pending deadline are rebuilt from the store at start
   const restored = await alarms.restore()

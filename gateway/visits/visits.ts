@@ -3,12 +3,13 @@ import type { AuditTrail } from '../../kernel/observe/audit.ts'
 import type { Logger } from '../../kernel/observe/log.ts'
 import type { Metrics } from '../../kernel/observe/metrics.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
+import { timeStamp } from '../../kernel/ports/ids.ts'
 import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 import type { RaiseInput, RaiseResult } from '../alarms/lifecycle.ts'
 import { KeyedQueue } from '../alarms/queue.ts'
 import type { Result } from '../alarms/result.ts'
 import { distanceM } from '../dispatch/geo.ts'
-import type { Carer, Elder } from '../registry/schemas.ts'
+import { type Carer, type Elder, gridKey } from '../registry/schemas.ts'
 import { addDays, type Day, dayAt, dayNumber } from './days.ts'
 import { VisitError } from './errors.ts'
 import type {
@@ -171,7 +172,7 @@ export class Visits {
       return
     }
     const riskChanged = ahead.risk !== elder.risk
-    if (ahead.status !== 'due' || (!riskChanged && sameGrid(ahead.grid, elder.grid))) return
+    if (ahead.status !== 'due' || (!riskChanged && gridKey(ahead.grid) === gridKey(elder.grid))) return
     ahead.grid = elder.grid ?? []
     ahead.risk = elder.risk
     if (riskChanged && !pinned(ahead)) ahead.dueDay = await this.#dueDay(elder, ahead)
@@ -702,9 +703,7 @@ export function deadlineKey(visitId: string): string {
  * visits in one second, so the random part must make a repeat unthinkable (48 bits), not just rare.
  */
 function visitId(at: number): string {
-  const d = new Date(at).toISOString()
-  const stamp = `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}-${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`
-  return `V${stamp}-${randomBytes(6).toString('hex')}`
+  return `V${timeStamp(at)}-${randomBytes(6).toString('hex')}`
 }
 
 /** A day offset in [0, cadence) from the elder's id: the same elder always lands on the same offset. */
@@ -722,8 +721,4 @@ function pinned(visit: Visit): boolean {
 /** A report that asks for another look soon: the elder unwell or needing help, or a need noticed. */
 function needsFollowUp(report: VisitReport): boolean {
   return report.condition !== 'well' || report.needs.length > 0
-}
-
-function sameGrid(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  return JSON.stringify(a ?? []) === JSON.stringify(b ?? [])
 }

@@ -11,10 +11,14 @@ export interface Ids {
  */
 export const randomIds: Ids = {
   alarmId(at) {
-    const d = new Date(at).toISOString()
-    const stamp = `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}-${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`
-    return `A${stamp}-${base32(randomBytes(4)).slice(0, 6)}`
+    return `A${timeStamp(at)}-${base32(randomBytes(4)).slice(0, 6)}`
   },
+}
+
+/** `yyyymmdd-hhmmss` (UTC): the sortable, readable time part of the ids the gateway makes. */
+export function timeStamp(at: number): string {
+  const d = new Date(at).toISOString()
+  return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}-${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`
 }
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'

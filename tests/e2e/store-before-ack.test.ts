@@ -29,6 +29,8 @@ const count = (sql: string, ...args: string[]) =>
 /** The store failing as a full disk would: a trigger that aborts every new alarm. */
 function breakStore(): () => void {
   const db = new DatabaseSync(join(world.dataDir, 'care.db'))
+  // the gateway writes too (telemetry, visits): wait for its transaction rather than fail on it
+  db.exec('PRAGMA busy_timeout = 5000')
   db.exec(`CREATE TRIGGER store_fails BEFORE INSERT ON alarms BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
   return () => {
     db.exec('DROP TRIGGER store_fails')
