@@ -34,7 +34,9 @@ export const storeKinds: readonly StoreKind[] =
 export function testStores(): { open(kind: StoreKind): Promise<TestStore> } {
   let server: Promise<Postgres> | undefined
   afterAll(async () => {
-    if (server) await (await server).stop()
+    const started = server
+    server = undefined
+    await (await started)?.stop()
   })
   return {
     async open(kind) {
