@@ -13,6 +13,7 @@ import type { Metrics } from '../kernel/observe/metrics.ts'
 import type { Clock } from '../kernel/ports/clock.ts'
 import type { Scheduler } from '../kernel/ports/scheduler.ts'
 import { ClientIds } from './client-ids.ts'
+import { type SharedBrokerState, sharedBrokerState } from './cluster.ts'
 import { Doorway } from './doorway.ts'
 import type { FrameRefusal } from './frames.ts'
 import { KnownSecrets, LoginGuard } from './logins.ts'
@@ -91,6 +92,7 @@ export class Broker {
   #logins: LoginGuard | undefined
   readonly #known = new KnownSecrets()
   #aedes: Aedes | undefined
+  #shared: SharedBrokerState | undefined
   #tcp: Server | undefined
   #tls: TlsServer | undefined
 
@@ -161,7 +163,11 @@ export class Broker {
       onRefused: (conn, refusal) => this.#frameRefused(conn, refusal),
       onTurnedAway: (conn) => this.#tallied('connection_cap', conn, { limit: config.maxConnections }),
     })
+    // cluster mode: every node's broker routes and keeps sessions through the same Redis
+    this.#shared = config.redisUrl ? sharedBrokerState(config.redisUrl) : undefined
     const aedes = await Aedes.createBroker({
+      ...(this.#shared ? { mq: this.#shared.mq, persistence: this.#shared.persistence } : {}),
+      ...(config.nodeId ? { id: config.nodeId } : {}),
       drainTimeout: config.drainTimeoutMs,
       // security: a socket that has not sent its CONNECT within this is closed (Aedes' default is 30 s)
       connectTimeout: config.connectTimeoutMs,
@@ -258,6 +264,8 @@ export class Broker {
     // Stop listening first; a server's close waits for its sockets, which closing the broker ends.
     const closed = Promise.all([close(this.#tcp), close(this.#tls)])
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    await this.#shared?.close()
+    this.#shared = undefined
     // sockets that never sent a CONNECT are not Aedes' clients yet
     for (const socket of this.#doorway?.sockets() ?? []) socket.destroy()
     this.#refusals.flush()

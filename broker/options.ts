@@ -28,4 +28,8 @@ export interface BrokerOptions {
   mqttLoginAddressFailures: number
   mqttLoginLockS: number
   mqttLoginLockMaxS: number
+  /** Cluster mode: routing, sessions, subscriptions, retained messages and QoS 1 queues shared through this Redis. */
+  redisUrl?: string | undefined
+  /** The broker's id among the cluster's brokers. */
+  nodeId?: string | undefined
 }

@@ -148,6 +148,21 @@ const shape = {
   photoS3Region: z.string().min(1).default('us-east-1'),
   /** Days visit photos are kept; the ledger rows stay, noting the photos removed. */
   photoRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Cluster mode (docs/cluster.md): the shared PostgreSQL database, `postgres://user:pass@host:port/db`. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** Cluster mode: the Redis server the nodes' brokers share routing and sessions through, `redis://host:port`. */
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  /** This node's name in the cluster (logs, leases, the broker's id); default the host name and process id. */
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore, at most 64')
+    .optional(),
 } as const
 
 export const configSchema = z.object(shape).strict()
