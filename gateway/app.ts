@@ -133,6 +133,9 @@ export class App {
       publish: (topic, message, options) => p.broker.publish(topic, message, options),
       verifyPrincipal: (username, password) => p.registry.verifyPrincipal(username, password),
       live: p.live,
+      get lanes() {
+        return p.cluster?.lanes.held
+      },
       history: { influx: p.history.influx, eraser: p.history.eraser },
       flows: {
         get ready() {
@@ -152,7 +155,7 @@ export class App {
     return {
       status: 'ok',
       broker: { status: 'up', connections: p.broker.connections },
-      store: { status: p.store.db.isOpen ? 'up' : 'down', schema: p.store.schemaVersion },
+      store: await p.store.health(),
       history: history
         ? { ...history.health(), erasures: p.history.eraser?.health() ?? { pending: 0, manual: 0 } }
         : { status: 'embedded' },
@@ -161,6 +164,15 @@ export class App {
       openAlarms: Object.values(byState).reduce((sum, n) => sum + n, 0),
       carersOnDuty: p.carers.onDutyCount(),
       timers: p.scheduler.size(),
+      ...(p.cluster
+        ? {
+            cluster: {
+              node: p.cluster.lanes.node,
+              nodes: p.cluster.lanes.nodes,
+              lanes: p.cluster.lanes.held.size,
+            },
+          }
+        : {}),
     }
   }
 

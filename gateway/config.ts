@@ -158,6 +158,8 @@ const shape = {
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** Cluster mode: how long a node's lanes stay its own without renewal (renewed five times as often). */
+  clusterLeaseS: z.coerce.number().min(1).max(60).default(5),
   /** This node's name in the cluster (logs, leases, the broker's id); default the host name and process id. */
   nodeId: z
     .string()
@@ -208,6 +210,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       return `${where}: ${issue.message}`
     })
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  if (parsed.data.redisUrl && !parsed.data.databaseUrl) {
+    throw new ConfigError(
+      'CARE_REDIS_URL (cluster mode) needs CARE_DATABASE_URL: the nodes share one PostgreSQL',
+    )
   }
   if ((parsed.data.tlsCert === undefined) !== (parsed.data.tlsKey === undefined)) {
     throw new ConfigError('CARE_TLS_CERT and CARE_TLS_KEY must be given together')

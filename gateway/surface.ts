@@ -39,6 +39,8 @@ export interface Surface {
   verifyPrincipal(username: string, password: string): Promise<Principal | null>
   /** The live stream's hub: its sequence, who listens, and a carer's change told to it as the book would. */
   live: Pick<LiveHub, 'seq' | 'dropped' | 'subscribers' | 'carer'>
+  /** Cluster mode: the lanes this node holds now (docs/cluster.md); undefined for a single process. */
+  readonly lanes: ReadonlySet<number> | undefined
   /** The TSDB side, when InfluxDB is configured: the outbox and its writer, the erasure jobs. */
   history: { readonly influx: InfluxHistory | undefined; readonly eraser: HistoryEraser | undefined }
   flows: {

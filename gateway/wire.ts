@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Broker, type BrokerGate } from '../broker/broker.ts'
@@ -21,6 +22,9 @@ import type { ApiContext, Health } from './api/context.ts'
 import type { TileSource } from './api/ports.ts'
 import { buildServer } from './api/server.ts'
 import { CarerBook } from './carers/book.ts'
+import { RedisBus } from './cluster/bus.ts'
+import { mirrorCluster } from './cluster/mirror.ts'
+import { ClusterNode } from './cluster/node.ts'
 import type { Config } from './config.ts'
 import type { DispatchRules } from './dispatch/types.ts'
 import { Flows } from './flows/runtime.ts'
@@ -35,22 +39,8 @@ import { watchGauges } from './observe/gauges.ts'
 import { Registry } from './registry/registry.ts'
 import { localZone } from './stats/days.ts'
 import { StatsService } from './stats/service.ts'
-import { Store } from './store/db.ts'
-import { SqliteAlarms } from './store/sqlite/alarms.ts'
-import { SqliteAudit } from './store/sqlite/audit.ts'
-import { SqliteCarerStates } from './store/sqlite/carers.ts'
-import { WalCheckpointer } from './store/sqlite/checkpoint.ts'
-import { SqliteDeviceStates } from './store/sqlite/devices.ts'
-import { SqliteErasureJobs } from './store/sqlite/erasures.ts'
+import { openStore, type StoreAdapters } from './store/adapters.ts'
 import { MbTiles } from './store/sqlite/mbtiles.ts'
-import { SqliteOutbox } from './store/sqlite/outbox.ts'
-import { SqlitePrivacy } from './store/sqlite/privacy.ts'
-import { SqliteRegistry } from './store/sqlite/registry.ts'
-import { SqliteSessions } from './store/sqlite/sessions.ts'
-import { SqliteSettings } from './store/sqlite/settings.ts'
-import { SqliteStats } from './store/sqlite/stats/runner.ts'
-import { ThreadedTelemetry } from './store/sqlite/telemetry-thread.ts'
-import { SqliteVisits } from './store/sqlite/visits.ts'
 import { DeviceStates } from './telemetry/devices.ts'
 import { Follow } from './telemetry/follow.ts'
 import { TelemetryWriter } from './telemetry/positions.ts'
@@ -74,7 +64,7 @@ export interface WireOptions {
 
 /** The running parts the gateway holds, and how to stop them. */
 export interface Parts {
-  store: Store
+  store: StoreAdapters
   registry: Registry
   alarms: AlarmLifecycle
   carers: CarerBook
@@ -86,6 +76,8 @@ export interface Parts {
   flows: Flows
   live: LiveHub
   scheduler: Scheduler
+  /** Cluster mode: this node's lanes and deadlines. */
+  cluster: ClusterNode | undefined
   flowsReady: Promise<void>
   restored: { open: number; armed: number }
   adminToken: string | undefined
@@ -101,10 +93,33 @@ export interface Parts {
  */
 export async function wire(o: WireOptions): Promise<Parts> {
   const { config, clock, scheduler, log, metrics } = o
-  const store = new Store(join(config.dataDir, 'care.db'))
-  store.open()
-  const audit = new Audit(new SqliteAudit(store), clock, log.child({ part: 'audit' }), metrics)
-  const settings = new SqliteSettings(store)
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    // with a TSDB an erasure also purges the elder's points from the outbox, in its transaction
+    erasedClasses: config.influxUrl ? erasedClasses : undefined,
+    log,
+    metrics,
+  })
+  // cluster mode: the nodes tell each other what changes in their memory (docs/cluster.md)
+  const bus = clusterBus(config, log, metrics)
+  await bus?.start()
+  // and each deadline fires on the node holding its lane: the domains arm theirs on `deadlines`
+  const cluster =
+    bus && store.lanes
+      ? new ClusterNode({
+          bus,
+          store: store.lanes,
+          clock,
+          scheduler,
+          log: log.child({ part: 'cluster' }),
+          ttlMs: config.clusterLeaseS * 1000,
+          everyMs: (config.clusterLeaseS * 1000) / 5,
+        })
+      : undefined
+  const deadlines = cluster?.scheduler ?? scheduler
+  const audit = new Audit(store.audit, clock, log.child({ part: 'audit' }), metrics)
+  const settings = store.settings
   const broker = new Broker({ config, clock, scheduler, log: log.child({ part: 'broker' }), metrics, audit })
   const watches = watchListener({
     config,
@@ -115,41 +130,45 @@ export async function wire(o: WireOptions): Promise<Parts> {
     audit,
   })
   const downlink = brokerDownlink(broker, watches, log, metrics)
+  const endSessions = (ended: readonly string[]) => {
+    const gone = new Set(ended)
+    broker.disconnect((p) => p.session !== undefined && gone.has(p.session), 'session ended')
+  }
 
   // the registry, and who may sign in
   const registry = new Registry({
-    repository: new SqliteRegistry(store),
-    // with a TSDB an erasure also purges the elder's points from the outbox, in its transaction
-    privacy: new SqlitePrivacy(store, { history: config.influxUrl ? { classes: erasedClasses } : undefined }),
+    repository: store.registry,
+    privacy: store.privacy,
     clock,
     log: log.child({ part: 'registry' }),
     metrics,
   })
   await registry.load()
   const access = new Access({
-    sessions: new SqliteSessions(store),
+    sessions: store.sessions,
     bootstrap: settings,
     directory: registry,
     clock,
     // a carer's phone session that ends closes the MQTT connections made with it
     sessionsEnded: (ended) => {
-      const gone = new Set(ended)
-      broker.disconnect((p) => p.session !== undefined && gone.has(p.session), 'session ended')
+      endSessions(ended)
+      bus?.send({ type: 'sessions-ended', sessions: [...ended] })
     },
   })
   const admin = await access.start(config.adminToken)
 
   // the carers, and the alarm wing
   const live = new LiveHub(clock)
-  const alarmRepo = new SqliteAlarms(store)
-  const carerStates = new SqliteCarerStates(store)
+  const alarmRepo = store.alarms
+  const carerStates = store.carerStates
   const carers = new CarerBook({
     repo: carerStates,
     clock,
     log: log.child({ part: 'carers' }),
-    scheduler,
+    scheduler: deadlines,
     rules: o.rules,
     onChange: (carer) => live.carer(carer),
+    ...(bus ? { share: (update) => bus.send({ type: 'carer', update }) } : {}),
   })
   carers.load(
     await registry.allCarers(),
@@ -157,6 +176,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     await alarmRepo.busyCarers(),
     await alarmRepo.acceptedSince(startOfDay(clock.now())),
   )
+  if (bus) mirrorCluster({ bus, live, carers, registry, endSessions })
   const feed = new AlarmFeed(log.child({ part: 'alarms' }), metrics)
   const alarms = new AlarmLifecycle({
     repo: alarmRepo,
@@ -164,7 +184,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     elderOf: (id) => registry.getElder(id),
     feed,
     downlink,
-    scheduler,
+    scheduler: deadlines,
     clock,
     ids: o.ids,
     rules: o.rules,
@@ -195,27 +215,18 @@ export async function wire(o: WireOptions): Promise<Parts> {
   })
 
   // telemetry and history: positions in batches, history through an outbox, off the SOS path
-  const checkpoints = new WalCheckpointer(store, log.child({ part: 'store' }), metrics)
-  // the batches are written on a thread of their own, so the flush only hands them over: every
-  // 10 ms, and a QoS 1 reading's PUBACK, which waits for its batch, waits little
-  const telemetryStore = new ThreadedTelemetry(store, {
-    log: log.child({ part: 'telemetry' }),
-    metrics,
-    busy: () => checkpoints.start(),
-  })
-  await telemetryStore.start()
   const telemetry = new TelemetryWriter(
-    telemetryStore,
+    store.telemetry,
     log.child({ part: 'telemetry' }),
     metrics,
-    store.path === ':memory:' ? 50 : 10,
+    store.flushEveryMs,
   )
-  const states = new DeviceStates(new SqliteDeviceStates(store))
+  const states = new DeviceStates(store.deviceStates)
   await states.load()
   const history = createHistory({
     config,
-    outbox: new SqliteOutbox(store),
-    erasureJobs: new SqliteErasureJobs(store),
+    outbox: store.outbox,
+    erasureJobs: store.erasureJobs,
     clock,
     scheduler,
     log: log.child({ part: 'history' }),
@@ -271,7 +282,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
 
   // care between emergencies: planned visits, their deadlines, carers' reports and photos
   const visits = new Visits({
-    repo: new SqliteVisits(store),
+    repo: store.visits,
     photos: photoStore(config),
     elder: (id) => registry.getElder(id),
     elders: () => registry.allElders(),
@@ -280,7 +291,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     carerFix: (id) => carers.get(id)?.position,
     raise: (input) => alarms.raise(input),
     escalate: (alarmId, actor, note) => alarms.escalate(alarmId, actor, note),
-    scheduler,
+    scheduler: deadlines,
     clock,
     log: log.child({ part: 'visits' }),
     metrics,
@@ -303,8 +314,10 @@ export async function wire(o: WireOptions): Promise<Parts> {
     })
   })
 
-  // contract: open alarms and every pending deadline are rebuilt from the store at start
-  const restored = await alarms.restore()
+  // contract: open alarms and every pending deadline are rebuilt from the store at start (in a
+  // cluster, those of the lanes this node takes, and again whenever it takes more)
+  await cluster?.start({ alarms, visits, carers })
+  const restored = cluster ? cluster.restored : await alarms.restore()
   for (const alarm of await alarmRepo.open()) follow.alarm(alarm)
   for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
   telemetry.start()
@@ -312,7 +325,8 @@ export async function wire(o: WireOptions): Promise<Parts> {
 
   // whoever changes the registry (a PUT, an import, an erasure), these hear of it after the commit
   registry.subscribe('visits', (change) => {
-    if (change.kind !== 'elder') return
+    // a change made on another node was planned there
+    if (change.kind !== 'elder' || change.remote) return
     const done = change.elder
       ? visits.elderChanged(change.elder)
       : visits.elderErased(change.id, change.erasure.photos)
@@ -338,8 +352,9 @@ export async function wire(o: WireOptions): Promise<Parts> {
     if (change.kind !== 'elder' || !change.erasure) return
     states.forgetElder(change.id) // their fence state went in the erasure
     // the outbox lost the elder's points in the erasure's transaction; their buffered ones go too,
-    // and the job recorded there is worked off now
+    // and the job recorded there is worked off now (by the node that erased)
     history.influx?.forgetElder(change.id)
+    if (change.remote) return
     history.influx?.purged(change.erasure.history)
     history.eraser?.kick()
   })
@@ -354,14 +369,12 @@ export async function wire(o: WireOptions): Promise<Parts> {
     log: log.child({ part: 'flows' }),
     metrics,
   })
-  // the supervision figures are counted in worker threads over the store file, off the event loop
-  const stats = new SqliteStats(store)
   const context: ApiContext = {
     registry,
     alarms,
     carers,
     telemetry,
-    stats: new StatsService(stats),
+    stats: new StatsService(store.stats),
     access,
     auth: new Auth(access),
     audit,
@@ -429,7 +442,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
   await http.listen({ host: config.host, port: config.httpPort })
   // the visits after the broker and the API: planning thousands of elders at a first start never
   // keeps a device from connecting; their deadlines (a missed visit fires at once) follow
-  await visits.start()
+  await visits.start(cluster ? (elderId) => cluster.lanes.owns(elderId) : undefined)
   armPhotoRetention(visits, scheduler, clock, config.photoRetentionDays, log)
   // Node-RED starts after the broker and dispatch, and the start does not wait for it
   const flowsReady = flows.start(flowsEndpoints(config, http, broker))
@@ -446,6 +459,7 @@ export async function wire(o: WireOptions): Promise<Parts> {
     flows,
     live,
     scheduler,
+    cluster,
     flowsReady,
     restored,
     adminToken: admin.printOnce,
@@ -456,17 +470,23 @@ export async function wire(o: WireOptions): Promise<Parts> {
       await watches?.stop()
       await broker.stop()
       await telemetry.stop()
-      await telemetryStore.stop()
-      checkpoints.stop()
-      await stats.stop()
       await history.stop()
       tiles?.close()
-      store.close()
+      await cluster?.stop()
+      await bus?.close()
+      await store.close()
     },
   }
 }
 
 /** The flows reach the gateway like any integration: loopback HTTP and MQTT (plain, else WebSocket). */
+/** Cluster mode's bus when the nodes share a Redis; none for a single process. */
+function clusterBus(config: Config, log: Logger, metrics: Metrics): RedisBus | undefined {
+  if (!config.redisUrl) return undefined
+  const node = config.nodeId ?? `${hostname()}-${process.pid}`
+  return new RedisBus({ url: config.redisUrl, node, log: log.child({ part: 'cluster' }), metrics })
+}
+
 function flowsEndpoints(
   config: Config,
   http: FastifyInstance,

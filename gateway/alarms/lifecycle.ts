@@ -19,7 +19,7 @@ import { deadline, restore } from './machine/timers.ts'
 import type { Downlink } from './messages.ts'
 import { type Alarm, openStates, type Rating, type TimelineEntry } from './model.ts'
 import type { OfferRecord } from './offers.ts'
-import type { AlarmFilter, AlarmRepository, Page } from './ports.ts'
+import { type AlarmFilter, type AlarmRepository, ConcurrentChangeError, type Page } from './ports.ts'
 import type { PriorityTable } from './priority.ts'
 import { KeyedQueue } from './queue.ts'
 import { ok, type Result, refuse } from './result.ts'
@@ -27,6 +27,10 @@ import { type OpenTask, openTasks } from './tasks.ts'
 import type { Locale } from './texts.ts'
 
 export type { RaiseInput, RaiseResult }
+
+/** Decisions refused because another node changed the alarm first, before the event gives up. */
+const MAX_ATTEMPTS = 8
+const deadlineKinds = ['expiry', 'reminder', 'response'] as const
 
 /** What the lifecycle needs of the carers: who can go, who they are, and news of who holds what. */
 export interface CarerView {
@@ -107,36 +111,57 @@ export class AlarmLifecycle {
     return tasks.length
   }
 
+  /**
+   * Cluster mode: the open work of every carer offered or holding one of the alarms `only` picks,
+   * sent again — a node that stored an alarm and died before its offers left leaves them to the node
+   * taking its lane. Idempotent on the phone (by `alarmId`), like a resubscription's.
+   */
+  async resendOpenWorkOf(only: (alarm: Alarm) => boolean): Promise<number> {
+    const carers = new Set<string>()
+    for (const alarm of (await this.#d.repo.open()).filter(only)) {
+      if (alarm.carerId !== undefined) carers.add(alarm.carerId)
+      for (const offer of await this.#d.repo.offers(alarm.id))
+        if (offer.status === 'pending') carers.add(offer.carerId)
+    }
+    let sent = 0
+    for (const carerId of carers) sent += await this.resendOpenWork(carerId)
+    return sent
+  }
+
   // ---- events from devices -----------------------------------------------------------------------
 
   /** Raise an alarm; stored (and its first round offered) before this resolves. */
   raise(input: RaiseInput): Promise<Result<RaiseResult>> {
-    return this.#queue.run(input.elderId, async () => {
-      const { repo } = this.#d
-      const msg = input.message
-      const seen = msg ? await repo.seenMessage(msg.deviceId, msg.id) : undefined
-      const open = seen ? undefined : await repo.openOf(input.elderId, input.kind)
-      const facts = this.#facts(input.elderId, input.elder)
-      const { decision, result } = raise(
-        input,
-        { seen, open, ids: this.#d.ids, priorities: this.#d.priorities },
-        facts,
-      )
-      await this.#apply(decision)
-      if (result.ok && result.value.status !== 'duplicate')
-        this.#elderOfAlarm.set(result.value.alarm.id, input.elderId)
-      return result
-    })
+    return this.#queue.run(input.elderId, () => this.#again(() => this.#raise(input)))
+  }
+
+  async #raise(input: RaiseInput): Promise<Result<RaiseResult>> {
+    const { repo } = this.#d
+    const msg = input.message
+    const seen = msg ? await repo.seenMessage(msg.deviceId, msg.id) : undefined
+    const open = seen ? undefined : await repo.openOf(input.elderId, input.kind)
+    const facts = this.#facts(input.elderId, input.elder)
+    const { decision, result } = raise(
+      input,
+      { seen, open, ids: this.#d.ids, priorities: this.#d.priorities },
+      facts,
+    )
+    await this.#apply(decision)
+    if (result.ok && result.value.status !== 'duplicate')
+      this.#elderOfAlarm.set(result.value.alarm.id, input.elderId)
+    return result
   }
 
   /** Remember a device message that opens no alarm (a `door` event), so a retransmission is known; false if seen. */
-  async recordMessage(deviceId: string, msgId: string, topic: string): Promise<boolean> {
-    const { repo, clock } = this.#d
-    if (await repo.seenMessage(deviceId, msgId)) return false
-    const decision = emptyDecision()
-    decision.change.message = { deviceId, msgId, topic, at: clock.now(), alarmId: null }
-    await this.#apply(decision)
-    return true
+  recordMessage(deviceId: string, msgId: string, topic: string): Promise<boolean> {
+    return this.#again(async () => {
+      const { repo, clock } = this.#d
+      if (await repo.seenMessage(deviceId, msgId)) return false
+      const decision = emptyDecision()
+      decision.change.message = { deviceId, msgId, topic, at: clock.now(), alarmId: null }
+      await this.#apply(decision)
+      return true
+    })
   }
 
   /** contract: `cancel` within 30 s of the sos closes it; later it only adds a note. */
@@ -209,9 +234,20 @@ export class AlarmLifecycle {
 
   // ---- start ------------------------------------------------------------------------------------
 
+  /**
+   * Cluster mode: this node came to hold the alarm's deadlines, or another node changed them: they
+   * are worked out again from the stored alarm, as at start (what no longer applies is cancelled).
+   */
+  async rearm(alarmId: string): Promise<boolean> {
+    for (const kind of deadlineKinds) this.#d.scheduler.cancel(deadlineKey(kind, alarmId))
+    return (
+      (await this.#onAlarm(alarmId, (d) => (openStates.has(d.alarm.state) ? restore(d) : false))) ?? false
+    )
+  }
+
   /** contract: open alarms and every pending deadline are rebuilt from the store at start. */
-  async restore(): Promise<{ open: number; armed: number }> {
-    const open = await this.#d.repo.open()
+  async restore(only: (alarm: Alarm) => boolean = () => true): Promise<{ open: number; armed: number }> {
+    const open = (await this.#d.repo.open()).filter(only)
     let armed = 0
     for (const alarm of open) {
       this.#elderOfAlarm.set(alarm.id, alarm.elderId)
@@ -231,15 +267,33 @@ export class AlarmLifecycle {
     const elderId = this.#elderOfAlarm.get(alarmId) ?? (await this.#d.repo.get(alarmId))?.elderId
     if (elderId === undefined) return undefined
     this.#elderOfAlarm.set(alarmId, elderId)
-    return this.#queue.run(elderId, async () => {
-      const [alarm, offers] = await Promise.all([this.#d.repo.get(alarmId), this.#d.repo.offers(alarmId)])
-      if (!alarm) return undefined
-      const draft = new Draft(alarm, offers, this.#facts(alarm.elderId))
-      const result = decide(draft)
-      await this.#apply(draft.done())
-      if (!openStates.has(draft.alarm.state)) this.#elderOfAlarm.delete(alarmId)
-      return result
-    })
+    return this.#queue.run(elderId, () =>
+      this.#again(async () => {
+        const [alarm, offers] = await Promise.all([this.#d.repo.get(alarmId), this.#d.repo.offers(alarmId)])
+        if (!alarm) return undefined
+        const draft = new Draft(alarm, offers, this.#facts(alarm.elderId))
+        const result = decide(draft)
+        await this.#apply(draft.done())
+        if (!openStates.has(draft.alarm.state)) this.#elderOfAlarm.delete(alarmId)
+        return result
+      }),
+    )
+  }
+
+  /**
+   * Runs an event's read–decide–store, and again from a fresh read when the store says another
+   * node changed the alarm (or took the device message) first: nothing of the refused decision was
+   * stored or done, so deciding again is safe. Bounded: a conflict that keeps coming is an error.
+   */
+  async #again<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run()
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError) || attempt >= MAX_ATTEMPTS) throw error
+        this.#d.metrics.inc('care_alarm_conflicts_total')
+      }
+    }
   }
 
   async #answer(alarmId: string, result: Result<unknown> | undefined): Promise<Result<Alarm>> {

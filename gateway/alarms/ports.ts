@@ -46,6 +46,32 @@ export interface AlarmChange {
   message?: MessageRecord
 }
 
+/**
+ * Another gateway of the cluster stored a change the decision did not see (the alarm moved on, the
+ * device message was taken, the elder's alarm of that kind was opened): the change is refused
+ * whole and the event is decided again from what is stored now.
+ */
+export class ConcurrentChangeError extends Error {
+  override name = 'ConcurrentChangeError'
+}
+
+/**
+ * The alarm changed since the change was decided: another gateway of the cluster stored its own
+ * decision on it first (its row's `seq` moved on). The change is refused whole; decide again from
+ * the alarm as it now is.
+ */
+export class StaleAlarmError extends ConcurrentChangeError {
+  readonly alarmId: string
+
+  constructor(alarmId: string, expectedSeq: number) {
+    super(
+      `alarm ${alarmId} changed meanwhile: its seq is no longer ${expectedSeq}; the change was not stored`,
+    )
+    this.name = 'StaleAlarmError'
+    this.alarmId = alarmId
+  }
+}
+
 /** The alarms, their timelines, offers and the device message ledger, as the alarm wing needs them. */
 export interface AlarmRepository {
   commit(change: AlarmChange): Promise<void>

@@ -25,6 +25,8 @@ export interface Health {
   openAlarms: number
   carersOnDuty: number
   timers: number
+  /** Cluster mode (docs/cluster.md): this node, the live nodes it sees, and the lanes it holds. */
+  cluster?: { node: string; nodes: number; lanes: number }
 }
 
 /** What the HTTP routes may use: the same parts MQTT uses, nothing more. */

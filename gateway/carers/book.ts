@@ -23,6 +23,19 @@ export interface CarerBookDeps {
   rules: DispatchRules
   /** Told when a carer's duty or position changes (the live board, history). */
   onChange?: (carer: CarerProfile, what: 'duty' | 'position') => void
+  /** Cluster mode: each change made on this node, for the other nodes' books (`mirror`). */
+  share?: (update: CarerUpdate) => void
+}
+
+/** A change of one carer's live state, as one node tells the others (cluster mode). */
+export interface CarerUpdate {
+  id: string
+  duty?: 'on' | 'off'
+  position?: { lat: number; lon: number; at: number }
+  lastSeenAt?: number
+  busy?: boolean
+  /** An alarm accepted at this time (today's count goes up by one). */
+  acceptedAt?: number
 }
 
 /**
@@ -112,6 +125,7 @@ export class CarerBook {
     else this.#deps.scheduler.cancel(silenceKey(id))
     this.#reindex(carer)
     this.#deps.onChange?.(carer, 'duty')
+    this.#deps.share?.({ id, duty, lastSeenAt: at })
     await this.#deps.repo.saveDuty(id, duty, at)
     return true
   }
@@ -124,6 +138,7 @@ export class CarerBook {
     if (carer.duty === 'on') this.#armSilence(id, at)
     this.#reindex(carer)
     this.#deps.onChange?.(carer, 'position')
+    this.#deps.share?.({ id, position: carer.position, lastSeenAt: at })
     await this.#deps.repo.savePosition(id, point, at)
     return true
   }
@@ -134,6 +149,7 @@ export class CarerBook {
     if (!carer) return
     carer.lastSeenAt = at
     if (carer.duty === 'on') this.#armSilence(id, at)
+    this.#deps.share?.({ id, lastSeenAt: at })
     this.#deps.repo.saveSeen(id, at).catch((error: unknown) => {
       this.#deps.log.warn({ err: error, carerId: id }, 'last word of a carer not stored')
     })
@@ -141,13 +157,51 @@ export class CarerBook {
 
   setBusy(id: string, busy: boolean): void {
     const carer = this.#carers.get(id)
-    if (carer) carer.busy = busy
+    if (!carer) return
+    carer.busy = busy
+    this.#deps.share?.({ id, busy })
   }
 
   countAccepted(id: string, at: number): void {
     this.#rollDay(at)
     const carer = this.#carers.get(id)
-    if (carer) carer.alarmsToday++
+    if (!carer) return
+    carer.alarmsToday++
+    this.#deps.share?.({ id, acceptedAt: at })
+  }
+
+  /** Cluster mode: the carer's silence deadline again, on the node holding it (after a move of lanes). */
+  rearmSilence(id: string): void {
+    const carer = this.#carers.get(id)
+    if (carer?.duty === 'on') this.#armSilence(id, carer.lastSeenAt ?? this.#deps.clock.now())
+    else this.#deps.scheduler.cancel(silenceKey(id))
+  }
+
+  /** Cluster mode: every carer on duty's silence deadline (the scheduler keeps those of this node's lanes). */
+  rearmAllSilence(): void {
+    for (const carer of this.#carers.values()) if (carer.duty === 'on') this.rearmSilence(carer.id)
+  }
+
+  /**
+   * Cluster mode: a change another node made (and stored). Applied to this book only: not
+   * written again, not shared again; the other node told its live stream, which reaches this one's.
+   */
+  mirror(update: CarerUpdate): void {
+    const carer = this.#carers.get(update.id)
+    if (!carer) return
+    if (update.duty !== undefined) carer.duty = update.duty
+    if (update.position) carer.position = { ...update.position }
+    if (update.busy !== undefined) carer.busy = update.busy
+    if (update.acceptedAt !== undefined) {
+      this.#rollDay(update.acceptedAt)
+      carer.alarmsToday++
+    }
+    if (update.lastSeenAt !== undefined) {
+      carer.lastSeenAt = Math.max(carer.lastSeenAt ?? 0, update.lastSeenAt)
+      if (carer.duty === 'on') this.#armSilence(update.id, carer.lastSeenAt)
+    }
+    if (carer.duty === 'off') this.#deps.scheduler.cancel(silenceKey(update.id))
+    this.#reindex(carer)
   }
 
   /**

@@ -72,7 +72,7 @@ export interface LiveSubscriber {
   drop(reason: string): void
 }
 
-type Unsequenced<T> = T extends unknown ? Omit<T, 'seq' | 'at'> : never
+export type Unsequenced<T> = T extends unknown ? Omit<T, 'seq' | 'at'> : never
 
 /**
  * The live stream: every alarm, carer and device change gets the next
@@ -87,6 +87,8 @@ export class LiveHub {
   readonly #capacity: number
   readonly #subscribers = new Set<LiveSubscriber>()
   #seq = 0
+  /** Cluster mode: each event made on this node is also handed here, for the other nodes' streams. */
+  relay: ((event: Unsequenced<LiveEvent>) => void) | undefined
   dropped = 0
 
   constructor(clock: Clock, capacity = 10_000) {
@@ -131,12 +133,18 @@ export class LiveHub {
     return this.#ring.filter((r) => r.event.seq > since && visible(r.event, viewer)).map((r) => r.json)
   }
 
+  /** An event made on another node of the cluster: on this node's stream too, not relayed again. */
+  remote(event: Unsequenced<LiveEvent>): void {
+    this.#publish(event, false)
+  }
+
   subscribe(subscriber: LiveSubscriber): () => void {
     this.#subscribers.add(subscriber)
     return () => this.#subscribers.delete(subscriber)
   }
 
-  #publish(partial: Unsequenced<LiveEvent>): void {
+  #publish(partial: Unsequenced<LiveEvent>, local = true): void {
+    if (local) this.relay?.(partial)
     const event = { ...partial, seq: ++this.#seq, at: this.#clock.now() } as LiveEvent
     const json = JSON.stringify(event)
     this.#ring.push({ event, json })

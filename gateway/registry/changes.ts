@@ -8,11 +8,15 @@ import type { Carer, Device, Elder } from './schemas.ts'
  * was deleted, and an erased elder comes with what the erasure removed. Told after the write is
  * stored, so a listener never sees a change that was undone.
  */
-export type RegistryChange =
+export type RegistryChange = (
   | { kind: 'elder'; id: string; elder: Elder; erasure?: undefined }
   | { kind: 'elder'; id: string; elder: undefined; erasure: ErasureReport }
   | { kind: 'device'; id: string; device: Device | undefined }
   | { kind: 'carer'; id: string; carer: Carer | undefined }
+) & {
+  /** Cluster mode: made and stored on another node; what follows from it there is not done again here. */
+  remote?: true
+}
 
 export type RegistryListener = (change: RegistryChange) => void
 

@@ -347,6 +347,28 @@ export class Registry {
     return report
   }
 
+  /**
+   * Cluster mode: a change another node stored. This node's records follow, and its listeners hear
+   * it marked `remote` (the planning, the erasure's follow-up work happened on that node).
+   */
+  mirror(change: RegistryChange): void {
+    switch (change.kind) {
+      case 'elder':
+        if (change.elder) this.#elders.set(change.id, change.elder)
+        else this.#elders.delete(change.id)
+        break
+      case 'device':
+        if (change.device) this.#devices.set(change.id, profileOf(change.device))
+        else this.#devices.delete(change.id)
+        break
+      case 'carer':
+        if (change.carer) this.#carers.set(change.id, change.carer)
+        else this.#carers.delete(change.id)
+        break
+    }
+    this.#changes.emit({ ...change, remote: true })
+  }
+
   #elderStored(elder: Elder): void {
     this.#elders.set(elder.id, elder)
     this.#changes.emit({ kind: 'elder', id: elder.id, elder })

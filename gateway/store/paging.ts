@@ -1,9 +1,11 @@
-import type { SQLInputValue } from 'node:sqlite'
-
 /**
  * Keyset paging, newest first, on (a time, an id): the cursor is the last item's pair, opaque to
  * the client (contract: lists answer `{items, next?}`). A cursor we did not make reads as the first page.
+ * Conditions are written with `?` placeholders, which both stores take (SQLite and PostgreSQL).
  */
+
+/** A value a condition takes: what both stores bind alike. */
+export type WhereArg = string | number | null
 
 export function encodeCursor(at: number, id: string): string {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url')
@@ -23,9 +25,9 @@ export function decodeCursor(cursor: string | undefined): { at: number; id: stri
 /** A WHERE clause's parts, collected condition by condition. */
 export class Where {
   readonly #parts: string[] = []
-  readonly args: SQLInputValue[] = []
+  readonly args: WhereArg[] = []
 
-  add(condition: string, ...args: SQLInputValue[]): this {
+  add(condition: string, ...args: WhereArg[]): this {
     this.#parts.push(condition)
     this.args.push(...args)
     return this

@@ -115,7 +115,9 @@ export class Visits {
   // ---- start and the registry's changes --------------------------------------------------------
 
   /** Visits of elders gone are dropped, every due visit's deadline armed, every elder given a next visit. */
-  async start(): Promise<{ armed: number; planned: number; dropped: number }> {
+  async start(
+    only: (elderId: string) => boolean = () => true,
+  ): Promise<{ armed: number; planned: number; dropped: number }> {
     const { repo } = this.#d
     const orphans = await repo.dropOrphans()
     await this.#removePhotos(orphans.photos)
@@ -125,7 +127,8 @@ export class Visits {
     let made = 0
     let turn = performance.now()
     for (const elder of [...this.#d.elders()]) {
-      if (planned.has(elder.id)) continue
+      // cluster mode: each node plans the elders of its own lanes
+      if (planned.has(elder.id) || !only(elder.id)) continue
       // re-checked in the elder's queue: an elder changed meanwhile (a PUT) may have been planned already
       await this.#queue.run(elder.id, () => this.#replan(elder))
       made++
@@ -675,6 +678,23 @@ export class Visits {
       this.#d.metrics.inc('care_visits_missed_total', { risk: visit.risk, urgent: String(urgent) })
       await this.#planNext(elder)
     })
+  }
+
+  /**
+   * Cluster mode: the visit's deadline worked out again from the store, on the node holding it
+   * (another node changed the visit, or this node came to hold its lane).
+   */
+  async rearm(visitId: string): Promise<void> {
+    this.#d.scheduler.cancel(deadlineKey(visitId))
+    const visit = await this.#d.repo.get(visitId)
+    if (visit?.status === 'due') this.#arm(visit)
+  }
+
+  /** Cluster mode: the deadlines of the due visits `only` picks (the lanes this node came to hold). */
+  async armDue(only: (visitId: string) => boolean): Promise<number> {
+    const due = (await this.#d.repo.due()).filter((v) => only(v.id))
+    for (const visit of due) this.#arm(visit)
+    return due.length
   }
 
   async #save(visit: Visit): Promise<void> {

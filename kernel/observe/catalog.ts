@@ -46,6 +46,11 @@ export const counters: Readonly<Record<string, SeriesDoc>> = {
     labels: ['risk'],
   },
   care_tasks_resent_total: { help: 'Open tasks sent again to a carer phone that subscribed' },
+  care_cluster_messages_lost_total: { help: 'Cluster mode: messages to the other nodes Redis did not take' },
+  care_cluster_messages_refused_total: { help: 'Cluster mode: messages from the bus that were not JSON' },
+  care_alarm_conflicts_total: {
+    help: 'Alarm events decided again because another node changed the alarm first (cluster mode)',
+  },
   care_visits_signed_in_total: {
     help: 'Visits checked in at the door, by whether the check-in was flagged (far, no fix, no photo, late)',
     labels: ['flagged'],

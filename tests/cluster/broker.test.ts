@@ -39,7 +39,13 @@ afterEach(async () => {
 /** A node: a broker on a free port whose gate lets `carer-<id>` in as that carer, with its own id. */
 async function node(name: string): Promise<{ broker: Broker; url: string }> {
   const config = loadConfig({
-    env: { CARE_MQTT_PORT: '0', CARE_REDIS_URL: redis.url, CARE_NODE_ID: name },
+    // the brokers alone: the database the gateway would share is not opened here
+    env: {
+      CARE_MQTT_PORT: '0',
+      CARE_REDIS_URL: redis.url,
+      CARE_DATABASE_URL: 'postgres://care@127.0.0.1:1/unused',
+      CARE_NODE_ID: name,
+    },
     file: join(mkdtempSync(join(tmpdir(), 'care-node-')), 'none.json'),
   })
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8))

@@ -33,6 +33,8 @@ export const health = z.strictObject({
   openAlarms: z.number().int(),
   carersOnDuty: z.number().int(),
   timers: z.number().int(),
+  /** Cluster mode (docs/cluster.md): this node, the live nodes it sees, the lanes it holds. */
+  cluster: z.strictObject({ node: z.string(), nodes: z.number().int(), lanes: z.number().int() }).optional(),
 })
 
 /** The bearer token is the one credential an answer carries: the caller's own new session. */

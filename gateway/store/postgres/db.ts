@@ -2,7 +2,7 @@ import pg from 'pg'
 import { migrations } from './migrations.ts'
 
 /** A value a statement takes. */
-export type Arg = string | number | boolean | null | Buffer
+export type Arg = string | number | boolean | null | Buffer | readonly string[] | readonly number[]
 
 /** What runs statements: the pool, or one transaction's client. */
 export interface Queryable {

@@ -279,4 +279,23 @@ export const migrations: readonly string[] = [
   CREATE INDEX visit_photos_photo ON visit_photos(photo_id);
   CREATE INDEX visit_photos_at ON visit_photos(at);
   `,
+  // 2: the cluster's nodes and lanes (docs/cluster.md), and at most one open alarm of a kind per elder
+  `
+  CREATE TABLE cluster_nodes (
+    node text COLLATE "C" PRIMARY KEY,
+    seen_at bigint NOT NULL,
+    started_at bigint NOT NULL
+  );
+  CREATE TABLE cluster_lanes (
+    lane integer PRIMARY KEY,
+    node text COLLATE "C",
+    expires_at bigint NOT NULL DEFAULT 0
+  );
+  INSERT INTO cluster_lanes (lane) SELECT generate_series(0, 63);
+  -- a second press on another node becomes a note on the first alarm, never a second alarm
+  CREATE UNIQUE INDEX alarms_one_open ON alarms(elder_id, kind)
+    WHERE state IN ('open', 'offered', 'accepted', 'arrived');
+  -- one planned visit ahead per elder, whichever node plans it
+  CREATE UNIQUE INDEX visits_one_ahead ON visits(elder_id) WHERE kind = 'planned' AND status = 'due';
+  `,
 ]

@@ -1,13 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite'
-import type {
-  Alarm,
-  AlarmKind,
-  AlarmState,
-  Priority,
-  TimelineEntry,
-  TimelineType,
-} from '../../alarms/model.ts'
-import type { OfferRecord, OfferStatus } from '../../alarms/offers.ts'
+import type { Alarm, AlarmKind, AlarmState, TimelineEntry } from '../../alarms/model.ts'
+import type { OfferRecord } from '../../alarms/offers.ts'
 import type {
   AlarmChange,
   AlarmFilter,
@@ -17,12 +10,11 @@ import type {
   SeenMessage,
 } from '../../alarms/ports.ts'
 import type { Store } from '../db.ts'
-import { pageOf, Where } from './paging.ts'
+import { pageOf, Where } from '../paging.ts'
+import { alarmOf, entryOf, OPEN_STATES_SQL as OPEN, offerOf, seenOf } from '../rows/alarms.ts'
 import { Statements } from './statements.ts'
 
 type Dict = Record<string, SQLInputValue>
-
-const OPEN = "('open', 'offered', 'accepted', 'arrived')"
 
 /** The alarm wing's repository on SQLite: alarms, timelines, offers and the device message ledger. */
 export class SqliteAlarms implements AlarmRepository {
@@ -116,8 +108,7 @@ export class SqliteAlarms implements AlarmRepository {
     const row = this.#sql
       .get('SELECT alarm_id, topic FROM device_messages WHERE device_id = ? AND msg_id = ?')
       .get(deviceId, msgId) as Dict | undefined
-    if (!row) return undefined
-    return { alarmId: typeof row.alarm_id === 'string' ? row.alarm_id : null, topic: String(row.topic) }
+    return row ? seenOf(row) : undefined
   }
 
   async pendingOffersOf(carerId: string): Promise<{ alarmId: string; offer: OfferRecord }[]> {
@@ -271,62 +262,4 @@ export class SqliteAlarms implements AlarmRepository {
       .all(alarmId) as Dict[]
     return rows.map(offerOf)
   }
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' ? v : undefined
-}
-
-function offerOf(r: Dict): OfferRecord {
-  return {
-    carerId: String(r.carer_id),
-    round: Number(r.round),
-    status: r.status as OfferStatus,
-    offeredAt: Number(r.offered_at),
-    expiresAt: Number(r.expires_at),
-    distanceM: Number(r.distance_m),
-    etaMin: Number(r.eta_min),
-  }
-}
-
-function alarmOf(r: Dict): Alarm {
-  const alarm: Alarm = {
-    id: String(r.id),
-    kind: r.kind as AlarmKind,
-    priority: Number(r.priority) as Priority,
-    state: r.state as AlarmState,
-    escalated: r.escalated === 1,
-    elderId: String(r.elder_id),
-    raisedAt: Number(r.raised_at),
-    lat: Number(r.lat),
-    lon: Number(r.lon),
-    round: Number(r.round),
-    seq: Number(r.seq),
-    updatedAt: Number(r.updated_at),
-  }
-  if (typeof r.device_id === 'string') alarm.deviceId = r.device_id
-  if (typeof r.carer_id === 'string') alarm.carerId = r.carer_id
-  const acceptedAt = num(r.accepted_at)
-  if (acceptedAt !== undefined) alarm.acceptedAt = acceptedAt
-  const arrivedAt = num(r.arrived_at)
-  if (arrivedAt !== undefined) alarm.arrivedAt = arrivedAt
-  const resolvedAt = num(r.resolved_at)
-  if (resolvedAt !== undefined) alarm.resolvedAt = resolvedAt
-  if (typeof r.outcome === 'string') alarm.outcome = r.outcome as NonNullable<Alarm['outcome']>
-  const distance = num(r.arrival_distance_m)
-  if (distance !== undefined) alarm.arrivalDistanceM = distance
-  if (r.arrival_flagged !== null && r.arrival_flagged !== undefined)
-    alarm.arrivalFlagged = r.arrival_flagged === 1
-  const overdueAt = num(r.overdue_at)
-  if (overdueAt !== undefined) alarm.overdueAt = overdueAt
-  return alarm
-}
-
-function entryOf(r: Dict): TimelineEntry {
-  const entry: TimelineEntry = { seq: Number(r.seq), type: r.type as TimelineType, at: Number(r.at) }
-  if (typeof r.actor === 'string') entry.actor = r.actor
-  if (typeof r.carer_id === 'string') entry.carerId = r.carer_id
-  if (typeof r.note === 'string') entry.note = r.note
-  if (typeof r.data === 'string') entry.data = JSON.parse(r.data) as Record<string, unknown>
-  return entry
 }

@@ -1,6 +1,7 @@
 import type { CarerLiveState, CarerStateRepository } from '../../carers/ports.ts'
 import type { Point } from '../../dispatch/types.ts'
 import type { Store } from '../db.ts'
+import { carerStateOf } from '../rows/carers.ts'
 import { Statements } from './statements.ts'
 
 /** Carers' duty, positions and last word on SQLite (columns of the `carers` row). */
@@ -12,22 +13,11 @@ export class SqliteCarerStates implements CarerStateRepository {
   }
 
   async load(): Promise<CarerLiveState[]> {
-    const rows = this.#sql.get('SELECT id, duty, lat, lon, pos_at, last_seen_at FROM carers').all() as {
-      id: string
-      duty: string | null
-      lat: number | null
-      lon: number | null
-      pos_at: number | null
-      last_seen_at: number | null
-    }[]
-    return rows.map((r) => {
-      const state: CarerLiveState = { id: r.id }
-      if (r.duty === 'on' || r.duty === 'off') state.duty = r.duty
-      if (r.lat !== null && r.lon !== null && r.pos_at !== null)
-        state.position = { lat: r.lat, lon: r.lon, at: r.pos_at }
-      if (r.last_seen_at !== null) state.lastSeenAt = r.last_seen_at
-      return state
-    })
+    const rows = this.#sql.get('SELECT id, duty, lat, lon, pos_at, last_seen_at FROM carers').all() as Record<
+      string,
+      unknown
+    >[]
+    return rows.map(carerStateOf)
   }
 
   async saveDuty(id: string, duty: 'on' | 'off', at: number): Promise<void> {

@@ -1,11 +1,11 @@
 import type {
-  DeviceLive,
   DeviceStateRepository,
   DeviceStateSnapshot,
   DeviceStatus,
   FenceState,
 } from '../../telemetry/ports.ts'
 import type { Store } from '../db.ts'
+import { deviceLiveOf, fenceOf } from '../rows/devices.ts'
 import { Statements } from './statements.ts'
 
 type Row = Record<string, unknown>
@@ -26,13 +26,7 @@ export class SqliteDeviceStates implements DeviceStateRepository {
       )
       .all() as Row[]
     const fences = this.#sql.get('SELECT elder_id, outside, strikes FROM fence_state').all() as Row[]
-    return {
-      devices: devices.map(deviceOf),
-      fences: fences.map((r) => ({
-        elderId: String(r.elder_id),
-        state: { outside: r.outside === 1, strikes: Number(r.strikes) },
-      })),
-    }
+    return { devices: devices.map(deviceLiveOf), fences: fences.map(fenceOf) }
   }
 
   async saveStatus(deviceId: string, status: DeviceStatus): Promise<void> {
@@ -61,19 +55,4 @@ export class SqliteDeviceStates implements DeviceStateRepository {
       )
       .run(elderId, state.outside ? 1 : 0, state.strikes, at)
   }
-}
-
-function deviceOf(r: Row): DeviceLive {
-  const device: DeviceLive = {
-    id: String(r.id),
-    elderId: String(r.elder_id),
-    intervalS: Number(r.interval_s),
-    createdAt: Number(r.created_at),
-  }
-  if (typeof r.last_seen_at === 'number') device.lastSeenAt = r.last_seen_at
-  if (typeof r.online === 'number') device.online = r.online === 1
-  if (typeof r.battery === 'number') device.battery = r.battery
-  if (typeof r.fw === 'string') device.fw = r.fw
-  if (typeof r.last_test_at === 'number') device.lastTestAt = r.last_test_at
-  return device
 }

@@ -1,5 +1,6 @@
 import type { ErasureJob, ErasureJobRepository } from '../../history/ports.ts'
 import type { Store } from '../db.ts'
+import { erasureJobOf } from '../rows/erasures.ts'
 import { Statements } from './statements.ts'
 
 /**
@@ -16,12 +17,8 @@ export class SqliteErasureJobs implements ErasureJobRepository {
   async list(): Promise<ErasureJob[]> {
     const rows = this.#sql
       .get('SELECT elder_id, status, requested_at FROM history_erasures ORDER BY requested_at, elder_id')
-      .all() as { elder_id: string; status: string; requested_at: number }[]
-    return rows.map((r) => ({
-      elderId: r.elder_id,
-      status: r.status === 'manual' ? 'manual' : 'pending',
-      requestedAt: r.requested_at,
-    }))
+      .all() as Record<string, unknown>[]
+    return rows.map(erasureJobOf)
   }
 
   async failed(elderId: string, error: string): Promise<void> {

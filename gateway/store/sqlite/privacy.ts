@@ -1,7 +1,6 @@
 import type { ElderExport, ErasureReport, PrivacyRepository } from '../../registry/ports.ts'
 import type { Store } from '../db.ts'
-
-type Row = Record<string, unknown>
+import { elderExport, elderTags, RECORD_HISTORY_ERASURE, type Row } from '../rows/privacy.ts'
 
 const none = { waiting: 0, rejected: 0 }
 
@@ -28,30 +27,23 @@ export class SqlitePrivacy implements PrivacyRepository {
     const db = this.#store.db
     const elder = db.prepare('SELECT * FROM elders WHERE id = ?').get(elderId) as Row | undefined
     if (!elder) return undefined
-    const devices = (db.prepare('SELECT * FROM devices WHERE elder_id = ?').all(elderId) as Row[]).map(
-      ({ secret_hash: _secret, ...d }) => d,
-    )
-    const deviceIds = devices.map((d) => String(d.id))
+    const devices = db.prepare('SELECT * FROM devices WHERE elder_id = ?').all(elderId) as Row[]
     const timeline = db.prepare('SELECT * FROM alarm_timeline WHERE alarm_id = ? ORDER BY seq')
-    const alarms = (
-      db.prepare('SELECT * FROM alarms WHERE elder_id = ? ORDER BY raised_at').all(elderId) as Row[]
-    ).map((a) => ({ ...a, timeline: timeline.all(String(a.id)) as Row[] }))
     const perDevice = (table: 'positions' | 'vitals' | 'radio_scans') => {
       const statement = db.prepare(`SELECT * FROM ${table} WHERE device_id = ? ORDER BY ts`)
-      return deviceIds.flatMap((id) => statement.all(id) as Row[])
+      return devices.flatMap((d) => statement.all(String(d.id)) as Row[])
     }
-    return {
-      elder: { ...elder, doc: JSON.parse(String(elder.doc)) as unknown },
+    return elderExport({
+      elder,
       devices,
-      alarms,
+      alarms: db.prepare('SELECT * FROM alarms WHERE elder_id = ? ORDER BY raised_at').all(elderId) as Row[],
+      timeline: (alarmId) => timeline.all(alarmId) as Row[],
       positions: perDevice('positions'),
       vitals: perDevice('vitals'),
       scans: perDevice('radio_scans'),
-      visits: (
-        db.prepare('SELECT doc FROM visits WHERE elder_id = ? ORDER BY day_n').all(elderId) as Row[]
-      ).map((v) => JSON.parse(String(v.doc)) as Row),
-      visitPlan: planOf(db.prepare('SELECT doc FROM visit_plans WHERE elder_id = ?').get(elderId) as Row),
-    }
+      visits: db.prepare('SELECT doc FROM visits WHERE elder_id = ? ORDER BY day_n').all(elderId) as Row[],
+      plan: db.prepare('SELECT doc FROM visit_plans WHERE elder_id = ?').get(elderId) as Row | undefined,
+    })
   }
 
   async eraseElder(elderId: string, pseudonym: string, at: number): Promise<ErasureReport | undefined> {
@@ -96,23 +88,14 @@ export class SqlitePrivacy implements PrivacyRepository {
   /** The elder's points in the outbox, waiting or set aside, deleted; the TSDB job recorded. */
   #eraseHistory(elderId: string, classes: readonly string[], at: number): ErasureReport['history'] {
     const db = this.#store.db
-    // a point names its elder as the tag `elder=<id>`, followed by a comma (more tags) or a space (the fields)
-    const tag = `elder=${elderId}`.replace(/[\\%_]/g, '\\$&')
-    const where = `cls IN (${classes.map(() => '?').join(', ')})
-      AND (line LIKE ? ESCAPE '\\' OR line LIKE ? ESCAPE '\\')`
-    const args = [...classes, `%,${tag},%`, `%,${tag} %`]
+    // instr, not LIKE: SQLite's LIKE ignores ASCII case, and another elder's id may differ only in case
+    const where = `cls IN (${classes.map(() => '?').join(', ')}) AND (instr(line, ?) > 0 OR instr(line, ?) > 0)`
+    const args = [...classes, ...elderTags(elderId)]
     const rejected = db.prepare(`DELETE FROM history_rejected WHERE ${where}`).run(...args).changes
     const waiting = db.prepare(`DELETE FROM history_outbox WHERE ${where}`).run(...args).changes
-    db.prepare(
-      `INSERT INTO history_erasures (elder_id, requested_at, attempts, status) VALUES (?, ?, 0, 'pending')
-       ON CONFLICT(elder_id) DO UPDATE SET requested_at = excluded.requested_at, status = 'pending'`,
-    ).run(elderId, at)
+    db.prepare(RECORD_HISTORY_ERASURE).run(elderId, at)
     return { waiting: Number(waiting), rejected: Number(rejected) }
   }
-}
-
-function planOf(row: Row | undefined): Row | null {
-  return row ? (JSON.parse(String(row.doc)) as Row) : null
 }
 
 /** The elder's visits, plan and photo references; the photos no other visit refers to. */

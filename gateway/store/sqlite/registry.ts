@@ -27,31 +27,30 @@ import {
   type UserBody,
 } from '../../registry/schemas.ts'
 import type { Store } from '../db.ts'
-import { pageOf, Where } from './paging.ts'
+import { pageOf, Where } from '../paging.ts'
+import {
+  carerOf,
+  carerValues,
+  createdKey,
+  type Dict,
+  deviceOf,
+  deviceValues,
+  elderOf,
+  elderValues,
+  importVerdicts,
+  keyColumn,
+  type RecordTable,
+  serviceOf,
+  serviceValues,
+  stationOf,
+  stationValues,
+  type Table,
+  upsert,
+  userOf,
+  userValues,
+  type Value,
+} from '../rows/registry.ts'
 import { Statements } from './statements.ts'
-
-type Dict = Record<string, unknown>
-
-const UPSERT_ELDER = `INSERT INTO elders (id, doc, grid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, grid = excluded.grid, updated_at = excluded.updated_at`
-const UPSERT_DEVICE = `INSERT INTO devices (id, kind, elder_id, secret_hash, interval_s, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, elder_id = excluded.elder_id,
-    secret_hash = excluded.secret_hash, interval_s = excluded.interval_s, updated_at = excluded.updated_at`
-const UPSERT_CARER = `INSERT INTO carers (id, doc, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, secret_hash = excluded.secret_hash,
-    updated_at = excluded.updated_at`
-const UPSERT_SERVICE = `INSERT INTO services (id, name, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
-    updated_at = excluded.updated_at`
-const UPSERT_STATION = `INSERT INTO stations (id, doc, grid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, grid = excluded.grid, updated_at = excluded.updated_at`
-const UPSERT_USER = `INSERT INTO users (username, role, pass_hash, name, grid, carer_id, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT(username) DO UPDATE SET role = excluded.role, pass_hash = excluded.pass_hash,
-    name = excluded.name, grid = excluded.grid, carer_id = excluded.carer_id, updated_at = excluded.updated_at`
-
-type Table = 'elders' | 'devices' | 'carers' | 'services' | 'stations'
 
 /** The registry's tables in the SQLite store. Each write is one transaction and answers the row as stored. */
 export class SqliteRegistry implements RegistryRepository {
@@ -72,7 +71,7 @@ export class SqliteRegistry implements RegistryRepository {
   }
 
   async saveElder(id: string, body: ElderBody, at: number): Promise<Saved<Elder>> {
-    return this.#store.tx(() => this.#saveElder(id, body, at))
+    return this.#store.tx(() => this.#save('elders', id, elderValues(id, body, at), elderOf))
   }
 
   async listElders(q: ElderQuery): Promise<Page<Elder>> {
@@ -95,7 +94,7 @@ export class SqliteRegistry implements RegistryRepository {
         word,
       )
     }
-    return this.#page('elders', 'id', where, q.limit, elderOf)
+    return this.#page('elders', where, q.limit, elderOf)
   }
 
   async saveDevice(
@@ -104,7 +103,7 @@ export class SqliteRegistry implements RegistryRepository {
     secretHash: string,
     at: number,
   ): Promise<Saved<Device>> {
-    return this.#store.tx(() => this.#saveDevice(id, body, secretHash, at))
+    return this.#store.tx(() => this.#save('devices', id, deviceValues(id, body, secretHash, at), deviceOf))
   }
 
   async findDevice(id: string): Promise<Device | undefined> {
@@ -119,7 +118,7 @@ export class SqliteRegistry implements RegistryRepository {
     if (prefix) {
       where.add('elder_id IN (SELECT id FROM elders WHERE substr(grid, 1, ?) = ?)', prefix.length, prefix)
     }
-    return this.#page('devices', 'id', where, q.limit, deviceOf)
+    return this.#page('devices', where, q.limit, deviceOf)
   }
 
   async saveCarer(
@@ -128,12 +127,12 @@ export class SqliteRegistry implements RegistryRepository {
     secretHash: string,
     at: number,
   ): Promise<Saved<Carer>> {
-    return this.#store.tx(() => this.#saveCarer(id, body, secretHash, at))
+    return this.#store.tx(() => this.#save('carers', id, carerValues(id, body, secretHash, at), carerOf))
   }
 
   async listCarers(q: ListQuery): Promise<Page<Carer>> {
     const where = new Where().after(q.cursor, 'created_at', 'id')
-    return this.#page('carers', 'id', where, q.limit, carerOf)
+    return this.#page('carers', where, q.limit, carerOf)
   }
 
   async saveService(
@@ -142,31 +141,18 @@ export class SqliteRegistry implements RegistryRepository {
     secretHash: string,
     at: number,
   ): Promise<Saved<Service>> {
-    return this.#store.tx(() => {
-      const created = !this.#exists('services', id)
-      this.#sql.get(UPSERT_SERVICE).run(id, body.name ?? '', secretHash, at, at)
-      const row = this.#sql.get('SELECT * FROM services WHERE id = ?').get(id) as Dict
-      const record: Service = { id, name: String(row.name), ...stamps(row) }
-      return { created, record }
-    })
+    return this.#store.tx(() =>
+      this.#save('services', id, serviceValues(id, body, secretHash, at), serviceOf),
+    )
   }
 
   async listServices(q: ListQuery): Promise<Page<Service>> {
     const where = new Where().after(q.cursor, 'created_at', 'id')
-    return this.#page('services', 'id', where, q.limit, (row) => ({
-      id: String(row.id),
-      name: String(row.name),
-      ...stamps(row),
-    }))
+    return this.#page('services', where, q.limit, serviceOf)
   }
 
   async saveStation(id: string, body: StationBody, at: number): Promise<Saved<Station>> {
-    return this.#store.tx(() => {
-      const created = !this.#exists('stations', id)
-      this.#sql.get(UPSERT_STATION).run(id, JSON.stringify(body), gridKey(body.grid), at, at)
-      const row = this.#sql.get('SELECT * FROM stations WHERE id = ?').get(id) as Dict
-      return { created, record: stationOf(row) }
-    })
+    return this.#store.tx(() => this.#save('stations', id, stationValues(id, body, at), stationOf))
   }
 
   async findStation(id: string): Promise<Station | undefined> {
@@ -178,7 +164,7 @@ export class SqliteRegistry implements RegistryRepository {
     const where = new Where().after(q.cursor, 'created_at', 'id')
     const prefix = gridKey(q.grid)
     if (prefix) where.add('substr(grid, 1, ?) = ?', prefix.length, prefix)
-    return this.#page('stations', 'id', where, q.limit, stationOf)
+    return this.#page('stations', where, q.limit, stationOf)
   }
 
   async credential(id: string): Promise<Credential | undefined> {
@@ -194,20 +180,21 @@ export class SqliteRegistry implements RegistryRepository {
   }
 
   async importMany(rows: readonly BulkRow[], at: number): Promise<BulkResult[]> {
-    return this.#store.tx(() =>
-      rows.map((row): BulkResult => {
-        if (row.type === 'elder') return { stored: this.#saveElder(row.id, row.body, at) }
+    return this.#store.tx(() => {
+      const verdicts = importVerdicts(rows, (table, id) => this.#exists(table, id))
+      return rows.map((row, i): BulkResult => {
+        const verdict = verdicts[i]
+        if (verdict && 'refused' in verdict) return verdict
+        if (row.type === 'elder')
+          return { stored: this.#save('elders', row.id, elderValues(row.id, row.body, at), elderOf) }
         if (row.type === 'device') {
-          if (!this.#exists('elders', row.body.elderId)) return { refused: 'UNKNOWN_ELDER' }
-          if (this.#exists('carers', row.id) || this.#exists('services', row.id))
-            return { refused: 'ID_TAKEN' }
-          return { stored: this.#saveDevice(row.id, row.body, row.secretHash, at) }
+          const values = deviceValues(row.id, row.body, row.secretHash, at)
+          return { stored: this.#save('devices', row.id, values, deviceOf) }
         }
-        if (this.#exists('devices', row.id) || this.#exists('services', row.id))
-          return { refused: 'ID_TAKEN' }
-        return { stored: this.#saveCarer(row.id, row.body, row.secretHash, at) }
-      }),
-    )
+        const values = carerValues(row.id, row.body, row.secretHash, at)
+        return { stored: this.#save('carers', row.id, values, carerOf) }
+      })
+    })
   }
 
   async saveUser(
@@ -216,34 +203,19 @@ export class SqliteRegistry implements RegistryRepository {
     passHash: string,
     at: number,
   ): Promise<Saved<User>> {
-    return this.#store.tx(() => {
-      const created = this.#user(username) === undefined
-      this.#sql
-        .get(UPSERT_USER)
-        .run(
-          username,
-          body.role,
-          passHash,
-          body.name ?? null,
-          body.grid ? JSON.stringify(body.grid) : null,
-          body.carerId ?? null,
-          at,
-          at,
-        )
-      return { created, record: userOf(this.#user(username) as Dict) }
-    })
+    return this.#store.tx(() =>
+      this.#save('users', username, userValues(username, body, passHash, at), userOf),
+    )
   }
 
   async findUser(username: string): Promise<UserCredential | undefined> {
-    const row = this.#user(username)
+    const row = this.#one('users', username)
     return row ? { user: userOf(row), passHash: String(row.pass_hash) } : undefined
   }
 
   async listUsers(q: ListQuery): Promise<Page<User>> {
     const where = new Where().after(q.cursor, 'created_at', 'username')
-    const sql = `SELECT * FROM users ${where} ORDER BY created_at DESC, username DESC LIMIT ?`
-    const rows = this.#sql.get(sql).all(...where.args, q.limit + 1) as Dict[]
-    return pageOf(rows, q.limit, userOf, (r) => ({ at: Number(r.created_at), id: String(r.username) }))
+    return this.#page('users', where, q.limit, userOf)
   }
 
   async setUserDisabled(username: string, disabled: boolean, at: number): Promise<User | undefined> {
@@ -253,7 +225,7 @@ export class SqliteRegistry implements RegistryRepository {
          WHERE username = ?`,
       )
       .run(disabled ? 1 : 0, at, at, username)
-    const row = this.#user(username)
+    const row = this.#one('users', username)
     return row ? userOf(row) : undefined
   }
 
@@ -270,96 +242,29 @@ export class SqliteRegistry implements RegistryRepository {
     return row.n
   }
 
-  #saveElder(id: string, body: ElderBody, at: number): Saved<Elder> {
-    const created = !this.#exists('elders', id)
-    this.#sql.get(UPSERT_ELDER).run(id, JSON.stringify(body), gridKey(body.grid), at, at)
-    return { created, record: elderOf(this.#one('elders', id)) }
-  }
-
-  #saveDevice(id: string, body: Omit<DeviceBody, 'secret'>, secretHash: string, at: number): Saved<Device> {
-    const created = !this.#exists('devices', id)
-    this.#sql.get(UPSERT_DEVICE).run(id, body.kind, body.elderId, secretHash, body.intervalS, at, at)
-    return { created, record: deviceOf(this.#one('devices', id)) }
-  }
-
-  #saveCarer(id: string, body: Omit<CarerBody, 'secret'>, secretHash: string, at: number): Saved<Carer> {
-    const created = !this.#exists('carers', id)
-    this.#sql.get(UPSERT_CARER).run(id, JSON.stringify(body), secretHash, at, at)
-    return { created, record: carerOf(this.#one('carers', id)) }
+  /** Inserts or replaces one record; inside the caller's transaction. */
+  #save<T>(table: RecordTable, key: string, values: Value[], map: (row: Dict) => T): Saved<T> {
+    const created = this.#one(table, key) === undefined
+    this.#sql.get(upsert(table, 1)).run(...values)
+    return { created, record: map(this.#one(table, key) as Dict) }
   }
 
   #exists(table: Table, id: string): boolean {
     return this.#sql.get(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined
   }
 
-  #one(table: Table, id: string): Dict {
-    return this.#sql.get(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Dict
-  }
-
-  #user(username: string): Dict | undefined {
-    return this.#sql.get('SELECT * FROM users WHERE username = ?').get(username) as Dict | undefined
+  #one(table: RecordTable, key: string): Dict | undefined {
+    return this.#sql.get(`SELECT * FROM ${table} WHERE ${keyColumn(table)} = ?`).get(key) as Dict | undefined
   }
 
   #all(sql: string): Dict[] {
     return this.#sql.get(sql).all() as Dict[]
   }
 
-  #page<T>(table: Table, idColumn: string, where: Where, limit: number, map: (row: Dict) => T): Page<T> {
-    const sql = `SELECT * FROM ${table} ${where} ORDER BY created_at DESC, ${idColumn} DESC LIMIT ?`
+  #page<T>(table: RecordTable, where: Where, limit: number, map: (row: Dict) => T): Page<T> {
+    const key = keyColumn(table)
+    const sql = `SELECT * FROM ${table} ${where} ORDER BY created_at DESC, ${key} DESC LIMIT ?`
     const rows = this.#sql.get(sql).all(...where.args, limit + 1) as Dict[]
-    return pageOf(rows, limit, map, (r) => ({ at: Number(r.created_at), id: String(r[idColumn]) }))
+    return pageOf(rows, limit, map, createdKey(table))
   }
-}
-
-function stamps(row: Dict): { createdAt: number; updatedAt: number } {
-  return { createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }
-}
-
-function stationOf(row: Dict): Station {
-  return { id: String(row.id), ...(JSON.parse(String(row.doc)) as StationBody), ...stamps(row) }
-}
-
-function elderOf(row: Dict): Elder {
-  return { id: String(row.id), ...(JSON.parse(String(row.doc)) as ElderBody), ...stamps(row) }
-}
-
-function deviceOf(row: Dict): Device {
-  const device: Device = {
-    id: String(row.id),
-    kind: row.kind as Device['kind'],
-    elderId: String(row.elder_id),
-    intervalS: Number(row.interval_s),
-    ...stamps(row),
-  }
-  if (row.online !== null && row.online !== undefined) device.online = row.online === 1
-  if (typeof row.battery === 'number') device.battery = row.battery
-  if (typeof row.last_seen_at === 'number') device.lastSeenAt = row.last_seen_at
-  if (typeof row.last_test_at === 'number') device.lastTestAt = row.last_test_at
-  return device
-}
-
-function carerOf(row: Dict): Carer {
-  const carer: Carer = {
-    id: String(row.id),
-    ...(JSON.parse(String(row.doc)) as Omit<CarerBody, 'secret'>),
-    duty: row.duty === 'on' ? 'on' : 'off',
-    ...stamps(row),
-  }
-  if (typeof row.lat === 'number' && typeof row.lon === 'number' && typeof row.pos_at === 'number') {
-    carer.position = { lat: row.lat, lon: row.lon, at: row.pos_at }
-  }
-  return carer
-}
-
-function userOf(row: Dict): User {
-  const user: User = {
-    username: String(row.username),
-    role: row.role as User['role'],
-    disabled: row.disabled_at !== null && row.disabled_at !== undefined,
-    ...stamps(row),
-  }
-  if (typeof row.name === 'string') user.name = row.name
-  if (typeof row.grid === 'string') user.grid = JSON.parse(row.grid) as string[]
-  if (typeof row.carer_id === 'string') user.carerId = row.carer_id
-  return user
 }

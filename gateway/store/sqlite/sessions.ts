@@ -1,5 +1,6 @@
 import type { Session, SessionRepository } from '../../access/ports.ts'
 import type { Store } from '../db.ts'
+import { INSERT_SESSION, sessionOf, sessionValues } from '../rows/sessions.ts'
 import { Statements } from './statements.ts'
 
 /** Sessions in the `sessions` table: the token's hash, the user or carer, the expiry. */
@@ -13,19 +14,14 @@ export class SqliteSessions implements SessionRepository {
   }
 
   async add(session: Session): Promise<void> {
-    this.#sql
-      .get('INSERT INTO sessions (token_hash, username, carer_id, expires_at) VALUES (?, ?, ?, ?)')
-      .run(session.tokenHash, session.username, session.carerId ?? null, session.expiresAt)
+    this.#sql.get(INSERT_SESSION).run(...sessionValues(session))
   }
 
   async find(tokenHash: string): Promise<Session | undefined> {
     const row = this.#sql
       .get('SELECT username, carer_id, expires_at FROM sessions WHERE token_hash = ?')
-      .get(tokenHash) as { username: string; carer_id: string | null; expires_at: number } | undefined
-    if (!row) return undefined
-    const session: Session = { tokenHash, username: row.username, expiresAt: row.expires_at }
-    if (row.carer_id !== null) session.carerId = row.carer_id
-    return session
+      .get(tokenHash) as Record<string, unknown> | undefined
+    return row ? sessionOf(tokenHash, row) : undefined
   }
 
   async end(tokenHash: string): Promise<boolean> {

@@ -1,11 +1,14 @@
 import type { BootstrapRepository, BootstrapState } from '../../access/ports.ts'
 import type { FlowsSecretRepository } from '../../flows/ports.ts'
 import type { Store } from '../db.ts'
-
-/** Keys of the `settings` table. The retirement's key is documented (docs/decisions.md: recovery). */
-const ADMIN_TOKEN_HASH = 'admin_token_hash'
-const ADMIN_TOKEN_RETIRED_AT = 'admin_token_retired_at'
-const FLOWS_CREDENTIAL_SECRET = 'flows_credential_secret'
+import {
+  ADMIN_TOKEN_HASH,
+  ADMIN_TOKEN_RETIRED_AT,
+  FLOWS_CREDENTIAL_SECRET,
+  FORGET_SETTING,
+  INSERT_SETTING,
+  READ_SETTING,
+} from '../rows/settings.ts'
 
 /** Single values kept in the `settings` table: the bootstrap token's state, the flows' secret. */
 export class SqliteSettings implements BootstrapRepository, FlowsSecretRepository {
@@ -31,7 +34,7 @@ export class SqliteSettings implements BootstrapRepository, FlowsSecretRepositor
   async retire(at: number): Promise<number> {
     return this.#store.tx(() => {
       this.#insertNew(ADMIN_TOKEN_RETIRED_AT, String(at))
-      this.#store.db.prepare('DELETE FROM settings WHERE key = ?').run(ADMIN_TOKEN_HASH)
+      this.#store.db.prepare(FORGET_SETTING).run(ADMIN_TOKEN_HASH)
       return Number(this.#get(ADMIN_TOKEN_RETIRED_AT))
     })
   }
@@ -42,17 +45,12 @@ export class SqliteSettings implements BootstrapRepository, FlowsSecretRepositor
   }
 
   #get(key: string): string | undefined {
-    const row = this.#store.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined
+    const row = this.#store.db.prepare(READ_SETTING).get(key) as { value: string } | undefined
     return row?.value
   }
 
   /** Inserts the value unless the key has one; true when it was inserted. */
   #insertNew(key: string, value: string): boolean {
-    const run = this.#store.db
-      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING')
-      .run(key, value)
-    return Number(run.changes) > 0
+    return Number(this.#store.db.prepare(INSERT_SETTING).run(key, value).changes) > 0
   }
 }

@@ -1,6 +1,7 @@
 import type { OutboxAppended } from '../../history/ports.ts'
 import type { PositionRow, TelemetryBatch, TelemetryRepository } from '../../telemetry/ports.ts'
 import type { Store } from '../db.ts'
+import { positionOf } from '../rows/telemetry.ts'
 import { appendOutbox } from './outbox.ts'
 import { Statements } from './statements.ts'
 
@@ -82,19 +83,8 @@ export class SqliteTelemetry implements TelemetryRepository {
   async track(deviceId: string, from: number, to: number, limit: number): Promise<PositionRow[]> {
     const rows = this.#sql
       .get('SELECT * FROM positions WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?')
-      .all(deviceId, from, to, limit) as Record<string, number | string | null>[]
-    return rows.map((r) => {
-      const row: PositionRow = {
-        deviceId: String(r.device_id),
-        ts: Number(r.ts),
-        lat: Number(r.lat),
-        lon: Number(r.lon),
-        receivedAt: Number(r.received_at),
-      }
-      if (typeof r.acc === 'number') row.acc = r.acc
-      if (typeof r.src === 'string') row.src = r.src
-      return row
-    })
+      .all(deviceId, from, to, limit) as Record<string, unknown>[]
+    return rows.map(positionOf)
   }
 
   /**

@@ -1,34 +1,41 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Store } from '../../../gateway/store/db.ts'
+import { PgDeviceStates } from '../../../gateway/store/postgres/devices.ts'
 import { SqliteDeviceStates } from '../../../gateway/store/sqlite/devices.ts'
-import { aStore } from './a-store.ts'
+import type { DeviceStateRepository } from '../../../gateway/telemetry/ports.ts'
+import { storeKinds, type TestStore, testStores } from '../stores.ts'
+import { reconnect } from './reconnect.ts'
 
-let store: ReturnType<typeof aStore>
-let repo: SqliteDeviceStates
-beforeEach(() => {
-  store = aStore()
-  repo = new SqliteDeviceStates(store)
-  const insert = store.db.prepare(
-    `INSERT INTO devices (id, kind, elder_id, secret_hash, interval_s, created_at, updated_at)
-     VALUES (?, 'watch', ?, 'x', ?, ?, ?)`,
-  )
-  insert.run('D01', 'E01', 60, 1_000, 1_000)
-  insert.run('D02', 'E02', 300, 2_000, 2_000)
-})
-afterEach(() => store.remove())
+const stores = testStores()
 
-/** What another connection to the same file loads: what a restart would find. */
-async function reloaded() {
-  const other = new Store(store.path)
-  other.open()
-  try {
-    return await new SqliteDeviceStates(other).load()
-  } finally {
-    other.close()
-  }
+function deviceStates(store: TestStore): DeviceStateRepository {
+  if (store.sqlite) return new SqliteDeviceStates(store.sqlite)
+  if (store.pg) return new PgDeviceStates(store.pg)
+  throw new Error(`no ${store.kind} store`)
 }
 
-describe('the device states’ SQLite adapter', () => {
+describe.each(storeKinds)('the device states’ adapter (%s)', (kind) => {
+  let store: TestStore
+  let repo: DeviceStateRepository
+  beforeEach(async () => {
+    store = await stores.open(kind)
+    repo = deviceStates(store)
+    const insert = `INSERT INTO devices (id, kind, elder_id, secret_hash, interval_s, created_at, updated_at)
+      VALUES (?, 'watch', ?, 'x', ?, ?, ?)`
+    await store.run(insert, ['D01', 'E01', 60, 1_000, 1_000])
+    await store.run(insert, ['D02', 'E02', 300, 2_000, 2_000])
+  })
+  afterEach(() => store.close())
+
+  /** What another connection loads: what a restart would find. */
+  async function reloaded() {
+    const other = await reconnect(store)
+    try {
+      return await deviceStates(other).load()
+    } finally {
+      await other.close()
+    }
+  }
+
   it('loads every device with its owner, interval and registration time, nothing heard yet', async () => {
     expect(await repo.load()).toEqual({
       devices: [
@@ -56,6 +63,11 @@ describe('the device states’ SQLite adapter', () => {
     expect(d02).toEqual({ id: 'D02', elderId: 'E02', intervalS: 300, createdAt: 2_000 })
   })
 
+  it('keeps a fractional battery level as reported', async () => {
+    await repo.saveStatus('D01', { online: true, battery: 37.5, at: 5_000 })
+    expect((await reloaded()).devices[0]).toMatchObject({ battery: 37.5, online: true })
+  })
+
   it('stores a device gone offline and a test press', async () => {
     await repo.saveStatus('D02', { online: true, at: 5_000 })
     await repo.saveOffline('D02')
@@ -75,7 +87,8 @@ describe('the device states’ SQLite adapter', () => {
       { elderId: 'E01', state: { outside: true, strikes: 2 } },
       { elderId: 'E02', state: { outside: false, strikes: 0 } },
     ])
-    const row = store.db.prepare("SELECT updated_at FROM fence_state WHERE elder_id = 'E01'").get()
-    expect(row).toEqual({ updated_at: 6_000 })
+    expect(await store.rows("SELECT updated_at FROM fence_state WHERE elder_id = 'E01'")).toEqual([
+      { updated_at: 6_000 },
+    ])
   })
 })

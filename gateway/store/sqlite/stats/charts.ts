@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import type { ChartRows, Day, Window } from '../../../stats/ports.ts'
-import { due, inWindow, lateOrNotReached } from './queries.ts'
+import { due, lateOrNotReached } from '../../stats/sql.ts'
+import { figures } from './queries.ts'
 
 /**
  * The supervision page's charts, counted by SQL over every alarm of the window (docs/stats.md, "Charts"):
@@ -28,8 +29,8 @@ export class ChartQueries {
       SELECT d.i AS i, a.kind AS kind, count(*) AS n, sum(${due}) AS due,
         sum(${due} AND NOT ${lateOrNotReached}) AS onTime
       FROM d JOIN alarms a ON a.raised_at >= d.start AND a.raised_at < d.stop
-      WHERE substr(a.grid, 1, length(:prefix)) = :prefix
-      GROUP BY d.i, a.kind`
+      WHERE ${figures.grid.under('a.grid')}
+      GROUP BY d.i, a.kind ORDER BY d.i, a.kind`
     const params: Record<string, SQLInputValue> = {
       days: JSON.stringify(days.map((d) => [d.from, d.to])),
       prefix: w.prefix,
@@ -48,13 +49,8 @@ export class ChartQueries {
   }
 
   #accepts(w: Window, edgesMs: readonly number[]): ChartRows['accepts'] {
-    const bin = `CASE ${edgesMs.map((e, i) => `WHEN ms < ${Number(e)} THEN ${i}`).join(' ')} ELSE ${edgesMs.length} END`
-    const sql = `SELECT ${bin} AS bin, count(*) AS n
-      FROM (SELECT a.accepted_at - a.raised_at AS ms FROM alarms a
-        WHERE ${inWindow} AND a.accepted_at IS NOT NULL)
-      GROUP BY bin`
     return this.#db
-      .prepare(sql)
+      .prepare(figures.accepts(edgesMs))
       .all({ prefix: w.prefix, from: w.from, to: w.to })
       .map((r) => ({ bin: Number(r.bin), n: Number(r.n) }))
   }

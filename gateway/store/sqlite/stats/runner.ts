@@ -11,8 +11,8 @@ import type {
 } from '../../../stats/ports.ts'
 import type { VisitSummary } from '../../../visits/figures.ts'
 import type { Store } from '../../db.ts'
+import type { GradeRow, GradeWindow, VisitWindow } from '../../stats/tasks.ts'
 import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
-import type { GradeRow, GradeWindow, VisitWindow } from './visits.ts'
 import type { StatsJob, StatsReply } from './worker.ts'
 
 /** docs/stats.md: a worker left idle this long is stopped; the next task starts one again. */

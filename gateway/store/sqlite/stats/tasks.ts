@@ -1,26 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { ChartRows, Day, ReportRows, Window, WorklistName, WorklistPage } from '../../../stats/ports.ts'
-import type { VisitSummary } from '../../../visits/figures.ts'
+import type { StatsAnswers, StatsTask } from '../../stats/tasks.ts'
 import { ChartQueries } from './charts.ts'
 import { WorklistQueries } from './lists.ts'
 import { ReportQueries } from './queries.ts'
-import { type GradeRow, type GradeWindow, gradeRows, type VisitWindow, visitSummary } from './visits.ts'
+import { gradeRows, visitSummary } from './visits.ts'
 
 /** What a stats worker is asked: each of StatsQueries' questions (docs/stats.md). */
-export type StatsTask =
-  | { type: 'report'; window: Window; children: boolean }
-  | { type: 'charts'; window: Window; days: readonly Day[]; edgesMs: readonly number[] }
-  | { type: 'list'; list: WorklistName; window: Window; limit: number; cursor?: string | undefined }
-  | { type: 'visits'; window: VisitWindow }
-  | { type: 'grades'; window: GradeWindow }
-
-export interface StatsAnswers {
-  report: ReportRows
-  charts: ChartRows
-  list: WorklistPage
-  visits: VisitSummary
-  grades: GradeRow[]
-}
+export type { StatsAnswers, StatsTask }
 
 /** The answer to a task, over any connection to the store. */
 export function answer<T extends StatsTask>(db: DatabaseSync, task: T): StatsAnswers[T['type']] {
