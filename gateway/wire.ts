@@ -241,12 +241,15 @@ export async function wire(o: WireOptions): Promise<Parts> {
     },
     elderGrid: (id) => registry.getElder(id)?.grid ?? [],
     tuning: o.history,
+    runs: cluster ? (job) => cluster.lanes.owns(job) : undefined,
   })
   const offline = raiseOffline({ registry, states, alarms, clock })
   const silence = new SilenceWatch({
-    scheduler,
+    scheduler: deadlines,
     clock,
     onSilent: (deviceId, lastSeenAt) => offline(deviceId, lastSeenAt),
+    // cluster mode: the device may talk to another node; the store knows when it was last heard
+    ...(cluster ? { lastHeard: (id: string) => store.deviceStates.lastHeard(id) } : {}),
   })
 
   // the edges: device and carer uplinks into readings and commands
@@ -316,10 +319,21 @@ export async function wire(o: WireOptions): Promise<Parts> {
 
   // contract: open alarms and every pending deadline are rebuilt from the store at start (in a
   // cluster, those of the lanes this node takes, and again whenever it takes more)
-  await cluster?.start({ alarms, visits, carers })
+  await cluster?.start({
+    alarms,
+    visits,
+    carers,
+    devices: {
+      async restore(only) {
+        for (const d of (await store.deviceStates.load()).devices) {
+          if (only(d.id)) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
+        }
+      },
+    },
+  })
   const restored = cluster ? cluster.restored : await alarms.restore()
   for (const alarm of await alarmRepo.open()) follow.alarm(alarm)
-  for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
+  if (!cluster) for (const d of states.all()) silence.restore(d.id, d.intervalS, d.lastSeenAt ?? d.createdAt)
   telemetry.start()
   await history.start()
 
@@ -340,8 +354,11 @@ export async function wire(o: WireOptions): Promise<Parts> {
     // a watch deleted, or no longer a watch, may no longer talk over the watch listener
     if (change.device?.kind !== 'watch') watches?.disconnect(change.id, 'not a watch')
     history.influx?.forget(change.id)
-    if (change.device) states.registered(change.device)
-    else {
+    if (change.device) {
+      states.registered(change.device)
+      // cluster mode: the node holding the device's lane watches it from now (the others drop it)
+      if (cluster) void silence.rearm(change.id, change.device.intervalS, change.device.createdAt)
+    } else {
       // erased: nothing of it is kept, armed or buffered
       states.forget(change.id)
       silence.forget(change.id)
@@ -443,7 +460,14 @@ export async function wire(o: WireOptions): Promise<Parts> {
   // the visits after the broker and the API: planning thousands of elders at a first start never
   // keeps a device from connecting; their deadlines (a missed visit fires at once) follow
   await visits.start(cluster ? (elderId) => cluster.lanes.owns(elderId) : undefined)
-  armPhotoRetention(visits, scheduler, clock, config.photoRetentionDays, log)
+  armPhotoRetention(
+    visits,
+    scheduler,
+    clock,
+    config.photoRetentionDays,
+    log,
+    (job) => cluster?.lanes.owns(job) ?? true,
+  )
   // Node-RED starts after the broker and dispatch, and the start does not wait for it
   const flowsReady = flows.start(flowsEndpoints(config, http, broker))
 
@@ -534,10 +558,13 @@ function armPhotoRetention(
   clock: Clock,
   days: number,
   log: Logger,
+  runs: (job: string) => boolean,
 ): void {
   const EVERY_MS = 6 * 3_600_000
   const run = async (): Promise<void> => {
     try {
+      // cluster mode: one node of the cluster purges
+      if (!runs('visits:photo-retention')) return
       let removed = 0
       for (let n = await visits.purgePhotos(clock.now() - days * 86_400_000); n > 0; ) {
         removed += n

@@ -18,6 +18,7 @@ export interface DeadlineOwners {
     armDue(only: (visitId: string) => boolean): Promise<number>
   }
   carers: { rearmSilence(carerId: string): void; rearmAllSilence(): void }
+  devices: { restore(only: (deviceId: string) => boolean): Promise<void> }
 }
 
 export interface ClusterNodeOptions {
@@ -56,8 +57,10 @@ export class ClusterNode {
       gained: (lanes) => this.#gained(lanes),
     })
     this.scheduler = new OwnedScheduler(o.scheduler, this.lanes, (key) => {
-      // a carer's silence follows their own news on the bus (CarerBook.mirror), not this
-      if (kindOf(key) !== 'carer-silence') o.bus.send({ type: 'rearm', key })
+      // a carer's silence follows their news on the bus (CarerBook.mirror), and a device's is
+      // watched by its lane's node from the store's last-heard times: neither needs telling
+      const kind = kindOf(key)
+      if (kind !== 'carer-silence' && kind !== 'silence') o.bus.send({ type: 'rearm', key })
     })
     o.bus.receive((message) => {
       if (message.type === 'rearm') this.#rearm(message.key)
@@ -106,5 +109,6 @@ export class ClusterNode {
     await owners.alarms.resendOpenWorkOf((alarm) => mine(alarm.id))
     await owners.visits.armDue(mine)
     owners.carers.rearmAllSilence()
+    await owners.devices.restore(mine)
   }
 }

@@ -39,6 +39,8 @@ export interface EraserDeps {
   scheduler: Scheduler
   log: Logger
   metrics: Metrics
+  /** Cluster mode: whether this node carries the cluster's erasures now (one node does). */
+  mayRun?: () => boolean
 }
 
 const RETRY_KEY = 'history:erase'
@@ -81,7 +83,7 @@ export class HistoryEraser {
 
   /** A job was recorded (an erasure committed), or a retry is due: read the jobs again and work them off. */
   kick(): void {
-    if (this.#stopped) return
+    if (this.#stopped || this.#d.mayRun?.() === false) return
     this.#again = true
     if (this.#running !== undefined) return
     this.#running = this.#drain()

@@ -45,7 +45,16 @@ export interface HistoryParts {
   deviceSubject: (deviceId: string) => Subject | undefined
   elderGrid: (elderId: string) => readonly string[]
   tuning?: Partial<HistoryTuning> | undefined
+  /**
+   * Cluster mode: whether this node runs a job of the whole cluster now (draining the outbox,
+   * carrying erasures, pruning): one node does, the holder of the job's lane. The others fill the
+   * outbox; the draining node looks for their rows every second.
+   */
+  runs?: ((job: string) => boolean) | undefined
 }
+
+const POLL_KEY = 'history:poll'
+const POLL_MS = 1_000
 
 export interface History {
   /** Present only when CARE_INFLUX_URL is set. */
@@ -65,13 +74,14 @@ export interface History {
 export function createHistory(p: HistoryParts): History {
   const { config, clock, scheduler, metrics } = p
   const log = p.log
+  const runs = p.runs ?? (() => true)
   const retention = new Retention({
     clock,
     scheduler,
     log,
     metrics,
     days: config.retentionDays,
-    prune: (before) => p.telemetry.prune(before),
+    prune: (before) => (runs('history:retention') ? p.telemetry.prune(before) : Promise.resolve(0)),
   })
   let influx: InfluxHistory | undefined
   let unsubscribe: (() => void) | undefined
@@ -98,6 +108,7 @@ export function createHistory(p: HistoryParts): History {
       backoffBaseMs: tuning.backoffBaseMs,
       backoffMaxMs: tuning.backoffMaxMs,
       ...(tuning.random ? { random: tuning.random } : {}),
+      mayDrain: () => runs('history:outbox'),
     })
     influx = new InfluxHistory({
       outbox,
@@ -124,8 +135,15 @@ export function createHistory(p: HistoryParts): History {
       scheduler,
       log,
       metrics,
+      mayRun: () => runs('history:erasures'),
     })
     const target = influx
+    // cluster mode: the rows other nodes added are found by the one that drains
+    const poll = () => {
+      writer.kick()
+      eraser.kick()
+      scheduler.at(POLL_KEY, clock.now() + POLL_MS, poll)
+    }
     p.telemetry.historyTo(target.telemetry)
     unsubscribe = p.feed.subscribe('history', (alarm, entry) => target.alarm(alarm, entry))
     const stopSink = () => sink.close()
@@ -138,8 +156,10 @@ export function createHistory(p: HistoryParts): History {
         retention.start()
         await target.start()
         eraser.start()
+        if (p.runs) scheduler.at(POLL_KEY, clock.now() + POLL_MS, poll)
       },
       async stop() {
+        scheduler.cancel(POLL_KEY)
         unsubscribe?.()
         retention.stop()
         await eraser.stop()

@@ -17,6 +17,8 @@ export interface WriterOptions {
   backoffMaxMs: number
   /** In [0, 1); injected so the jitter is testable. */
   random?: () => number
+  /** Cluster mode: whether this node drains now (one node of the cluster does; docs/cluster.md). */
+  mayDrain?: () => boolean
 }
 
 export type WriterState = 'idle' | 'writing' | 'backoff'
@@ -90,7 +92,7 @@ export class HistoryWriter {
     this.#state = 'writing'
     try {
       for (;;) {
-        if (this.#stopped) break
+        if (this.#stopped || this.#o.mayDrain?.() === false) break
         this.#again = false
         const rows = await this.#o.outbox.take(this.#o.batch)
         if (rows.length === 0 && this.#again) continue

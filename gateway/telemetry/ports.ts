@@ -78,6 +78,8 @@ export interface DeviceStateRepository {
   /** contract: the weekly test press. */
   saveTestPress(deviceId: string, at: number): Promise<void>
   saveFence(elderId: string, state: FenceState, at: number): Promise<void>
+  /** When the store last heard the device (cluster mode: whichever node heard it), if ever. */
+  lastHeard(deviceId: string): Promise<number | undefined>
 }
 
 /** One flush of the telemetry writer, stored in one transaction. */

@@ -8,6 +8,12 @@ export interface SilenceWatchDeps {
   onSilent: (deviceId: string, lastSeenAt: number) => void
   /** contract: silent for 3 × its expected interval. */
   factor?: number
+  /**
+   * Cluster mode: when the store last heard the device. The node watching a device is seldom the
+   * one it talks to, so before calling it silent the watch asks the store (which every node's
+   * telemetry batches keep current).
+   */
+  lastHeard?: (deviceId: string) => Promise<number | undefined>
 }
 
 /**
@@ -43,6 +49,12 @@ export class SilenceWatch {
     this.seen(deviceId, intervalS, lastSeenAt)
   }
 
+  /** Cluster mode: watch the device from the time the store last heard it (or `since`, never heard). */
+  async rearm(deviceId: string, intervalS: number, since: number): Promise<void> {
+    const heard = (await this.#d.lastHeard?.(deviceId)) ?? since
+    this.seen(deviceId, intervalS, Math.max(heard, this.#heard.get(deviceId)?.at ?? heard))
+  }
+
   forget(deviceId: string): void {
     this.#heard.delete(deviceId)
     this.#d.scheduler.cancel(key(deviceId))
@@ -62,9 +74,25 @@ export class SilenceWatch {
     this.#d.scheduler.at(key(deviceId), due, () => this.#due(deviceId))
   }
 
-  #due(deviceId: string): void {
+  #due(deviceId: string): void | Promise<void> {
     const heard = this.#heard.get(deviceId)
     if (!heard) return
+    if (this.#d.lastHeard) return this.#dueAsked(deviceId, heard, this.#d.lastHeard)
+    this.#check(deviceId, heard)
+  }
+
+  async #dueAsked(
+    deviceId: string,
+    heard: { at: number; intervalS: number },
+    lastHeard: (deviceId: string) => Promise<number | undefined>,
+  ): Promise<void> {
+    const stored = await lastHeard(deviceId)
+    if (this.#heard.get(deviceId) !== heard) return // forgotten or heard here meanwhile: re-armed then
+    if (stored !== undefined && stored > heard.at) heard.at = stored
+    this.#check(deviceId, heard)
+  }
+
+  #check(deviceId: string, heard: { at: number; intervalS: number }): void {
     const due = this.#deadline(heard)
     if (due > this.#d.clock.now()) return this.#arm(deviceId, due)
     this.#heard.delete(deviceId)

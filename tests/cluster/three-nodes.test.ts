@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { laneOf } from '../../gateway/cluster/lanes.ts'
 import type { Received, TestClient } from '../support/mqtt.ts'
 import { missing, type Postgres, type Redis, startPostgres, startRedis } from '../support/servers.ts'
 import { HOME, offset, startWorld, type World } from '../support/world.ts'
@@ -141,6 +142,28 @@ describe.skipIf(skip)('three gateways over one PostgreSQL and one Redis', () => 
       for (const world of nodes) expect((await view(world, alarmId)).carerId).toBe(winner.carerId)
       await resolve(b, winner.carerId as string, alarmId)
     }
+  })
+
+  it('calls a device silent once, on the node holding its lane, though it talks to another node', async () => {
+    // a device whose lane node B does not hold, talking to node B only
+    const id = ['D11', 'D12', 'D13', 'D14', 'D15', 'D16'].find((d) => !b.app.surface.lanes?.has(laneOf(d)))
+    if (!id) throw new Error('no device id outside node B’s lanes')
+    await b.elder('E02')
+    const watch = await b.device(id, 'E02', { intervalS: 60 })
+    await watch.publish(`care/v1/dev/${id}/status`, { online: true, battery: 90 })
+    const offline = async () =>
+      (await b.api<{ items: { kind: string }[] }>('GET', '/api/v1/alarms?elderId=E02')).body.items.filter(
+        (x) => x.kind === 'device_offline',
+      )
+    await advanceAll(170_000)
+    // heard by node B; the lane's node learns it from the store when its deadline comes
+    await watch.publish(`care/v1/dev/${id}/loc`, { ts: b.clock.now(), ...HOME })
+    await advanceAll(170_000)
+    expect(await offline()).toEqual([])
+    await advanceAll(20_000)
+    await until(async () => (await offline()).length > 0, 'the device_offline alarm')
+    await advanceAll(300_000)
+    expect(await offline()).toHaveLength(1)
   })
 
   it('fires an offer’s expiry once, on the node holding its lane, whichever node made the offer', async () => {

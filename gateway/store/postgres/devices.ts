@@ -52,4 +52,12 @@ export class PgDeviceStates implements DeviceStateRepository {
       [elderId, state.outside ? 1 : 0, state.strikes, at],
     )
   }
+
+  async lastHeard(deviceId: string): Promise<number | undefined> {
+    const row = await this.#store.one<{ last_seen_at: number | null }>(
+      'SELECT last_seen_at FROM devices WHERE id = ?',
+      [deviceId],
+    )
+    return row?.last_seen_at ?? undefined
+  }
 }

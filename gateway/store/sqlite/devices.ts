@@ -55,4 +55,11 @@ export class SqliteDeviceStates implements DeviceStateRepository {
       )
       .run(elderId, state.outside ? 1 : 0, state.strikes, at)
   }
+
+  async lastHeard(deviceId: string): Promise<number | undefined> {
+    const row = this.#sql.get('SELECT last_seen_at FROM devices WHERE id = ?').get(deviceId) as
+      | { last_seen_at: number | null }
+      | undefined
+    return row?.last_seen_at ?? undefined
+  }
 }

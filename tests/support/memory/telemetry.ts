@@ -48,6 +48,10 @@ export class MemoryDeviceStates implements DeviceStateRepository {
     if (status.fw !== undefined) d.fw = status.fw
   }
 
+  async lastHeard(deviceId: string): Promise<number | undefined> {
+    return this.devices.get(deviceId)?.lastSeenAt
+  }
+
   async saveOffline(deviceId: string): Promise<void> {
     this.#write(`offline:${deviceId}`)
     const d = this.devices.get(deviceId)
