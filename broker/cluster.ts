@@ -1,12 +1,16 @@
 import aedesPersistenceRedis from 'aedes-persistence-redis'
+import mqemitter, { type MQEmitter } from 'mqemitter'
 import MQEmitterRedis from 'mqemitter-redis'
+import { parseTopic } from '../kernel/contract/topics.ts'
 
 /**
  * What the brokers of a cluster share through Redis (docs/cluster.md): the message routing
  * (`mqemitter-redis`: a publish on one node reaches the subscribers on every node) and the MQTT
  * state (`aedes-persistence-redis`: sessions, subscriptions, retained messages, QoS 1 queues), so a
  * downlink made on node A reaches a carer connected to node B, and a persistent session outlives
- * the node it was made on.
+ * the node it was made on. Devices' and carers' uplinks stay on the node they arrive at: nobody
+ * subscribes to them (the gateway takes them as they are published), so sending every `loc`
+ * through Redis would only load it with the whole cluster's telemetry.
  */
 export interface SharedBrokerState {
   mq: unknown
@@ -27,7 +31,7 @@ export function sharedBrokerState(redisUrl: string): SharedBrokerState {
     // a command waits while Redis is away (a restart, a failover) rather than failing at once
     maxRetriesPerRequest: null,
   }
-  const mq = MQEmitterRedis(connection)
+  const mq = new SplitEmitter(MQEmitterRedis(connection), mqemitter(), isUplink)
   const persistence = aedesPersistenceRedis(connection)
   let closed = false
   return {
@@ -39,5 +43,55 @@ export function sharedBrokerState(redisUrl: string): SharedBrokerState {
       // without a callback: the callback form waits for a 'ready' only the library's own set-up path sends
       await persistence.destroy()
     },
+  }
+}
+
+/** A device's or a carer's own uplink topic (contract: nobody may subscribe to another's). */
+function isUplink(topic: string): boolean {
+  const parsed = parseTopic(topic)
+  return parsed?.kind === 'device' || parsed?.kind === 'carer'
+}
+
+type Listener = Parameters<MQEmitter['on']>[1]
+
+/**
+ * Two emitters behind one: the messages `local` picks go through the in-process one, the rest
+ * through the cluster's. Every listener listens on both, so it hears a message from either, once.
+ */
+class SplitEmitter {
+  readonly #shared: MQEmitter
+  readonly #local: MQEmitter
+  readonly #isLocal: (topic: string) => boolean
+
+  constructor(shared: MQEmitter, local: MQEmitter, isLocal: (topic: string) => boolean) {
+    this.#shared = shared
+    this.#local = local
+    this.#isLocal = isLocal
+  }
+
+  get current(): number {
+    return this.#shared.current + this.#local.current
+  }
+
+  get concurrent(): number {
+    return this.#shared.concurrent
+  }
+
+  on(topic: string, listener: Listener, callback?: () => void): this {
+    this.#local.on(topic, listener, () => this.#shared.on(topic, listener, callback))
+    return this
+  }
+
+  removeListener(topic: string, listener: Listener, callback?: () => void): void {
+    this.#local.removeListener(topic, listener, () => this.#shared.removeListener(topic, listener, callback))
+  }
+
+  emit(message: Parameters<MQEmitter['emit']>[0], callback?: (error?: Error) => void): void {
+    if (this.#isLocal(message.topic)) this.#local.emit(message, callback)
+    else this.#shared.emit(message, callback)
+  }
+
+  close(callback: () => void): void {
+    this.#local.close(() => this.#shared.close(callback))
   }
 }
