@@ -93,6 +93,7 @@ export class Broker {
   readonly #known = new KnownSecrets()
   #aedes: Aedes | undefined
   #shared: SharedBrokerState | undefined
+  readonly #reconnected: (() => void)[] = []
   #tcp: Server | undefined
   #tls: TlsServer | undefined
 
@@ -115,6 +116,21 @@ export class Broker {
       closed++
     }
     return closed
+  }
+
+  /** Cluster mode: `fn` runs each time the brokers' shared Redis is back after a loss. */
+  onSharedReconnect(fn: () => void): void {
+    this.#reconnected.push(fn)
+  }
+
+  /** The ids of the principals of a kind connected to this node now. */
+  connected(kind: Principal['kind']): string[] {
+    const ids = new Set<string>()
+    for (const client of this.#authenticated) {
+      const principal = this.#principals.get(client)
+      if (principal?.kind === kind) ids.add(principal.id)
+    }
+    return [...ids]
   }
 
   get connections(): number {
@@ -165,6 +181,10 @@ export class Broker {
     })
     // cluster mode: every node's broker routes and keeps sessions through the same Redis
     this.#shared = config.redisUrl ? sharedBrokerState(config.redisUrl) : undefined
+    this.#shared?.onReconnect(() => {
+      this.#d.log.warn('cluster: Redis is back; downlinks of the outage are sent again')
+      for (const fn of this.#reconnected) fn()
+    })
     const aedes = await Aedes.createBroker({
       ...(this.#shared ? { mq: this.#shared.mq, persistence: this.#shared.persistence } : {}),
       ...(config.nodeId ? { id: config.nodeId } : {}),

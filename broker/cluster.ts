@@ -15,6 +15,11 @@ import { parseTopic } from '../kernel/contract/topics.ts'
 export interface SharedBrokerState {
   mq: unknown
   persistence: unknown
+  /**
+   * Called each time the routing's Redis connection is back after a loss (not at the first): what
+   * was published meanwhile may not have reached every node.
+   */
+  onReconnect(fn: () => void): void
   /** After the broker closed: ends both Redis clients. */
   close(): Promise<void>
 }
@@ -31,12 +36,22 @@ export function sharedBrokerState(redisUrl: string): SharedBrokerState {
     // a command waits while Redis is away (a restart, a failover) rather than failing at once
     maxRetriesPerRequest: null,
   }
-  const mq = new SplitEmitter(MQEmitterRedis(connection), mqemitter(), isUplink)
+  const routing = MQEmitterRedis(connection)
+  const mq = new SplitEmitter(routing, mqemitter(), isUplink)
   const persistence = aedesPersistenceRedis(connection)
   let closed = false
+  let readies = 0
+  const reconnected: (() => void)[] = []
+  ;(routing as unknown as { subConn: { on(event: 'ready', fn: () => void): void } }).subConn.on(
+    'ready',
+    () => {
+      if (++readies > 1) for (const fn of reconnected) fn()
+    },
+  )
   return {
     mq,
     persistence,
+    onReconnect: (fn) => reconnected.push(fn),
     async close() {
       if (closed) return
       closed = true

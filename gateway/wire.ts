@@ -176,7 +176,22 @@ export async function wire(o: WireOptions): Promise<Parts> {
     await alarmRepo.busyCarers(),
     await alarmRepo.acceptedSince(startOfDay(clock.now())),
   )
-  if (bus) mirrorCluster({ bus, live, carers, registry, endSessions })
+  if (bus) {
+    mirrorCluster({
+      bus,
+      live,
+      carers,
+      registry,
+      endSessions,
+      resync: async () => {
+        log.warn('cluster: the bus is back; carers and the registry read again from the store')
+        await registry.load()
+        for (const carer of await registry.allCarers()) if (!carers.get(carer.id)) carers.upsertProfile(carer)
+        const busy = await alarmRepo.busyCarers()
+        for (const state of await carerStates.load()) carers.mirror({ ...state, busy: busy.has(state.id) })
+      },
+    })
+  }
   const feed = new AlarmFeed(log.child({ part: 'alarms' }), metrics)
   const alarms = new AlarmLifecycle({
     repo: alarmRepo,
@@ -448,6 +463,15 @@ export async function wire(o: WireOptions): Promise<Parts> {
     },
   }
   await broker.start(gate)
+  // cluster mode: a downlink published while Redis was away may not have reached its carer's node;
+  // each node sends its own carers their open work again (idempotent on the phone, by alarm)
+  broker.onSharedReconnect(() => {
+    for (const carerId of broker.connected('carer')) {
+      alarms.resendOpenWork(carerId).catch((error: unknown) => {
+        log.warn({ err: error, carerId }, 'open work not sent again')
+      })
+    }
+  })
   // the watch listener's gate: the same ingest as the broker's, for registered watches only
   const watchGate: WatchGate = new WatchIngest({
     registry,

@@ -28,6 +28,8 @@ export interface ClusterBus {
   send(message: ClusterMessage): void
   /** Messages from the other nodes (never this node's own). */
   receive(fn: Received): void
+  /** Called each time the bus is back after a loss: what the others sent meanwhile is lost. */
+  back(fn: () => void): void
   close(): Promise<void>
 }
 
@@ -46,6 +48,8 @@ export class RedisBus implements ClusterBus {
   readonly #log: Logger
   readonly #metrics: Metrics
   readonly #receivers: Received[] = []
+  readonly #back: (() => void)[] = []
+  #readies = 0
 
   constructor(o: { url: string; node: string; log: Logger; metrics: Metrics }) {
     this.node = o.node
@@ -58,6 +62,9 @@ export class RedisBus implements ClusterBus {
       conn.on('error', (error: Error) => this.#log.warn({ err: error.message }, 'cluster bus: Redis error'))
     }
     this.#sub.on('message', (_channel: string, text: string) => this.#deliver(text))
+    this.#sub.on('ready', () => {
+      if (++this.#readies > 1) for (const fn of this.#back) fn()
+    })
   }
 
   /** Resolves once this node listens, so nothing sent by the others after it is missed. */
@@ -75,6 +82,10 @@ export class RedisBus implements ClusterBus {
 
   receive(fn: Received): void {
     this.#receivers.push(fn)
+  }
+
+  back(fn: () => void): void {
+    this.#back.push(fn)
   }
 
   async close(): Promise<void> {

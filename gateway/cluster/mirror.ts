@@ -11,6 +11,8 @@ export interface MirrorParts {
   registry: Registry
   /** Closes this node's connections made with sessions that ended on another node. */
   endSessions: (sessions: readonly string[]) => void
+  /** Reads again from the store what the others may have changed while the bus was away. */
+  resync: () => Promise<void>
 }
 
 type Message = ClusterMessage<Unsequenced<LiveEvent>, CarerUpdate, RegistryChange>
@@ -24,6 +26,11 @@ export function mirrorCluster(p: MirrorParts): void {
   p.live.relay = (event) => p.bus.send({ type: 'live', event } satisfies Message)
   p.registry.subscribe('cluster', (change) => {
     if (!change.remote) p.bus.send({ type: 'registry', change } satisfies Message)
+  })
+  p.bus.back(() => {
+    p.resync().catch(() => {
+      // the next loss and return tries again; the store stays the truth meanwhile
+    })
   })
   p.bus.receive((received) => {
     const message = received as Message

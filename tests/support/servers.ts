@@ -98,7 +98,11 @@ export interface Postgres {
   database(): Promise<string>
   /** SIGKILL, as a crashed server. */
   kill(): Promise<void>
-  /** Start again on the same port and data. */
+  /** A fast shutdown (SIGINT): sessions cut, the port closed, the data kept. */
+  halt(): Promise<void>
+  /** Start again on the same port and data (after `kill` or `halt`). */
+  resume(): Promise<void>
+  /** Stop and start again on the same port and data. */
   restart(): Promise<void>
   stop(): Promise<void>
 }
@@ -180,12 +184,17 @@ export async function startPostgres(): Promise<Postgres> {
     async kill() {
       if (server) await end(server.child, 'SIGKILL')
     },
+    async halt() {
+      // SIGTERM would wait for every client to leave; SIGINT cuts them, as an outage does
+      if (server) await end(server.child, 'SIGINT')
+    },
+    resume: () => run(),
     async restart() {
-      if (server) await end(server.child, 'SIGTERM')
+      if (server) await end(server.child, 'SIGINT')
       await run()
     },
     async stop() {
-      if (server) await end(server.child, 'SIGTERM')
+      if (server) await end(server.child, 'SIGINT')
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -195,6 +204,8 @@ export interface Redis {
   port: number
   url: string
   kill(): Promise<void>
+  /** Start again on the same port (after `kill`); it kept nothing. */
+  resume(): Promise<void>
   restart(): Promise<void>
   stop(): Promise<void>
 }
@@ -219,6 +230,7 @@ export async function startRedis(): Promise<Redis> {
     async kill() {
       if (server) await end(server.child, 'SIGKILL')
     },
+    resume: () => run(),
     async restart() {
       if (server) await end(server.child, 'SIGTERM')
       await run()

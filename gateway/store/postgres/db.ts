@@ -103,7 +103,14 @@ export class PgStore implements Queryable {
   readonly #q: Queryable
 
   constructor(o: PgStoreOptions) {
-    this.pool = new pg.Pool({ connectionString: o.url, max: o.max ?? 10, application_name: 'care-gateway' })
+    this.pool = new pg.Pool({
+      connectionString: o.url,
+      max: o.max ?? 10,
+      application_name: 'care-gateway',
+      // a server that does not answer (a network split) fails the change instead of holding it
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    })
     // an idle connection the server dropped (a restart, a failover) is replaced, not thrown at the process
     this.pool.on('error', () => {})
     this.#q = queryable(this.pool)
