@@ -243,18 +243,26 @@ export async function startRedis(): Promise<Redis> {
 }
 
 export interface Haproxy {
+  /** MQTT through the balancer. */
   port: number
+  /** HTTP (the API, the pages, the live stream) through the balancer, when the nodes' HTTP ports were given. */
+  httpPort: number | undefined
   stop(): Promise<void>
 }
 
 /**
- * HAProxy in TCP mode on a free loopback port, spreading connections over `backends` (ports on
- * 127.0.0.1) and checking each every 200 ms, so a dead node is out of the rotation within a second.
+ * HAProxy in TCP mode on free loopback ports, spreading MQTT connections over the nodes' `mqtt`
+ * ports (127.0.0.1) and checking each every 200 ms, so a dead node is out of the rotation within a
+ * second. Given the nodes' `http` ports too, it also balances HTTP, and checks each node's
+ * `GET /api/v1/health` rather than its port: a node that cannot store answers 503 and gets no one.
  */
-export async function startHaproxy(backends: readonly number[]): Promise<Haproxy> {
+export async function startHaproxy(mqtt: readonly number[], http?: readonly number[]): Promise<Haproxy> {
   const port = await freePort()
+  const httpPort = http ? await freePort() : undefined
   const dir = mkdtempSync(join(tmpdir(), 'care-haproxy-'))
   const config = join(dir, 'haproxy.cfg')
+  const check = (i: number) =>
+    http ? `check port ${http[i]} inter 200 fall 2 rise 1` : 'check inter 200 fall 2 rise 1'
   writeFileSync(
     config,
     [
@@ -270,7 +278,19 @@ export async function startHaproxy(backends: readonly number[]): Promise<Haproxy
       '  default_backend nodes',
       'backend nodes',
       '  balance leastconn',
-      ...backends.map((p, i) => `  server n${i} 127.0.0.1:${p} check inter 200 fall 2 rise 1`),
+      ...(http ? ['  option httpchk GET /api/v1/health'] : []),
+      ...mqtt.map((p, i) => `  server n${i} 127.0.0.1:${p} ${check(i)}`),
+      ...(http && httpPort
+        ? [
+            'frontend http',
+            `  bind 127.0.0.1:${httpPort}`,
+            '  default_backend web',
+            'backend web',
+            '  balance roundrobin',
+            '  option httpchk GET /api/v1/health',
+            ...http.map((p, i) => `  server w${i} 127.0.0.1:${p} check inter 200 fall 2 rise 1`),
+          ]
+        : []),
       '',
     ].join('\n'),
   )
@@ -278,6 +298,7 @@ export async function startHaproxy(backends: readonly number[]): Promise<Haproxy
   await waitPort(port, server.child, 'haproxy', server.output)
   return {
     port,
+    httpPort,
     async stop() {
       await end(server.child, 'SIGTERM')
       rmSync(dir, { recursive: true, force: true })
