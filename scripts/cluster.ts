@@ -59,7 +59,9 @@ say(`  HTTP API      http://127.0.0.1:${proxy.httpPort}/api/v1   (through HAProx
 say(`  Pages         http://127.0.0.1:${proxy.httpPort}/login`)
 say(`  admin token   ${token}`)
 for (const [i, node] of nodes.entries()) {
-  say(`  node-${String.fromCharCode(97 + i)}        ${node.httpUrl}   ${node.mqttUrl}   pid ${node.process.pid}`)
+  say(
+    `  node-${String.fromCharCode(97 + i)}        ${node.httpUrl}   ${node.mqttUrl}   pid ${node.process.pid}`,
+  )
 }
 say(`  PostgreSQL    ${databaseUrl}`)
 say(`  Redis         ${redis.url}`)

@@ -12,6 +12,14 @@ echo "== lint"
 npx biome check .
 echo "== tests"
 npx vitest run --exclude 'tests/bench/**' "$@"
+if [ $# -eq 0 ]; then
+  # cluster mode's store: every test that sees the store only through the gateway runs again with the
+  # gateway on PostgreSQL; those that open the SQLite file themselves cannot (docs/testing.md)
+  echo "== the gateway on PostgreSQL"
+  mapfile -t on_postgres < <(grep -rl --include='*.test.ts' 'startWorld' tests |
+    xargs grep -L -e 'DatabaseSync' -e '\.db()' -e 'seedDistrict' | sort)
+  CARE_TEST_STORE=postgres npx vitest run "${on_postgres[@]}"
+fi
 # the benchmark smoke run loads the machine, so it runs alone, after the rest
 if [ $# -eq 0 ]; then
   echo "== mutation sample (the full run: npm run test:mutation)"

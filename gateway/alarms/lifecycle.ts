@@ -124,7 +124,10 @@ export class AlarmLifecycle {
         if (offer.status === 'pending') carers.add(offer.carerId)
     }
     let sent = 0
-    for (const carerId of carers) sent += await this.resendOpenWork(carerId)
+    for (const carerId of carers) {
+      const resent = await this.resendOpenWork(carerId)
+      sent += resent
+    }
     return sent
   }
 

@@ -127,7 +127,10 @@ export class Outbox {
     const last = rows.at(-1)
     if (!first || !last) return
     // a taken batch is contiguous in id order, and new rows only get larger ids
-    this.#depth -= await this.#repo.remove(first.id, last.id)
+    // read the depth after the removal: `#depth -= await …` would read it before, and lose the
+    // lines prepared meanwhile (a telemetry batch filling the outbox while PostgreSQL answers)
+    const removed = await this.#repo.remove(first.id, last.id)
+    this.#depth -= removed
     this.#refreshOldest()
   }
 

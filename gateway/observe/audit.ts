@@ -17,6 +17,8 @@ export class Audit implements AuditTrail {
   readonly #clock: Clock
   readonly #log: Logger
   readonly #metrics: Metrics
+  /** The appends one after another, so the trail is numbered in the order things happened here. */
+  #written: Promise<void> = Promise.resolve()
 
   constructor(repo: AuditRepository, clock: Clock, log: Logger, metrics: Metrics) {
     this.#repo = repo
@@ -31,11 +33,16 @@ export class Audit implements AuditTrail {
       this.#metrics.inc('care_audit_errors_total')
       this.#log.error({ err: error, action: entry.action }, 'audit entry not stored')
     }
-    try {
-      this.#repo.append({ ...entry, at: this.#clock.now() }).catch(failed)
-    } catch (error) {
-      failed(error) // an adapter that throws before it returns a promise
-    }
+    const record = { ...entry, at: this.#clock.now() }
+    // with a store whose appends overlap (PostgreSQL's pool), unchained entries could take their
+    // numbers out of order; the chain costs nothing when each append is settled at once (SQLite)
+    this.#written = this.#written.then(async () => {
+      try {
+        await this.#repo.append(record)
+      } catch (error) {
+        failed(error) // an adapter that throws, or whose promise rejects
+      }
+    })
     this.#log.info(
       { audit: entry.action, actor: entry.actor, target: entry.target, detail: entry.detail },
       'audit',

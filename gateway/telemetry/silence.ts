@@ -4,8 +4,8 @@ import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 export interface SilenceWatchDeps {
   scheduler: Scheduler
   clock: Clock
-  /** Called once when a device's deadline passes with nothing heard. */
-  onSilent: (deviceId: string, lastSeenAt: number) => void
+  /** Called once when a device's deadline passes with nothing heard; a promise it returns is the deadline's work. */
+  onSilent: (deviceId: string, lastSeenAt: number) => void | Promise<void>
   /** contract: silent for 3 × its expected interval. */
   factor?: number
   /**
@@ -78,7 +78,7 @@ export class SilenceWatch {
     const heard = this.#heard.get(deviceId)
     if (!heard) return
     if (this.#d.lastHeard) return this.#dueAsked(deviceId, heard, this.#d.lastHeard)
-    this.#check(deviceId, heard)
+    return this.#check(deviceId, heard)
   }
 
   async #dueAsked(
@@ -89,14 +89,14 @@ export class SilenceWatch {
     const stored = await lastHeard(deviceId)
     if (this.#heard.get(deviceId) !== heard) return // forgotten or heard here meanwhile: re-armed then
     if (stored !== undefined && stored > heard.at) heard.at = stored
-    this.#check(deviceId, heard)
+    await this.#check(deviceId, heard)
   }
 
-  #check(deviceId: string, heard: { at: number; intervalS: number }): void {
+  #check(deviceId: string, heard: { at: number; intervalS: number }): void | Promise<void> {
     const due = this.#deadline(heard)
     if (due > this.#d.clock.now()) return this.#arm(deviceId, due)
     this.#heard.delete(deviceId)
-    this.#d.onSilent(deviceId, heard.at)
+    return this.#d.onSilent(deviceId, heard.at)
   }
 }
 

@@ -97,6 +97,12 @@ describe.skipIf(skip !== undefined)(`erasure in the TSDB${skip ? ` (skipped: ${s
     const res = await world.api<{ historyPoints: number }>('DELETE', '/api/v1/elders/E01')
     expect(res.status).toBe(200)
     expect(res.body.historyPoints).toBe(0) // all of it had been written already
+    // the erasure's job is worked off after the DELETE answers (at once on SQLite, a few round
+    // trips later on PostgreSQL): the TSDB without E01 is what shows it done
+    await until(
+      async () => (await samplesByElder(vm as Victoria, 'position_lat')).E01 === undefined,
+      'E01 gone',
+    )
     await eventually(() => eraserOf(world as World).health().pending === 0, 10_000, 'erasure confirmed')
 
     expect(await samplesByElder(vm, 'position_lat')).toEqual({ E02: 10 })

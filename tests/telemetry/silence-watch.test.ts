@@ -20,7 +20,9 @@ function watch() {
   const w = new SilenceWatch({
     scheduler,
     clock,
-    onSilent: (id, lastSeenAt) => silent.push({ id, lastSeenAt, at: clock.now() }),
+    onSilent: (id, lastSeenAt) => {
+      silent.push({ id, lastSeenAt, at: clock.now() })
+    },
   })
   return { clock, scheduler, silent, w }
 }

@@ -23,15 +23,25 @@ export async function carerToken(world: World, carerId: string): Promise<string>
   return res.body.token
 }
 
-/** The elder's planned visit ahead (due or being done), read from the ledger. */
+/**
+ * The elder's planned visit ahead (due or being done), read from the ledger. A new elder's visit is
+ * planned after the PUT answers (the registry's listeners run after its commit): on SQLite that is
+ * done within the same turn, on PostgreSQL a few round trips later, so an elder without one yet is
+ * asked again for a while before it counts as none.
+ */
 export async function ahead(world: World, elderId: string): Promise<Visit> {
-  const res = await world.api<{ items: Visit[] }>(
-    'GET',
-    `/api/v1/visits?elderId=${elderId}&kind=planned&status=due,on_site`,
-  )
-  const [visit, ...more] = res.body.items
-  if (!visit || more.length > 0) throw new Error(`${elderId}: ${res.body.items.length} visits ahead`)
-  return visit
+  const until = Date.now() + 5_000
+  for (;;) {
+    const res = await world.api<{ items: Visit[] }>(
+      'GET',
+      `/api/v1/visits?elderId=${elderId}&kind=planned&status=due,on_site`,
+    )
+    const [visit, ...more] = res.body.items
+    if (visit && more.length === 0) return visit
+    if (more.length > 0 || Date.now() > until)
+      throw new Error(`${elderId}: ${res.body.items.length} visits ahead`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }
 
 /** Upload an image to a visit as the carer's phone does: the bytes as the body. */
