@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { laneOf } from '../../gateway/cluster/lanes.ts'
 import type { Received, TestClient } from '../support/mqtt.ts'
 import { missing, type Postgres, type Redis, startPostgres, startRedis } from '../support/servers.ts'
-import { HOME, offset, startWorld, type World } from '../support/world.ts'
+import { ADMIN_TOKEN, HOME, offset, startWorld, type World } from '../support/world.ts'
 
 /**
  * Cluster mode with three gateways in this process, each with its own broker, HTTP server and
@@ -141,6 +142,35 @@ describe.skipIf(skip)('three gateways over one PostgreSQL and one Redis', () => 
       // every node reads the same alarm
       for (const world of nodes) expect((await view(world, alarmId)).carerId).toBe(winner.carerId)
       await resolve(b, winner.carerId as string, alarmId)
+    }
+  })
+
+  it('shows an alarm raised on node A on the live stream of node C, as its board would', async () => {
+    const frames: { type: string; alarm?: { id: string }; entry?: { type: string } }[] = []
+    const ws = new WebSocket(`ws://127.0.0.1:${c.app.httpPort}/api/v1/live?token=${ADMIN_TOKEN}`)
+    ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8'))))
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    try {
+      const alarmId = await sos()
+      await until(
+        () =>
+          frames.some((f) => f.type === 'alarm' && f.alarm?.id === alarmId && f.entry?.type === 'offered'),
+        'the alarm offered, on node C’s stream',
+      )
+      const closed = await a.api('POST', `/api/v1/alarms/${alarmId}/actions`, {
+        action: 'cancel',
+        note: 'test over',
+      })
+      expect(closed.status).toBe(200)
+      await until(
+        () => frames.some((f) => f.alarm?.id === alarmId && f.entry?.type === 'cancelled'),
+        'the cancel, on node C’s stream',
+      )
+    } finally {
+      ws.close()
     }
   })
 
