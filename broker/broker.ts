@@ -369,9 +369,21 @@ export class Broker {
       this.#refusals.refused('client_id_taken', principal, { clientId: client.id })
       return IDENTIFIER_REJECTED
     }
-    if (client.conn.destroyed) return SERVER_UNAVAILABLE // gone while its secret was checked
+    // cluster mode: the same rule across the nodes (a session stored in Redis is anyone's node's)
+    const shared = this.#shared
+    if (shared && !(await shared.claimClientId(client.id, principal.id, client.clean))) {
+      this.#refusals.refused('client_id_taken', principal, { clientId: client.id })
+      return IDENTIFIER_REJECTED
+    }
+    if (client.conn.destroyed) {
+      shared?.releaseClientId(client.id)
+      return SERVER_UNAVAILABLE // gone while its secret was checked
+    }
     this.#clientIds.claim(client.id, principal.id, client.clean)
-    client.conn.once('close', () => this.#clientIds.release(client.id))
+    client.conn.once('close', () => {
+      this.#clientIds.release(client.id)
+      shared?.releaseClientId(client.id)
+    })
     this.#principals.set(client, principal)
     this.#connPrincipals.set(client.conn, principal)
     this.#authenticated.add(client)

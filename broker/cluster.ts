@@ -1,4 +1,5 @@
 import aedesPersistenceRedis from 'aedes-persistence-redis'
+import { Redis } from 'ioredis'
 import mqemitter, { type MQEmitter } from 'mqemitter'
 import MQEmitterRedis from 'mqemitter-redis'
 import { parseTopic } from '../kernel/contract/topics.ts'
@@ -20,9 +21,36 @@ export interface SharedBrokerState {
    * was published meanwhile may not have reached every node.
    */
   onReconnect(fn: () => void): void
-  /** After the broker closed: ends both Redis clients. */
+  /**
+   * security: a client id belongs to the principal of its live connections or stored session, on
+   * every node (broker/client-ids.ts keeps the same rule within one). False when another holds it.
+   */
+  claimClientId(clientId: string, principal: string, clean: boolean): Promise<boolean>
+  releaseClientId(clientId: string): void
+  /** After the broker closed: ends the Redis clients. */
   close(): Promise<void>
 }
+
+/**
+ * A binding outlives its connections only while a session is stored (`clean: false`); one whose
+ * node died before it was released stays until this long after it was last claimed, binding the
+ * id to the principal that last held it — never handing it to another meanwhile.
+ */
+const CLIENT_ID_TTL_S = 7 * 86_400
+
+const CLAIM = `
+local holder = redis.call('HGET', KEYS[1], 'principal')
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'principal', ARGV[1], 'persistent', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'live', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`
+
+const RELEASE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local live = redis.call('HINCRBY', KEYS[1], 'live', -1)
+if live <= 0 and redis.call('HGET', KEYS[1], 'persistent') == '0' then redis.call('DEL', KEYS[1]) end
+return 1`
 
 export function sharedBrokerState(redisUrl: string): SharedBrokerState {
   const url = new URL(redisUrl)
@@ -39,6 +67,8 @@ export function sharedBrokerState(redisUrl: string): SharedBrokerState {
   const routing = MQEmitterRedis(connection)
   const mq = new SplitEmitter(routing, mqemitter(), isUplink)
   const persistence = aedesPersistenceRedis(connection)
+  const ids = new Redis(connection)
+  ids.on('error', () => {}) // the brokers' own clients report Redis errors
   let closed = false
   let readies = 0
   const reconnected: (() => void)[] = []
@@ -52,11 +82,22 @@ export function sharedBrokerState(redisUrl: string): SharedBrokerState {
     mq,
     persistence,
     onReconnect: (fn) => reconnected.push(fn),
+    async claimClientId(clientId, principal, clean) {
+      const key = `care:client:${clientId}`
+      const claimed = await ids.eval(CLAIM, 1, key, principal, clean ? '0' : '1', String(CLIENT_ID_TTL_S))
+      return claimed === 1
+    },
+    releaseClientId(clientId) {
+      ids.eval(RELEASE, 1, `care:client:${clientId}`).catch(() => {
+        // kept until its time runs out: still bound to the same principal
+      })
+    },
     async close() {
       if (closed) return
       closed = true
       // without a callback: the callback form waits for a 'ready' only the library's own set-up path sends
       await persistence.destroy()
+      await ids.quit().catch(() => {})
     },
   }
 }

@@ -141,6 +141,43 @@ describe.skipIf(skip)('brokers sharing Redis', () => {
     expect(phone.got.map((m) => JSON.parse(m).alarmId)).toEqual(['A1', 'A2'])
   })
 
+  it('keep a client id to its principal across nodes: another principal is refused on the other node', async () => {
+    const a = await node('node-a')
+    const b = await node('node-b')
+    const owner = await mqtt.connectAsync(a.url, {
+      clientId: 'phone-7',
+      username: 'carer-C07',
+      password: 'pw',
+      clean: false,
+      reconnectPeriod: 0,
+    })
+    clients.push(owner)
+    // someone else's login with the same client id would take over the carer's session
+    const thief = mqtt.connect(b.url, {
+      clientId: 'phone-7',
+      username: 'carer-C08',
+      password: 'pw',
+      reconnectPeriod: 0,
+    })
+    clients.push(thief)
+    const refused = await new Promise<number | undefined>((resolve) => {
+      thief.once('connect', () => resolve(0))
+      thief.once('error', (error) => resolve((error as { code?: number }).code))
+    })
+    expect(refused).toBe(2) // CONNACK 2, identifier rejected
+    expect(owner.connected).toBe(true)
+    // the carer themself may move to the other node with it
+    const moved = await mqtt.connectAsync(b.url, {
+      clientId: 'phone-7',
+      username: 'carer-C07',
+      password: 'pw',
+      clean: false,
+      reconnectPeriod: 0,
+    })
+    clients.push(moved)
+    expect(moved.connected).toBe(true)
+  })
+
   it('a persistent session made on a node that is gone delivers what was queued to the carer on another node', async () => {
     const a = await node('node-a')
     const b = await node('node-b')
