@@ -6,7 +6,7 @@
  * sending `loc` behind the SOS probe, 10,000), BENCH_LOC_RATE (5,000),
  * BENCH_SOS (1,000), BENCH_RELAY_S, BENCH_RESTART_ALARMS, BENCH_INGEST_DEVICES
  * (4,000), BENCH_INGEST_STEP_S (10), BENCH_INGEST_RATES (comma-separated),
- * BENCH_WATCHES (watches held, 2,000), BENCH_WATCH_SOS (200), BENCH_BOARD=0 (skip the browser), BENCH_PROFILE=<dir> (CPU profile of the
+ * BENCH_WATCHES (watches held, 2,000), BENCH_WATCH_SOS (200), BENCH_CLUSTER_* (bench/cluster.ts), BENCH_BOARD=0 (skip the browser), BENCH_PROFILE=<dir> (CPU profile of the
  * gateway during the SOS run), BENCH_GATEWAY_MAIN=<path to gateway/main.ts> (another
  * checkout's gateway, to compare versions), BENCH_WRITE=0 (do not touch the docs), BENCH_ONLY=sos
  * (provisioning, idle connections and the loaded SOS run only, for profiling; writes nothing),
@@ -363,6 +363,12 @@ await ingestRun(dataDir)
 await restartRun()
 // "3G" watches over TCP: the decoder, connections held, fixes through the gateway, AL → offer beside MQTT
 emit('watch', await runJson(join(here, 'watch.ts'), []))
+// cluster mode beside the single process: SOS → offer, failover, ingest on one and two nodes, sizing
+try {
+  emit('cluster', await runJson(join(here, 'cluster.ts'), [], {}, 30 * 60_000))
+} catch (error) {
+  emit('cluster', { error: String(error).slice(0, 300) })
+}
 if (BOARD) {
   try {
     emit('board', await runJson(join(here, 'board.ts'), [], {}, 5 * 60_000))

@@ -159,7 +159,7 @@ const shape = {
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
   /** Cluster mode: how long a node's lanes stay its own without renewal (renewed five times as often). */
-  clusterLeaseS: z.coerce.number().min(1).max(60).default(5),
+  clusterLeaseS: z.coerce.number().min(1).max(60).default(3),
   /** This node's name in the cluster (logs, leases, the broker's id); default the host name and process id. */
   nodeId: z
     .string()

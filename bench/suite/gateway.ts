@@ -23,6 +23,8 @@ export interface GatewayOptions {
   env?: Record<string, string>
   /** Extra arguments to node before the script (`--cpu-prof`, `--import …`). */
   nodeArgs?: string[]
+  /** The admin token (the nodes of a cluster share one); default a new random one. */
+  token?: string
 }
 
 export async function spawnBenchGateway(
@@ -89,7 +91,7 @@ export type Row = Record<string, unknown>
 export type Records = Partial<Record<ImportType, Row[]>>
 
 export async function startGateway(options: GatewayOptions = {}): Promise<BenchGateway> {
-  const token = `bench-${randomBytes(12).toString('hex')}`
+  const token = options.token ?? `bench-${randomBytes(12).toString('hex')}`
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'care-bench-'))
   const child = await spawnBenchGateway(
     {

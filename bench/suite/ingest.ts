@@ -37,6 +37,11 @@ export interface IngestTarget {
   probeId: string
   /** Other processes whose CPU is worth reporting (the TSDB). */
   others?: Record<string, number>
+  /**
+   * Counters of the target's own to report per second over each step's window (what each node of
+   * a cluster stored, the database's commits, the shared servers' CPU ms).
+   */
+  counters?: () => Promise<Record<string, number>>
 }
 
 export interface IngestOptions {
@@ -66,6 +71,8 @@ export interface IngestStep {
   drainMs: number
   probe: ProbeStats
   cpuPct: Record<string, number>
+  /** The target's `counters`, per second over the window. */
+  perS?: Record<string, number>
   offered: boolean
   kept: boolean
   fast: boolean
@@ -132,6 +139,12 @@ async function cpu(pids: Record<string, number[]>): Promise<Record<string, numbe
   return out
 }
 
+function perSecond(a: Record<string, number>, b: Record<string, number>, ms: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(b).map((k) => [k, round((((b[k] ?? 0) - (a[k] ?? 0)) * 1000) / ms, 1)]),
+  )
+}
+
 export async function stepIngest(target: IngestTarget, options: IngestOptions): Promise<IngestResult> {
   const loads: LoadProcess[] = startLoads(
     target.mqttUrl,
@@ -169,6 +182,7 @@ export async function stepIngest(target: IngestTarget, options: IngestOptions): 
         stored: await target.stored(),
         load: await sent(),
         cpu: await cpu(pids),
+        counters: await target.counters?.(),
         t: performance.now(),
       }
       await probe.mark() // warm-up round trips are not counted
@@ -177,6 +191,7 @@ export async function stepIngest(target: IngestTarget, options: IngestOptions): 
         stored: await target.stored(),
         load: await sent(),
         cpu: await cpu(pids),
+        counters: await target.counters?.(),
         t: performance.now(),
       }
       const window = await probe.mark()
@@ -219,6 +234,7 @@ export async function stepIngest(target: IngestTarget, options: IngestOptions): 
         cpuPct: Object.fromEntries(
           Object.keys(pids).map((k) => [k, Math.round((((w1.cpu[k] ?? 0) - (w0.cpu[k] ?? 0)) / ms) * 100)]),
         ),
+        ...(w0.counters && w1.counters ? { perS: perSecond(w0.counters, w1.counters, ms) } : {}),
         offered: sentPerS >= 0.98 * rate && afterLoad.blocked - before.load.blocked <= 0.01 * offeredCount,
         kept: false,
         fast: window.p99 <= options.latencyBoundMs,

@@ -1,8 +1,11 @@
 /**
  * SOS prober, in its own process: `carers` carers on duty (`P-C{i}`) and
- * `sos` devices (`P-D{i}`) pressing SOS one after another; measures device
- * PUBLISH → the first carer receives the offer. argv: mqttUrl sos carers.
- * With no carers it only opens the alarms (to seed a store).
+ * `sos` devices (`P-D{from + i}`) pressing SOS one after another; measures device
+ * PUBLISH → the first carer receives the offer. argv: mqttUrl sos carers
+ * [carerUrls, comma-separated: carers connect there in turn instead, as on the
+ * other nodes of a cluster] [from, 0].
+ * With no carers it only opens the alarms (to seed a store). BENCH_PROBE_PERSISTENT=1
+ * gives the carers persistent sessions, as the carer app keeps (devices keep clean ones).
  * Prints one JSON line, with the wall-clock time of the slowest presses (to
  * set beside the gateway's event-loop stalls and collections).
  */
@@ -11,10 +14,21 @@ import type { SosPayload, TaskMessage } from '../../kernel/contract/payloads.ts'
 import { topics } from '../../kernel/contract/topics.ts'
 import { percentile, round } from './stats.ts'
 
-const [url = '', sosCount = '1000', carerCount = '50'] = process.argv.slice(2)
+const [url = '', sosCount = '1000', carerCount = '50', carerUrlList = '', fromArg = '0'] =
+  process.argv.slice(2)
+const carerUrls = carerUrlList === '' ? [url] : carerUrlList.split(',')
+const from = Number(fromArg)
 
-function connect(id: string): Promise<MqttClient> {
-  const c = mqtt.connect(url, { username: id, password: `secret-${id}`, clientId: id, reconnectPeriod: 0 })
+const persistent = process.env.BENCH_PROBE_PERSISTENT === '1'
+
+function connect(id: string, at = url, clean = true): Promise<MqttClient> {
+  const c = mqtt.connect(at, {
+    username: id,
+    password: `secret-${id}`,
+    clientId: id,
+    reconnectPeriod: 0,
+    clean,
+  })
   return new Promise((resolve, reject) => {
     c.once('connect', () => resolve(c))
     c.once('error', reject)
@@ -26,7 +40,7 @@ const waiters = new Map<string, () => void>()
 const clients: MqttClient[] = []
 for (let i = 0; i < Number(carerCount); i++) {
   const id = `P-C${i}`
-  const c = await connect(id)
+  const c = await connect(id, carerUrls[i % carerUrls.length], !persistent)
   clients.push(c)
   await c.subscribeAsync(topics.carerTask(id), { qos: 1 })
   await c.publishAsync(topics.carerUplink(id, 'duty'), JSON.stringify({ status: 'on' }), { qos: 1 })
@@ -38,6 +52,8 @@ for (let i = 0; i < Number(carerCount); i++) {
     }
   })
 }
+// carers elsewhere in a cluster: the pressing node hears of their duty over the cluster's bus
+if (carerUrlList !== '') await new Promise((r) => setTimeout(r, 1_000))
 const toOffer: number[] = []
 const presses: { at: number; ms: number }[] = []
 let missed = 0
@@ -45,7 +61,7 @@ let missed = 0
 let noReceipt = 0
 const firstAt = Date.now()
 for (let i = 0; i < Number(sosCount); i++) {
-  const id = `P-D${i}`
+  const id = `P-D${from + i}`
   const d = await connect(id)
   clients.push(d)
   await d.subscribeAsync(topics.deviceNotify(id), { qos: 1 })

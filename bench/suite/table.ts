@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
+import { renderCluster } from './cluster-table.ts'
 
 /** Rewrites the section of docs/performance.md between the bench markers. */
 const FILE = join(import.meta.dirname, '..', '..', 'docs', 'performance.md')
@@ -79,6 +80,7 @@ export function renderTable(r: Json, mosquittoVersion: string): string {
     '',
     ...rows,
     '',
+    ...renderCluster(r.cluster),
     END,
   ].join('\n')
 }

@@ -2,18 +2,52 @@ import type { Logger } from '../../kernel/observe/log.ts'
 import type { Clock } from '../../kernel/ports/clock.ts'
 import type { Scheduler } from '../../kernel/ports/scheduler.ts'
 
-/** The cluster's work is split into this many lanes; each lane's deadlines fire on the node holding it. */
-export const LANES = 64
+/**
+ * The cluster's work is split into this many lanes; each lane's deadlines fire on the node holding
+ * it. Enough that fifty nodes each hold about twenty, so the work spreads evenly and a death moves
+ * only a fiftieth of it.
+ */
+export const LANES = 1_024
 
 /** The lane of a subject (an alarm, a visit, a carer, a device, a singleton job): a stable hash of its id. */
 export function laneOf(id: string): number {
-  // FNV-1a, 32 bits: stable across processes and versions, cheap, spreads short ids well enough
+  return fnv1a(id) % LANES
+}
+
+/** FNV-1a, 32 bits: stable across processes and versions, cheap, spreads short ids well enough. */
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i)
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
     hash = Math.imul(hash, 0x01000193)
   }
-  return (hash >>> 0) % LANES
+  return hash >>> 0
+}
+
+/**
+ * Which of the live nodes a lane goes to: the one scoring highest for it (rendezvous hashing).
+ * Every node works out the same answer from the same list, and when a node comes or goes only the
+ * lanes it gains or held move; the others' lanes stay where they are.
+ */
+export function holderOf(lane: number, alive: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestScore = -1
+  for (const node of alive) {
+    const score = mix(fnv1a(`${node}#${lane}`))
+    if (score > bestScore || (score === bestScore && best !== undefined && node < best)) {
+      best = node
+      bestScore = score
+    }
+  }
+  return best
+}
+
+/** A 32-bit integer mixer (an avalanche of the bits), so close inputs score far apart. */
+function mix(x: number): number {
+  let h = x >>> 0
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0
+  return (h ^ (h >>> 16)) >>> 0
 }
 
 /** Where the nodes' heartbeats and the lanes' leases are kept (PostgreSQL in cluster mode). */
@@ -43,18 +77,18 @@ export interface LaneOptions {
   clock: Clock
   scheduler: Scheduler
   log: Logger
-  /** How often the heartbeat and the leases are renewed (default 1 s). */
+  /** How often the heartbeat and the leases are renewed (default 0.6 s). */
   everyMs?: number
-  /** How long a lease or a heartbeat lasts unrenewed (default 5 s): a dead node's lanes move after it. */
+  /** How long a lease or a heartbeat lasts unrenewed (default 3 s): a dead node's lanes move after it. */
   ttlMs?: number
   /** Lanes this node came to hold: rebuild their deadlines. */
   gained: (lanes: ReadonlySet<number>) => Promise<void>
 }
 
 /**
- * Which lanes this node holds (docs/cluster.md, "Deadlines"). Every second each node renews its
- * heartbeat, and lane i goes to the i-th node (mod the count) of the live nodes in id order: every
- * node works the same assignment out, so a lane moves only when a node comes or goes. A node holds
+ * Which lanes this node holds (docs/cluster.md, "Deadlines"). Each round a node renews its
+ * heartbeat, and each lane goes to the live node that scores highest for it (`holderOf`): every
+ * node works the same assignment out, and when a node comes or goes only its own lanes move. A node holds
  * a lane while its lease is current; it takes a lane assigned to it once the holder let it go, its
  * lease ran out, or the holder stopped beating. A node that cannot renew (the database away) stops
  * counting its lanes as its own when their leases run out, so two nodes never both fire a lane's
@@ -69,7 +103,7 @@ export class Lanes {
   #ticking: Promise<void> | undefined
 
   constructor(o: LaneOptions) {
-    this.#o = { everyMs: 1_000, ttlMs: 5_000, ...o }
+    this.#o = { everyMs: 600, ttlMs: 3_000, ...o }
   }
 
   get node(): string {
@@ -128,9 +162,7 @@ export class Lanes {
       this.#nodes = alive.length
       const mine: number[] = []
       const theirs: number[] = []
-      for (let lane = 0; lane < LANES; lane++) {
-        ;(alive[lane % alive.length] === node ? mine : theirs).push(lane)
-      }
+      for (let lane = 0; lane < LANES; lane++) (holderOf(lane, alive) === node ? mine : theirs).push(lane)
       const yielded = theirs.filter((lane) => this.#held.has(lane))
       if (yielded.length > 0) await store.release(node, yielded)
       const held = new Set(await store.claim(node, mine, alive, now, now + ttlMs))

@@ -280,6 +280,9 @@ export async function startHaproxy(mqtt: readonly number[], http?: readonly numb
       '  timeout connect 2s',
       '  timeout client 10m',
       '  timeout server 10m',
+      // a client sent to a node that just died goes to another at once, not three times to the dead one
+      '  option redispatch 1',
+      '  retries 2',
       'frontend mqtt',
       `  bind 127.0.0.1:${port}`,
       '  default_backend nodes',

@@ -291,7 +291,7 @@ export const migrations: readonly string[] = [
     node text COLLATE "C",
     expires_at bigint NOT NULL DEFAULT 0
   );
-  INSERT INTO cluster_lanes (lane) SELECT generate_series(0, 63);
+  INSERT INTO cluster_lanes (lane) SELECT generate_series(0, 1023);
   -- a second press on another node becomes a note on the first alarm, never a second alarm
   CREATE UNIQUE INDEX alarms_one_open ON alarms(elder_id, kind)
     WHERE state IN ('open', 'offered', 'accepted', 'arrived');
