@@ -47,7 +47,7 @@ function sosRows(c: Json): string[] {
 function failoverRows(c: Json): string[] {
   const runs: Json[] = c.failover ?? []
   return [
-    "| failover: node A of 3 SIGKILLed | lease (renewed every) | devices on A | (a) A's devices all back through HAProxy, s (p50) | (b) A's lanes held again / all 64, s | (c) A's offers due while dead fired, s after the kill (latest past due) | target 10 s, goal 5 s |",
+    "| failover: node A of 3 SIGKILLed | lease (renewed every) | devices on A | (a) A's devices all back through HAProxy, s (p50) | (b) A's lanes held again / all lanes, s | (c) A's offers due while dead fired, s after the kill (latest past due) | target 10 s, goal 5 s |",
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
     ...runs.map(
       (r) =>

@@ -114,7 +114,7 @@ let databases = 0
  * then the server on a free port. `fsync` is off: the tests kill gateways, not this server, and a
  * test that kills the server restarts it from what it wrote, which fsync does not change.
  */
-export async function startPostgres(options: { stopAtExit?: boolean } = {}): Promise<Postgres> {
+export async function startPostgres(): Promise<Postgres> {
   const bin = postgresBin()
   if (!bin) throw new Error('postgresql not installed')
   const owner = unprivileged()
@@ -166,13 +166,6 @@ export async function startPostgres(options: { stopAtExit?: boolean } = {}): Pro
     }
   }
   await run()
-  // a server started for a whole test process (not a test's own) ends with it, whatever the exit
-  if (options.stopAtExit) {
-    process.once('exit', () => {
-      server?.child.kill('SIGKILL')
-      rmSync(dir, { recursive: true, force: true })
-    })
-  }
   const url = `postgres://care@127.0.0.1:${port}/postgres`
   return {
     port,

@@ -11,28 +11,7 @@ import { sequentialIds } from '../../kernel/ports/ids.ts'
 import { ManualScheduler } from '../../kernel/ports/scheduler.ts'
 import { settled } from './barrier.ts'
 import { TestClient } from './mqtt.ts'
-import { type Postgres, startPostgres } from './servers.ts'
-
-/**
- * `CARE_TEST_STORE=postgres` runs every world on PostgreSQL (a fresh database each, on one server
- * per test process) instead of a SQLite file: the suites that see the store only through the
- * gateway run unchanged against the cluster's adapter (docs/testing.md). A test that opens the
- * SQLite file itself (`world.db()`) cannot, and says so.
- */
-const onPostgres = process.env.CARE_TEST_STORE === 'postgres'
-let postgres: Promise<Postgres> | undefined
-/** A world restarted on its data directory finds its database again. */
-const databases = new Map<string, string>()
-async function worldDatabase(dataDir: string): Promise<Record<string, string>> {
-  if (!onPostgres) return {}
-  let url = databases.get(dataDir)
-  if (url === undefined) {
-    postgres ??= startPostgres({ stopAtExit: true })
-    url = await (await postgres).database()
-    databases.set(dataDir, url)
-  }
-  return { CARE_DATABASE_URL: url }
-}
+import { onPostgres, worldDatabase } from './world-store.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'
 /** Binzhou, Shandong: where the test district lives. */
