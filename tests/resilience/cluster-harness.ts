@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MqttClient } from 'mqtt'
 import pg from 'pg'
+import { holderOf } from '../../gateway/cluster/lanes.ts'
 import { type ChildGateway, spawnGateway } from '../support/child.ts'
 import { type Haproxy, startHaproxy } from '../support/servers.ts'
 import { HOME, offset } from '../support/world.ts'
@@ -178,8 +179,8 @@ class ClusterRig {
 
   /**
    * Settled: the three nodes beat, and every lane is leased, unexpired, to the node the assignment
-   * gives it (lane i to the i-th of the live nodes in id order, gateway/cluster/lanes.ts). With all
-   * three beating that assignment does not change, so no lane moves any more.
+   * gives it (`holderOf`, gateway/cluster/lanes.ts). With all three beating that assignment does not
+   * change, so no lane moves any more.
    */
   async settled(ms: number): Promise<void> {
     await until(
@@ -193,7 +194,7 @@ class ClusterRig {
         )
         return (
           beating.rowCount === NODES.length &&
-          rows.every((r) => r.node === NODES[r.lane % NODES.length] && Number(r.expires_at) > now)
+          rows.every((r) => r.node === holderOf(r.lane, NODES) && Number(r.expires_at) > now)
         )
       },
       'every lane leased to its node',
