@@ -442,17 +442,16 @@ describe.each(storeKinds)('the stats runner (%s)', (kind) => {
     await expect(runner.report(day, true)).rejects.toThrow(/stopped/)
   })
 
-  it.runIf(kind === 'postgres')(
-    'finishes the running task at stop and drops those waiting their turn',
-    async () => {
+  // PostgreSQL's runner only: a SQLite task waiting its turn fails with its worker's exit instead
+  if (kind === 'postgres')
+    it('finishes the running task at stop and drops those waiting their turn', async () => {
       const runner = statsOf(store, 1)
       const running = runner.report(day, true)
       const refused = expect(runner.report(day, false)).rejects.toThrow(/stopped/)
       await runner.stop()
       expect((await running).counts.length).toBeGreaterThan(0)
       await refused
-    },
-  )
+    })
 })
 
 describe.skipIf(!storeKinds.includes('postgres'))('PostgreSQL’s figures beside SQLite’s', () => {
