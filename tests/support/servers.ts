@@ -45,7 +45,7 @@ function unprivileged(): { uid: number; gid: number } | undefined {
   return { uid, gid }
 }
 
-async function waitPort(
+export async function waitPort(
   port: number,
   child: ChildProcess,
   what: string,
@@ -261,42 +261,7 @@ export async function startHaproxy(mqtt: readonly number[], http?: readonly numb
   const httpPort = http ? await freePort() : undefined
   const dir = mkdtempSync(join(tmpdir(), 'care-haproxy-'))
   const config = join(dir, 'haproxy.cfg')
-  const check = (i: number) =>
-    http ? `check port ${http[i]} inter 200 fall 2 rise 1` : 'check inter 200 fall 2 rise 1'
-  writeFileSync(
-    config,
-    [
-      'global',
-      '  maxconn 9000',
-      'defaults',
-      '  mode tcp',
-      '  timeout connect 2s',
-      '  timeout client 10m',
-      '  timeout server 10m',
-      // a client sent to a node that just died goes to another at once, not three times to the dead one
-      '  option redispatch 1',
-      '  retries 2',
-      'frontend mqtt',
-      `  bind 127.0.0.1:${port}`,
-      '  default_backend nodes',
-      'backend nodes',
-      '  balance leastconn',
-      ...(http ? ['  option httpchk GET /api/v1/health'] : []),
-      ...mqtt.map((p, i) => `  server n${i} 127.0.0.1:${p} ${check(i)}`),
-      ...(http && httpPort
-        ? [
-            'frontend http',
-            `  bind 127.0.0.1:${httpPort}`,
-            '  default_backend web',
-            'backend web',
-            '  balance roundrobin',
-            '  option httpchk GET /api/v1/health',
-            ...http.map((p, i) => `  server w${i} 127.0.0.1:${p} check inter 200 fall 2 rise 1`),
-          ]
-        : []),
-      '',
-    ].join('\n'),
-  )
+  writeFileSync(config, haproxyConfig({ port, mqtt, http, httpPort, redispatch: true }))
   const server = launch(HAPROXY, ['-db', '-f', config], {})
   await waitPort(port, server.child, 'haproxy', server.output)
   return {
@@ -307,4 +272,51 @@ export async function startHaproxy(mqtt: readonly number[], http?: readonly numb
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The HAProxy configuration: MQTT on `port` over the nodes' `mqtt` ports, checked every 200 ms (their
+ * `GET /api/v1/health` when their `http` ports are given, which are then balanced on `httpPort`).
+ * `redispatch`: a client sent to a node that just died goes to another at once; without it HAProxy
+ * tries the dead node three times, a second apart (its default).
+ */
+export function haproxyConfig(o: {
+  port: number
+  mqtt: readonly number[]
+  http?: readonly number[] | undefined
+  httpPort?: number | undefined
+  redispatch: boolean
+}): string {
+  const { http, httpPort } = o
+  const check = (i: number) =>
+    http ? `check port ${http[i]} inter 200 fall 2 rise 1` : 'check inter 200 fall 2 rise 1'
+  return [
+    'global',
+    '  maxconn 9000',
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 2s',
+    '  timeout client 10m',
+    '  timeout server 10m',
+    ...(o.redispatch ? ['  option redispatch 1', '  retries 2'] : []),
+    'frontend mqtt',
+    `  bind 127.0.0.1:${o.port}`,
+    '  default_backend nodes',
+    'backend nodes',
+    '  balance leastconn',
+    ...(http ? ['  option httpchk GET /api/v1/health'] : []),
+    ...o.mqtt.map((p, i) => `  server n${i} 127.0.0.1:${p} ${check(i)}`),
+    ...(http && httpPort
+      ? [
+          'frontend http',
+          `  bind 127.0.0.1:${httpPort}`,
+          '  default_backend web',
+          'backend web',
+          '  balance roundrobin',
+          '  option httpchk GET /api/v1/health',
+          ...http.map((p, i) => `  server w${i} 127.0.0.1:${p} check inter 200 fall 2 rise 1`),
+        ]
+      : []),
+    '',
+  ].join('\n')
 }

@@ -10,8 +10,15 @@ import {
   type SeenMessage,
   StaleAlarmError,
 } from '../../alarms/ports.ts'
-import { pageOf, Where } from '../paging.ts'
-import { alarmOf, entryOf, OPEN_STATES_SQL as OPEN, offerOf, seenOf } from '../rows/alarms.ts'
+import {
+  alarmListQuery,
+  alarmOf,
+  alarmPage,
+  entryOf,
+  OPEN_STATES_SQL as OPEN,
+  offerOf,
+  seenOf,
+} from '../rows/alarms.ts'
 import type { PgStore, Queryable } from './db.ts'
 
 type Row = Record<string, unknown>
@@ -64,30 +71,8 @@ export class PgAlarms implements AlarmRepository {
   }
 
   async list(f: AlarmFilter): Promise<Page<Alarm>> {
-    const where = new Where()
-    const inList = (column: string, values: readonly string[] | undefined) => {
-      if (values && values.length > 0)
-        where.add(`${column} IN (${values.map(() => '?').join(', ')})`, ...values)
-    }
-    inList('state', f.state)
-    inList('kind', f.kind)
-    if (f.grid) where.add('substr(grid, 1, ?) = ?', f.grid.length, f.grid)
-    if (f.from !== undefined) where.add('raised_at >= ?', f.from)
-    if (f.to !== undefined) where.add('raised_at < ?', f.to)
-    if (f.elderId) where.add('elder_id = ?', f.elderId)
-    if (f.carerId) where.add('carer_id = ?', f.carerId)
-    if (f.unrated) {
-      where.add(
-        "state IN ('resolved', 'cancelled') AND NOT EXISTS " +
-          "(SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = alarms.id AND t.type = 'rated')",
-      )
-    }
-    where.after(f.cursor, 'raised_at', 'id')
-    const rows = await this.#store.rows<Row>(
-      `SELECT * FROM alarms ${where} ORDER BY raised_at DESC, id DESC LIMIT ?`,
-      [...where.args, f.limit + 1],
-    )
-    return pageOf(rows, f.limit, alarmOf, (r) => ({ at: Number(r.raised_at), id: String(r.id) }))
+    const { sql, args } = alarmListQuery(f)
+    return alarmPage(await this.#store.rows<Row>(sql, args), f.limit)
   }
 
   async open(): Promise<Alarm[]> {

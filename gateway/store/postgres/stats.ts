@@ -1,14 +1,4 @@
-import type {
-  ChartRows,
-  Day,
-  ReportRows,
-  StatsQueries,
-  Window,
-  WorklistName,
-  WorklistPage,
-} from '../../stats/ports.ts'
-import type { VisitSummary } from '../../visits/figures.ts'
-import type { GradeRow, GradeWindow, StatsAnswers, StatsTask, VisitWindow } from '../stats/tasks.ts'
+import { type StatsAnswers, type StatsTask, TaskQueries } from '../stats/tasks.ts'
 import type { PgStore } from './db.ts'
 import { answer } from './stats/tasks.ts'
 
@@ -22,7 +12,7 @@ const STOPPED = 'stats runner stopped'
  * worklist's total counts its page). At most `limit` tasks run at once, so a wall of dashboards holds
  * at most that many of the pool's connections and dispatch keeps the rest; the others wait their turn.
  */
-export class PgStats implements StatsQueries {
+export class PgStats extends TaskQueries {
   readonly #store: PgStore
   readonly #limit: number
   readonly #running = new Set<Promise<unknown>>()
@@ -31,36 +21,12 @@ export class PgStats implements StatsQueries {
   #stopped = false
 
   constructor(store: PgStore, limit = 2) {
+    super()
     this.#store = store
     this.#limit = limit
   }
 
-  report(window: Window, children: boolean): Promise<ReportRows> {
-    return this.run({ type: 'report', window, children })
-  }
-
-  charts(window: Window, days: readonly Day[], edgesMs: readonly number[]): Promise<ChartRows> {
-    return this.run({ type: 'charts', window, days, edgesMs })
-  }
-
-  worklist(
-    list: WorklistName,
-    window: Window,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<WorklistPage> {
-    return this.run({ type: 'list', list, window, limit, cursor })
-  }
-
-  visits(window: VisitWindow): Promise<VisitSummary> {
-    return this.run({ type: 'visits', window })
-  }
-
-  grades(window: GradeWindow): Promise<GradeRow[]> {
-    return this.run({ type: 'grades', window })
-  }
-
-  async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {
+  override async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {
     await this.#turn()
     const running = this.#store.tx(async (q) => {
       await q.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')

@@ -7,7 +7,8 @@ import type {
   TimelineType,
 } from '../../alarms/model.ts'
 import type { OfferRecord, OfferStatus } from '../../alarms/offers.ts'
-import type { SeenMessage } from '../../alarms/ports.ts'
+import type { AlarmFilter, Page, SeenMessage } from '../../alarms/ports.ts'
+import { pageOf, Where, type WhereArg } from '../paging.ts'
 
 /**
  * The alarm wing's rows as the domain reads them, for both stores: their columns are alike
@@ -80,4 +81,36 @@ export function offerOf(r: Row): OfferRecord {
 /** A device_messages row (alarm_id, topic). */
 export function seenOf(r: Row): SeenMessage {
   return { alarmId: typeof r.alarm_id === 'string' ? r.alarm_id : null, topic: String(r.topic) }
+}
+
+/** The alarms a filter asks for, newest first, one more than the page (both stores' statement). */
+export function alarmListQuery(f: AlarmFilter): { sql: string; args: WhereArg[] } {
+  const where = new Where()
+  const inList = (column: string, values: readonly string[] | undefined) => {
+    if (values && values.length > 0)
+      where.add(`${column} IN (${values.map(() => '?').join(', ')})`, ...values)
+  }
+  inList('state', f.state)
+  inList('kind', f.kind)
+  if (f.grid) where.add('substr(grid, 1, ?) = ?', f.grid.length, f.grid)
+  if (f.from !== undefined) where.add('raised_at >= ?', f.from)
+  if (f.to !== undefined) where.add('raised_at < ?', f.to)
+  if (f.elderId) where.add('elder_id = ?', f.elderId)
+  if (f.carerId) where.add('carer_id = ?', f.carerId)
+  if (f.unrated) {
+    where.add(
+      "state IN ('resolved', 'cancelled') AND NOT EXISTS " +
+        "(SELECT 1 FROM alarm_timeline t WHERE t.alarm_id = alarms.id AND t.type = 'rated')",
+    )
+  }
+  where.after(f.cursor, 'raised_at', 'id')
+  return {
+    sql: `SELECT * FROM alarms ${where} ORDER BY raised_at DESC, id DESC LIMIT ?`,
+    args: [...where.args, f.limit + 1],
+  }
+}
+
+/** Those rows as the page: the extra one only says there is a next page. */
+export function alarmPage(rows: readonly Row[], limit: number): Page<Alarm> {
+  return pageOf(rows, limit, alarmOf, (r) => ({ at: Number(r.raised_at), id: String(r.id) }))
 }

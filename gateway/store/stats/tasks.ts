@@ -3,6 +3,7 @@ import type {
   Day,
   GradeFigures,
   ReportRows,
+  StatsQueries,
   Window,
   WorklistName,
   WorklistPage,
@@ -37,4 +38,34 @@ export interface StatsAnswers {
   list: WorklistPage
   visits: VisitSummary
   grades: GradeRow[]
+}
+
+/** The questions of StatsQueries, each put to `run` as its task: what both stores' runners share. */
+export abstract class TaskQueries implements StatsQueries {
+  abstract run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]>
+
+  report(window: Window, children: boolean): Promise<ReportRows> {
+    return this.run({ type: 'report', window, children })
+  }
+
+  charts(window: Window, days: readonly Day[], edgesMs: readonly number[]): Promise<ChartRows> {
+    return this.run({ type: 'charts', window, days, edgesMs })
+  }
+
+  worklist(
+    list: WorklistName,
+    window: Window,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<WorklistPage> {
+    return this.run({ type: 'list', list, window, limit, cursor })
+  }
+
+  visits(window: VisitWindow): Promise<VisitSummary> {
+    return this.run({ type: 'visits', window })
+  }
+
+  grades(window: GradeWindow): Promise<GradeRow[]> {
+    return this.run({ type: 'grades', window })
+  }
 }

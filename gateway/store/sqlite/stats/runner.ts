@@ -1,17 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { Worker } from 'node:worker_threads'
-import type {
-  ChartRows,
-  Day,
-  ReportRows,
-  StatsQueries,
-  Window,
-  WorklistName,
-  WorklistPage,
-} from '../../../stats/ports.ts'
-import type { VisitSummary } from '../../../visits/figures.ts'
 import type { Store } from '../../db.ts'
-import type { GradeRow, GradeWindow, VisitWindow } from '../../stats/tasks.ts'
+import { TaskQueries } from '../../stats/tasks.ts'
 import { answer, type StatsAnswers, type StatsTask } from './tasks.ts'
 import type { StatsJob, StatsReply } from './worker.ts'
 
@@ -33,7 +23,7 @@ interface Thread {
  * would otherwise start one per page) and stopped when idle or at `stop()`. A store in memory has no
  * file a worker could open: its tasks run inline, on the store's own connection.
  */
-export class SqliteStats implements StatsQueries {
+export class SqliteStats extends TaskQueries {
   readonly #path: string
   readonly #inline: DatabaseSync | undefined
   readonly #limit: number
@@ -43,37 +33,13 @@ export class SqliteStats implements StatsQueries {
   #stopped = false
 
   constructor(store: Store, limit = 2) {
+    super()
     this.#path = store.path
     this.#limit = limit
     this.#inline = store.path === ':memory:' ? store.db : undefined
   }
 
-  report(window: Window, children: boolean): Promise<ReportRows> {
-    return this.run({ type: 'report', window, children })
-  }
-
-  charts(window: Window, days: readonly Day[], edgesMs: readonly number[]): Promise<ChartRows> {
-    return this.run({ type: 'charts', window, days, edgesMs })
-  }
-
-  worklist(
-    list: WorklistName,
-    window: Window,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<WorklistPage> {
-    return this.run({ type: 'list', list, window, limit, cursor })
-  }
-
-  visits(window: VisitWindow): Promise<VisitSummary> {
-    return this.run({ type: 'visits', window })
-  }
-
-  grades(window: GradeWindow): Promise<GradeRow[]> {
-    return this.run({ type: 'grades', window })
-  }
-
-  async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {
+  override async run<T extends StatsTask>(task: T): Promise<StatsAnswers[T['type']]> {
     if (this.#inline) return answer(this.#inline, task)
     if (this.#stopped) throw new Error('stats runner stopped')
     const thread = await this.#take()
