@@ -49,8 +49,12 @@ export class Audit implements AuditTrail {
     )
   }
 
-  /** Newest first; `before` is the id of the last entry of the previous page. */
-  list(filter: AuditFilter = {}): Promise<Page<AuditRow>> {
+  /**
+   * Newest first; `before` is the id of the last entry of the previous page. Entries recorded
+   * here before the call are in the answer: the list waits for the appends still under way.
+   */
+  async list(filter: AuditFilter = {}): Promise<Page<AuditRow>> {
+    await this.#written
     return this.#repo.list(filter)
   }
 }
