@@ -206,8 +206,6 @@ async function sosUnderLoad(gw: BenchGateway): Promise<Record<string, unknown>> 
   const connected = await Promise.all(loads.map((l) => l.connected))
   for (const l of loads) l.rate(LOC_RATE / loads.length)
   await sleep(5_000)
-  // the gateway's event-loop window starts here
-  process.kill(gw.child.pid, 'SIGUSR2')
   const pids = { gateway: [gw.child.pid], generators: loads.map((l) => l.pid) }
   const cpuNow = async () => {
     const out: Record<string, number> = {}
@@ -217,16 +215,28 @@ async function sosUnderLoad(gw: BenchGateway): Promise<Record<string, unknown>> 
     }
     return out
   }
-  const m0 = await gw.metrics()
-  const before = sumCounters(await Promise.all(loads.map((l) => l.report())))
-  const cpu0 = await cpuNow()
-  const load0 = load1()
-  const t0 = performance.now()
-  const probe = await runJson<Record<string, unknown>>(suite('sos-probe.ts'), [
-    gw.child.mqttUrl,
-    String(SOS),
-    '50',
-  ])
+  let m0 = new Map<string, number>()
+  let before = sumCounters([])
+  let cpu0: Record<string, number> = {}
+  let load0 = 0
+  let t0 = 0
+  // the window opens once the probe's carers and pressing devices are connected
+  const opened = async () => {
+    // the gateway's event-loop window starts here
+    process.kill(gw.child.pid, 'SIGUSR2')
+    m0 = await gw.metrics()
+    before = sumCounters(await Promise.all(loads.map((l) => l.report())))
+    cpu0 = await cpuNow()
+    load0 = load1()
+    t0 = performance.now()
+  }
+  const probe = await runJson<Record<string, unknown>>(
+    suite('sos-probe.ts'),
+    [gw.child.mqttUrl, String(SOS), '50'],
+    { BENCH_PROBE_GO: '1' },
+    30 * 60_000,
+    opened,
+  )
   const ms = performance.now() - t0
   // the window ends with the probe: the 10,000 devices leaving at once are measured apart
   process.kill(gw.child.pid, 'SIGUSR2')

@@ -164,16 +164,23 @@ export function runJson<T>(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 30 * 60_000,
+  /** Called when the script prints a `ready` line; the script is told `go` once it settles. */
+  onReady?: () => Promise<void>,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [script, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: [onReady ? 'pipe' : 'ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...env },
     })
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     let out = ''
+    let told = false
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
+      if (onReady && !told && /^ready$/m.test(out)) {
+        told = true
+        void onReady().then(() => child.stdin?.write('go\n'))
+      }
     })
     child.once('exit', (code) => {
       clearTimeout(timer)

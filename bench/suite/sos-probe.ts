@@ -6,6 +6,11 @@
  * other nodes of a cluster] [from, 0].
  * With no carers it only opens the alarms (to seed a store). BENCH_PROBE_PERSISTENT=1
  * gives the carers persistent sessions, as the carer app keeps (devices keep clean ones).
+ * The pressing devices connect before the first press, as the connected devices the
+ * measure is about (each connection's secret check is the connection benchmark's
+ * cost, not the alarm path's). With BENCH_PROBE_GO=1 the probe then prints `ready`
+ * and waits for a `go` line on stdin, so the caller opens its measuring window there. Presses
+ * start 10 ms apart (BENCH_PROBE_GAP_MS), or later when the one before took longer.
  * Prints one JSON line, with the wall-clock time of the slowest presses (to
  * set beside the gateway's event-loop stalls and collections).
  */
@@ -20,6 +25,8 @@ const carerUrls = carerUrlList === '' ? [url] : carerUrlList.split(',')
 const from = Number(fromArg)
 
 const persistent = process.env.BENCH_PROBE_PERSISTENT === '1'
+/** From one press's start to the next one's, ms (BENCH_PROBE_GAP_MS). */
+const GAP_MS = Number(process.env.BENCH_PROBE_GAP_MS ?? 10)
 
 function connect(id: string, at = url, clean = true): Promise<MqttClient> {
   const c = mqtt.connect(at, {
@@ -54,17 +61,42 @@ for (let i = 0; i < Number(carerCount); i++) {
 }
 // carers elsewhere in a cluster: the pressing node hears of their duty over the cluster's bus
 if (carerUrlList !== '') await new Promise((r) => setTimeout(r, 1_000))
+const pressers: MqttClient[] = []
+for (let i = 0; i < Number(sosCount); i += 20) {
+  const ids = Array.from({ length: Math.min(20, Number(sosCount) - i) }, (_, k) => `P-D${from + i + k}`)
+  const batch = await Promise.all(
+    ids.map(async (id) => {
+      const d = await connect(id)
+      await d.subscribeAsync(topics.deviceNotify(id), { qos: 1 })
+      return d
+    }),
+  )
+  pressers.push(...batch)
+  clients.push(...batch)
+}
+if (process.env.BENCH_PROBE_GO === '1') {
+  process.stdout.write('ready\n')
+  await new Promise<void>((resolve) => {
+    process.stdin.on('data', (d: Buffer) => {
+      if (d.toString().includes('go')) resolve()
+    })
+  })
+  process.stdin.pause()
+}
 const toOffer: number[] = []
 const presses: { at: number; ms: number }[] = []
 let missed = 0
 /** Presses with no `received` within 10 s (a healthy gateway never lets that happen). */
 let noReceipt = 0
 const firstAt = Date.now()
+const start = performance.now()
 for (let i = 0; i < Number(sosCount); i++) {
+  // presses start GAP_MS apart (as when each device connected just before its press), unless the
+  // one before took longer
+  const wait = start + i * GAP_MS - performance.now()
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait))
   const id = `P-D${from + i}`
-  const d = await connect(id)
-  clients.push(d)
-  await d.subscribeAsync(topics.deviceNotify(id), { qos: 1 })
+  const d = pressers[i] as MqttClient
   const alarmId = new Promise<string>((resolve) => {
     d.on('message', (_t, payload) => resolve((JSON.parse(payload.toString()) as { alarmId: string }).alarmId))
   })
