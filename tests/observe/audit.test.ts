@@ -44,4 +44,36 @@ describe('the audit trail', () => {
       expect(metrics.get('care_audit_total', { action: 'auth.login' })).toBe(1)
     }
   })
+
+  it('answers a list only once the entries recorded before it are stored', async () => {
+    // a store whose appends take a round trip (PostgreSQL's): each waits until it is let through
+    const kept: AuditRecord[] = []
+    const gates: (() => void)[] = []
+    const repo: AuditRepository = {
+      append: (record) =>
+        new Promise<void>((resolve) => {
+          gates.push(() => {
+            kept.push(record)
+            resolve()
+          })
+        }),
+      list: async () => ({ items: kept.map((r, i) => ({ ...r, id: i + 1 })) }),
+    }
+    const audit = new Audit(repo, new ManualClock(0), createLogger('silent'), new Metrics())
+    audit.record({ action: 'mqtt.publish_denied', actor: 'D01' })
+    audit.record({ action: 'mqtt.publish_denied', actor: 'D02' })
+    let answered: { actor?: string | undefined }[] | undefined
+    const listed = audit.list().then((page) => {
+      answered = page.items
+    })
+    await settle()
+    expect(answered).toBeUndefined()
+    // appends run one after another: the second starts only when the first is stored
+    while (kept.length < 2) {
+      gates.shift()?.()
+      await settle()
+    }
+    await listed
+    expect(answered?.map((r) => r.actor)).toEqual(['D01', 'D02'])
+  })
 })

@@ -16,12 +16,6 @@ import type { CheckpointJob } from './checkpoint-worker.ts'
  * the worker stop. The telemetry adapter starts it once positions stream in
  * (SqliteTelemetry's `busy`); the composition root stops it after telemetry.
  */
-/**
- * The automatic checkpoint every connection that writes telemetry keeps once the worker checkpoints:
- * a backstop, should the worker stop (20,000 pages, about 80 MB of WAL).
- */
-export const BACKSTOP_PAGES = 20_000
-
 export class WalCheckpointer {
   readonly #store: Store
   readonly #log: Logger
@@ -38,7 +32,7 @@ export class WalCheckpointer {
 
   start(): void {
     if (this.#worker || this.#store.path === ':memory:') return
-    this.#store.db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+    this.#store.db.exec('PRAGMA wal_autocheckpoint = 20000')
     const job: CheckpointJob = { path: this.#store.path, everyMs: this.#everyMs }
     const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { workerData: job })
     worker.unref()

@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import type { TelemetryBatch } from '../../telemetry/ports.ts'
 import { Store, WANT, WRITING } from '../db.ts'
-import { BACKSTOP_PAGES } from './checkpoint.ts'
 import { SqliteTelemetry } from './telemetry.ts'
 
 /** What the gateway asks of the thread. */
@@ -33,17 +32,7 @@ if (!port) throw new Error('telemetry-worker.ts runs as a worker thread')
 const data = workerData as { path: string; turns: Int32Array }
 const store = new Store(data.path)
 store.open()
-// once positions stream in, the checkpoint worker (checkpoint.ts) copies the WAL into the file; this
-// connection's own automatic checkpoint, left at SQLite's 1,000 pages, would otherwise run inside
-// this thread's commits several times a second (10–20 ms each, with the loop's turn held meanwhile)
-let backstop = false
-const telemetry = new SqliteTelemetry(store, {
-  busy: () => {
-    if (backstop) return
-    backstop = true
-    store.db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-  },
-})
+const telemetry = new SqliteTelemetry(store)
 port.postMessage({ ready: true })
 
 /**
